@@ -1,0 +1,1 @@
+"""PortTrust credit service."""

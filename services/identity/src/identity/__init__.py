@@ -1,0 +1,1 @@
+"""PortTrust identity service."""

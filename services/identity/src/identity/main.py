@@ -1,0 +1,54 @@
+"""identity: who may call PortTrust. Issues ES256 tokens and publishes the JWKS."""
+
+import logging
+import os
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from identity import keys, service
+from identity.api import router
+from identity.models import IdempotencyRecord
+from identity.settings import Settings
+from porttrust_shared.app import create_service_app
+from porttrust_shared.tokens import TokenVerifier
+
+log = logging.getLogger("identity")
+
+
+async def _bootstrap(app: FastAPI) -> None:
+    async with app.state.sessions() as session:
+        generated = await service.bootstrap(
+            session, settings=app.state.settings, cipher=app.state.cipher,
+            admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD") or None,
+        )
+        await session.commit()
+    if generated:
+        # Printed once, on the console of the first start, never logged.
+        print(f"identity: created user 'admin' with generated password: {generated}", flush=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    holder: dict[str, FastAPI] = {}
+
+    async def own_keys() -> dict[str, Any]:
+        async with holder["app"].state.sessions() as session:
+            return await keys.jwks(session, holder["app"].state.cipher)
+
+    # identity verifies its own tokens from its own table, not over HTTP to itself.
+    verifier = TokenVerifier(audience="identity", issuer=settings.issuer,
+                             jwks_file=settings.jwks_file,
+                             key_source=None if settings.jwks_file else own_keys)
+    app = create_service_app(
+        settings, title="PortTrust identity",
+        description="Machine clients, people, roles and ES256 signing keys.",
+        routers=[router], on_startup=[_bootstrap], verifier=verifier,
+    )
+    holder["app"] = app
+    app.state.idempotency_model = IdempotencyRecord
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["POST", "GET"],
+                       allow_headers=["*"])
+    return app

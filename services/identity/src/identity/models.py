@@ -1,0 +1,59 @@
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from porttrust_shared.audit import AuditEventMixin
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
+from porttrust_shared.idempotency import IdempotencyRecordMixin
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class Client(Base):
+    """A machine: a provincial system, gateway, enforcement tool or another service."""
+
+    __tablename__ = "clients"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    province: Mapped[str] = mapped_column(String(4))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class User(Base):
+    """A person who signs in with a password."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    province: Mapped[str] = mapped_column(String(4))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class SigningKey(Base):
+    """An ES256 key. The newest active one signs; retired ones verify until tokens expire."""
+
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)  # AES-GCM sealed, never plain
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(AuditEventMixin, Base):
+    __tablename__ = "audit_events"
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    __tablename__ = "idempotency_records"

@@ -1,0 +1,65 @@
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from porttrust_shared.tokens import HQ, ROLES
+from porttrust_shared.validators import check_province
+
+
+def _roles(value: list[str]) -> list[str]:
+    unknown = set(value) - ROLES
+    if unknown or not value:
+        raise ValueError("roles must be a non-empty list of: " + ", ".join(sorted(ROLES)))
+    return sorted(set(value))
+
+
+def _province(value: str) -> str:
+    return HQ if value.strip().upper() == HQ else check_province(value)
+
+
+Roles = Annotated[list[str], AfterValidator(_roles)]
+Province = Annotated[str, AfterValidator(_province)]
+ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    roles: Roles
+    province: Province
+    client_id: ClientId | None = None
+
+
+class ClientCreated(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="Shown once; store it now.")
+    name: str
+    roles: list[str]
+    province: str
+    created_at: dt.datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
+    password: Annotated[str, StringConstraints(min_length=12, max_length=256)]
+    roles: Roles
+    province: Province
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    username: str
+    roles: list[str]
+    province: str
+    active: bool
+    created_at: dt.datetime
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int

@@ -1,0 +1,5 @@
+"""Events other services push here through their outbox; each is applied once."""
+
+from porttrust_shared.outbox import Handler
+
+HANDLERS: dict[str, Handler] = {}

@@ -1,0 +1,24 @@
+"""registry: Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit."""
+
+from fastapi import FastAPI
+
+from porttrust_shared.app import create_service_app
+from porttrust_shared.outbox import events_router
+from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+from registry.api import router
+from registry.events import HANDLERS
+from registry.models import IdempotencyRecord, InboxEvent, OutboxEvent
+from registry.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"credit": "credit_url"})
+    app = create_service_app(
+        settings, title="PortTrust registry",
+        description="Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit.",
+        routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
+        on_startup=[start_http, start_relay], on_shutdown=[stop_relay, stop_http],
+    )
+    app.state.idempotency_model = IdempotencyRecord
+    return app

@@ -1,0 +1,12 @@
+from pydantic_settings import SettingsConfigDict
+
+from porttrust_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
+
+    service_name: str = "registry"
+    port: int = 8001
+    credit_url: str = "http://127.0.0.1:8002"
+    whitelist_url: str = "http://127.0.0.1:8003"

@@ -1,0 +1,1 @@
+"""PortTrust whitelist service."""

@@ -1,0 +1,24 @@
+"""whitelist: Whitelist applications with dual approval, entries and combing progress."""
+
+from fastapi import FastAPI
+
+from porttrust_shared.app import create_service_app
+from porttrust_shared.outbox import events_router
+from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+from whitelist.api import router
+from whitelist.events import HANDLERS
+from whitelist.models import IdempotencyRecord, InboxEvent, OutboxEvent
+from whitelist.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"registry": "registry_url"})
+    app = create_service_app(
+        settings, title="PortTrust whitelist",
+        description="Whitelist applications with dual approval, entries and combing progress.",
+        routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
+        on_startup=[start_http, start_relay], on_shutdown=[stop_relay, stop_http],
+    )
+    app.state.idempotency_model = IdempotencyRecord
+    return app

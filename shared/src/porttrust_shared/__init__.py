@@ -1,0 +1,1 @@
+"""PortTrust common library. Never imports a service, holds no domain models."""

@@ -1,0 +1,169 @@
+"""The app factory every service builds on: errors, health, metrics, request ids, limits."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from porttrust_shared.db import create_engine, session_factory
+from porttrust_shared.errors import PayloadTooLarge, install_error_handlers, problem_response
+from porttrust_shared.logs import request_id_var
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.settings import ServiceSettings
+from porttrust_shared.tokens import TokenVerifier
+
+log = logging.getLogger("porttrust.access")
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+class RequestContextMiddleware:
+    """Request id, body-size cap, access log and metrics, as one pure ASGI layer."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int, registry: CollectorRegistry,
+                 service: str) -> None:
+        self.app, self.max_body, self.service = app, max_body, service
+        self.requests = Counter("http_requests", "HTTP requests", ["method", "route", "status"],
+                                registry=registry)
+        self.latency = Histogram("http_request_duration_seconds", "Request latency",
+                                 ["method", "route"], registry=registry)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid[:64])
+        started, status = time.perf_counter(), [500]
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            await _too_large(scope, receive, send)
+            request_id_var.reset(token)
+            return
+
+        async def capped_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                capped_receive.seen += len(message.get("body", b""))  # type: ignore[attr-defined]
+                if capped_receive.seen > self.max_body:  # type: ignore[attr-defined]
+                    raise PayloadTooLarge("The request body is larger than allowed.")
+            return message
+
+        capped_receive.seen = 0  # type: ignore[attr-defined]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid[:64].encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, send_with_id)
+        finally:
+            self._observe(scope, status[0], time.perf_counter() - started)
+            request_id_var.reset(token)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        self.requests.labels(scope["method"], path, str(status)).inc()
+        self.latency.labels(scope["method"], path).observe(elapsed)
+        log.info("%s %s %s", scope["method"], path, status,
+                 extra={"method": scope["method"], "path": path, "status": status,
+                        "duration_ms": round(elapsed * 1000, 2), "service": self.service})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(PayloadTooLarge("The request body is larger than allowed."))
+    await response(scope, receive, send)
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database answers", response_model=None)
+    async def readyz(request: Request) -> dict[str, str] | JSONResponse:
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            body = {"type": "about:blank", "title": "Database unreachable", "status": 503}
+            return JSONResponse(body, status_code=503, media_type="application/problem+json")
+        return {"status": "ready"}
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """Build a service app. Nothing connects until the app starts (lifespan)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in reversed(on_shutdown):
+                await hook(app)
+            await app.state.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  swagger_ui_init_oauth={"clientId": "", "usePkceWithAuthorizationCodeGrant": False})
+    app.state.settings = settings
+    app.state.engine = create_engine(settings.database_url)
+    app.state.sessions = session_factory(app.state.engine)
+    app.state.verifier = verifier or TokenVerifier(
+        audience=settings.service_name, issuer=settings.issuer, jwks_url=settings.jwks_url,
+        jwks_file=settings.jwks_file, cache_seconds=settings.jwks_cache_seconds,
+    )
+    app.state.cipher = PiiCipher(settings.pii_keys, settings.blind_index_key)
+    app.state.metrics = CollectorRegistry()
+    install_error_handlers(app)
+    app.include_router(_health_router())
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes,
+                       registry=app.state.metrics, service=settings.service_name)
+    return app
+
+

@@ -1,0 +1,70 @@
+"""FastAPI dependencies every service uses: one session per request, the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import session_scope
+from porttrust_shared.errors import Unauthorized
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.tokens import Principal
+
+# Swagger's Authorize button offers both grants against identity's token endpoint.
+# Only the Authorization header is read: a token in the query string is ignored.
+_TOKEN_URL = "http://127.0.0.1:8000/v1/token"
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl=_TOKEN_URL),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=_TOKEN_URL),
+    ),
+    auto_error=False,
+    scheme_name="PortTrust",
+)
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.sessions):
+        yield session
+
+
+# "function" scope: the transaction commits after the handler returns, before the response
+# is sent, so a client never sees a 2xx for a change that was then lost.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not authorization:
+        raise Unauthorized("A bearer token is required.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer token is required.")
+    principal: Principal = await request.app.state.verifier.verify(token.strip())
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Callable[..., Principal]:
+    """Dependency: the caller must hold one of `roles`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        return principal.require(*roles)
+
+    return check
+
+
+def _cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher = request.app.state.cipher
+    return cipher
+
+
+CipherDep = Annotated[PiiCipher, Depends(_cipher)]

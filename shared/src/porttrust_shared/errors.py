@@ -1,0 +1,165 @@
+"""RFC 9457 problem details: one error shape for every failure, validation included."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://porttrust.dev/problems/"
+log = logging.getLogger("porttrust.errors")
+
+
+class Problem(Exception):
+    """A domain error that knows its HTTP status; one handler renders them all."""
+
+    type: str = "about:blank"
+    title: str = "Error"
+    status: int = 400
+
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+def _t(slug: str) -> str:
+    return TYPE_BASE + slug
+
+
+class BadRequest(Problem):
+    type, title, status = _t("bad-request"), "Bad request", 400
+
+
+class Unauthorized(Problem):
+    type, title, status = _t("unauthorized"), "Authentication required", 401
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        super().__init__(detail, headers=headers, **extra)
+
+
+class Forbidden(Problem):
+    type, title, status = _t("forbidden"), "Forbidden", 403
+
+
+class NotFound(Problem):
+    type, title, status = _t("not-found"), "Not found", 404
+
+
+class Conflict(Problem):
+    type, title, status = _t("conflict"), "Conflict", 409
+
+
+class PreconditionFailed(Problem):
+    type, title, status = _t("precondition-failed"), "Precondition failed", 412
+
+
+class PreconditionRequired(Problem):
+    type, title, status = _t("precondition-required"), "Precondition required", 428
+
+
+class PayloadTooLarge(Problem):
+    type, title, status = _t("payload-too-large"), "Request body too large", 413
+
+
+class Unprocessable(Problem):
+    type, title, status = _t("validation-error"), "Request validation failed", 422
+
+
+class DependencyUnavailable(Problem):
+    type, title, status = _t("dependency-unavailable"), "A service this depends on is down", 503
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    instance = request.url.path if request is not None else None
+    return JSONResponse(
+        problem.body(instance),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # The rejected value ("input") and pydantic's echo of it ("ctx") are never returned:
+    # they may be an ID number or a phone.
+    errors = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        errors.append({"loc": loc, "msg": _safe_msg(err), "type": err.get("type", "invalid")})
+    return errors
+
+
+def _safe_msg(err: Any) -> str:
+    msg = str(err.get("msg", "invalid value"))
+    if err.get("type") == "value_error":
+        return msg.removeprefix("Value error, ")
+    if "input" in err and str(err["input"]) in msg:
+        return "invalid value"
+    return msg
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, request)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problem = Unprocessable("The request did not validate.", errors=_validation_errors(exc))
+    return problem_response(problem, request)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problem = Problem(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
+    problem.status = exc.status_code
+    problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    problem.type = _t(problem.title.lower().replace(" ", "-"))
+    return problem_response(problem, request)
+
+
+async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity violation on %s", request.url.path)
+    return problem_response(Conflict("The record conflicts with an existing one."), request)
+
+
+async def _on_operational(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return problem_response(DependencyUnavailable("The database cannot be reached."), request)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    problem = Problem("An unexpected error occurred; it has been logged.")
+    problem.status, problem.title = 500, "Internal server error"
+    problem.type = _t("internal")
+    return problem_response(problem, request)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,186 @@
+"""Transactional outbox and inbox: events leave with the change that caused them, and are
+applied once however often they arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Integer, String, Text, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from porttrust_shared.clients import ServiceClient
+from porttrust_shared.db import UTCDateTime, new_id, utcnow
+from porttrust_shared.errors import DependencyUnavailable
+
+log = logging.getLogger("porttrust.outbox")
+
+
+class OutboxEventMixin:
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    destination: Mapped[str] = mapped_column(String(32), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    if TYPE_CHECKING:  # mapped subclasses accept their columns as keywords
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+
+class InboxEventMixin:
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    if TYPE_CHECKING:  # mapped subclasses accept their columns as keywords
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+
+async def enqueue(session: AsyncSession, model: type[OutboxEventMixin], *, destination: str,
+                  topic: str, payload: dict[str, Any]) -> str:
+    """Record an event in the caller's transaction; the relay delivers it after commit."""
+    event = model(id=new_id(), destination=destination, topic=topic, payload=payload,
+                  attempts=0, next_attempt_at=utcnow())
+    session.add(event)
+    await session.flush()
+    return event.id
+
+
+Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+
+
+async def apply_once(session: AsyncSession, model: type[InboxEventMixin], *, event_id: str,
+                     source: str, topic: str, handler: Handler, payload: dict[str, Any]) -> bool:
+    """Apply an incoming event unless it was applied before. Returns False for a duplicate."""
+    if await session.get(model, event_id) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(model(event_id=event_id, source=source, topic=topic))
+            await session.flush()
+    except IntegrityError:
+        return False  # a concurrent delivery of the same event won
+    await handler(session, payload)
+    return True
+
+
+def backoff_seconds(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter, capped."""
+    return random.uniform(0, min(cap, base * 2 ** min(attempts, 16)))
+
+
+class OutboxRelay:
+    """Delivers due events to their destination's `POST /v1/events`, retrying with backoff."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession],
+                 model: type[OutboxEventMixin], clients: Mapping[str, ServiceClient],
+                 source: str, interval: float = 1.0, batch: int = 100) -> None:
+        self.sessions, self.model, self.clients = sessions, model, clients
+        self.source, self.interval, self.batch = source, interval, batch
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"outbox-{self.source}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox relay pass failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """One pass over due events; returns how many were delivered."""
+        delivered = 0
+        async with self.sessions() as session:
+            events = await self._due(session)
+            for event in events:
+                delivered += await self._deliver(event)
+            await session.commit()
+        return delivered
+
+    async def _due(self, session: AsyncSession) -> list[OutboxEventMixin]:
+        m = self.model
+        query = (select(m).where(m.delivered_at.is_(None), or_(m.next_attempt_at <= utcnow()))
+                 .order_by(m.created_at).limit(self.batch))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.execute(query)).scalars().all())
+
+    async def _deliver(self, event: OutboxEventMixin) -> int:
+        client = self.clients.get(event.destination)
+        body = {"id": event.id, "source": self.source, "topic": event.topic,
+                "payload": event.payload, "created_at": event.created_at.isoformat()}
+        try:
+            if client is None:
+                raise DependencyUnavailable(f"no client for {event.destination}")
+            response = await client.call("POST", "/v1/events", json=body)
+            if response.status_code >= 300:
+                raise DependencyUnavailable(f"answered {response.status_code}")
+        except DependencyUnavailable as exc:
+            event.attempts += 1
+            event.last_error = str(exc)[:500]
+            event.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff_seconds(event.attempts))
+            log.warning("outbox event %s to %s failed (attempt %d)", event.id,
+                        event.destination, event.attempts)
+            return 0
+        event.delivered_at, event.last_error = utcnow(), None
+        return 1
+
+
+def events_router(*, inbox: type[InboxEventMixin], handlers: Mapping[str, Handler]) -> Any:
+    """`POST /v1/events`: where other services' outbox relays deliver. Role `service` only."""
+    from fastapi import APIRouter, Depends
+    from pydantic import BaseModel, ConfigDict
+
+    from porttrust_shared.deps import SessionDep, require_roles
+    from porttrust_shared.errors import Unprocessable
+
+    class EventIn(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        id: str
+        source: str
+        topic: str
+        payload: dict[str, Any]
+        created_at: dt.datetime | None = None
+
+    router = APIRouter(tags=["events"])
+
+    @router.post("/v1/events", summary="Receive an event from another service's outbox",
+                 dependencies=[Depends(require_roles("service"))])
+    async def receive_event(event: EventIn, session: SessionDep) -> dict[str, Any]:
+        handler = handlers.get(event.topic)
+        if handler is None:
+            raise Unprocessable("Unknown event topic.")
+        applied = await apply_once(session, inbox, event_id=event.id[:32], source=event.source,
+                                   topic=event.topic, handler=handler, payload=event.payload)
+        return {"id": event.id, "applied": applied}
+
+    return router

@@ -1,0 +1,83 @@
+"""Personal data at rest: AES-GCM with key ids, a keyed blind index, and masking."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_VERSION = "v1"
+
+
+class PiiError(Exception):
+    """A ciphertext that cannot be opened: unknown key id, tampering or corruption."""
+
+
+class PiiCipher:
+    """Encrypts with the first key of the ring; decrypts with whichever key id a value names.
+
+    Stored form: ``v1.<kid>.<base64url(nonce || ciphertext+tag)>``. The field name is bound as
+    associated data, so a value copied into another column does not decrypt.
+    """
+
+    def __init__(self, keyring: str, index_key: str) -> None:
+        self._keys: dict[str, AESGCM] = {}
+        for part in keyring.split(","):
+            kid, _, b64 = part.strip().partition(":")
+            raw = base64.b64decode(b64)
+            if not kid or "." in kid or len(raw) != 32:
+                raise ValueError("each PII key must be 'kid:base64(32 bytes)'")
+            self._keys.setdefault(kid, AESGCM(raw))
+        self.current_kid = keyring.split(",")[0].split(":")[0].strip()
+        self._index_key = base64.b64decode(index_key + "=" * (-len(index_key) % 4))
+
+    def encrypt(self, plaintext: str, *, field: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._keys[self.current_kid].encrypt(nonce, plaintext.encode(), field.encode())
+        blob = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return f"{_VERSION}.{self.current_kid}.{blob}"
+
+    def decrypt(self, stored: str, *, field: str) -> str:
+        try:
+            version, kid, blob = stored.split(".", 2)
+            raw = base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
+            key = self._keys[kid]
+            if version != _VERSION:
+                raise PiiError("unknown ciphertext version")
+            return key.decrypt(raw[:12], raw[12:], field.encode()).decode()
+        except (ValueError, KeyError, InvalidTag) as exc:
+            raise PiiError("cannot decrypt personal data") from exc
+
+    def key_id_of(self, stored: str) -> str:
+        return stored.split(".", 2)[1]
+
+    def blind_index(self, value: str, *, field: str) -> str:
+        """Deterministic keyed hash for equality lookups; reveals nothing without the key."""
+        digest = hmac.new(self._index_key, f"{field}\x00{value}".encode(), hashlib.sha256)
+        return digest.hexdigest()
+
+
+def mask_id_number(value: str) -> str:
+    """`11010519491231002X` → `110105********002X`."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """`13812345678` → `138****5678`."""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """`张三` → `张*`, `欧阳娜娜` → `欧***`; a Latin name keeps its first letter."""
+    value = value.strip()
+    if not value:
+        return ""
+    return value[0] + "*" * max(1, len(value) - 1)

@@ -1,0 +1,74 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-secret", "password"}
+# A fixed development key so `make run` works out of the box; refused outside dev.
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="  # 32 bytes, base64
+DEV_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWZvci1oYXNo"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class ServiceSettings(BaseSettings):
+    """Every field is read from `<PREFIX>_<NAME>` (e.g. REGISTRY_DATABASE_URL)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    environment: Literal["dev", "test", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    var_dir: Path = REPO_ROOT / "var"
+
+    # Token verification: identity's issuer and where its keys are published.
+    issuer: str = "http://127.0.0.1:8000"
+    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    jwks_file: Path | None = None
+    jwks_cache_seconds: int = 300
+
+    # This service's own machine credentials, for calling other services.
+    identity_url: str = "http://127.0.0.1:8000"
+    client_id: str = ""
+    client_secret: str = ""
+
+    # PII at rest: keyring "kid:base64key,kid2:base64key"; the first one encrypts.
+    pii_keys: str = f"dev1:{DEV_PII_KEY}"
+    blind_index_key: str = DEV_INDEX_KEY
+
+    max_body_bytes: int = 5 * 1024 * 1024
+    page_limit_max: int = 500
+    outbox_interval_seconds: float = 1.0
+    outbox_max_attempts: int = 0  # 0: keep retrying until delivered
+    log_level: str = "INFO"
+    retention_days: int = Field(default=180)
+
+    @model_validator(mode="after")
+    def _defaults_and_guards(self) -> ServiceSettings:
+        if not self.database_url:
+            url = f"sqlite+aiosqlite:///{self.var_dir / (self.service_name + '.db')}"
+            object.__setattr__(self, "database_url", url)
+        if self.retention_days < 180:
+            raise ValueError("retention_days below 180 is refused: logs are kept >= 6 months")
+        if self.environment == "prod":
+            self._refuse_placeholders()
+        return self
+
+    def _refuse_placeholders(self) -> None:
+        keys = [part.split(":", 1)[-1] for part in self.pii_keys.split(",")]
+        if DEV_PII_KEY in keys or self.blind_index_key == DEV_INDEX_KEY:
+            raise ValueError("development PII keys are refused outside dev")
+        if self.client_id and self.client_secret.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("placeholder client_secret is refused outside dev")
+        if self.database_url.startswith("sqlite"):
+            raise ValueError("production needs a PostgreSQL database_url")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

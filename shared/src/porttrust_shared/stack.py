@@ -1,0 +1,151 @@
+"""Start the four services as real processes: `make run` and the end-to-end tests use this.
+
+The library imports no service: services are named and started as `python -m <name> serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("identity", "registry", "credit", "whitelist")
+DEFAULT_PORTS = {"identity": 8000, "registry": 8001, "credit": 8002, "whitelist": 8003}
+CALLS = {"registry": ("credit", "whitelist"), "credit": ("registry",),
+         "whitelist": ("registry",)}
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    host: str = "127.0.0.1"
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    database_urls: Mapping[str, str] = field(default_factory=dict)
+    admin_password: str | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.host}:{self.ports[name]}"
+
+    def secrets(self) -> dict[str, str]:
+        """Machine secrets for the services, made once per var dir and kept there (0600)."""
+        path = self.var_dir / "service-secrets.json"
+        if path.exists():
+            loaded: dict[str, str] = json.loads(path.read_text())
+            return loaded
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        made = {name: secrets.token_urlsafe(32) for name in SERVICES[1:]}
+        path.write_text(json.dumps(made))
+        path.chmod(0o600)
+        return made
+
+    def env_for(self, name: str) -> dict[str, str]:
+        prefix, shared = name.upper() + "_", self.secrets()
+        env = dict(os.environ)
+        env.update({
+            prefix + "HOST": self.host, prefix + "PORT": str(self.ports[name]),
+            prefix + "ISSUER": self.url("identity"),
+            prefix + "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
+            prefix + "IDENTITY_URL": self.url("identity"),
+            prefix + "VAR_DIR": str(self.var_dir),
+            prefix + "OUTBOX_INTERVAL_SECONDS": env.get(prefix + "OUTBOX_INTERVAL_SECONDS", "0.5"),
+        })
+        if name in self.database_urls:
+            env[prefix + "DATABASE_URL"] = self.database_urls[name]
+        if name == "identity":
+            clients = [{"client_id": f"svc-{svc}", "client_secret": shared[svc], "name": svc,
+                        "roles": ["service"], "province": "HQ"} for svc in SERVICES[1:]]
+            env[prefix + "BOOTSTRAP_CLIENTS"] = json.dumps(clients)
+            env[prefix + "CORS_ORIGINS"] = ",".join(self.url(s) for s in SERVICES[1:])
+            if self.admin_password:
+                env["PORTTRUST_ADMIN_PASSWORD"] = self.admin_password
+        else:
+            env[prefix + "CLIENT_ID"] = f"svc-{name}"
+            env[prefix + "CLIENT_SECRET"] = shared[name]
+            for other in CALLS[name]:
+                env[prefix + other.upper() + "_URL"] = self.url(other)
+        env.update(self.extra_env)
+        return env
+
+    def start(self, name: str) -> None:
+        log = (self.var_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", name, "serve"], env=self.env_for(name),
+            stdout=log if name != "identity" else None, stderr=log,
+        )
+
+    def stop(self, name: str) -> None:
+        proc = self.processes.pop(name, None)
+        if proc is None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.processes.get(name)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {name}.log")
+            try:
+                if httpx.get(self.url(name) + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} did not become ready within {timeout}s")
+
+    def start_all(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.start("identity")
+        self.wait_ready("identity")
+        for name in SERVICES[1:]:
+            self.start(name)
+        for name in SERVICES[1:]:
+            self.wait_ready(name)
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+
+def main() -> int:
+    """`make run`: all four services on the embedded default until Ctrl-C."""
+    var_dir = Path(os.environ.get("PORTTRUST_VAR_DIR", "var")).resolve()
+    ports = dict(DEFAULT_PORTS)
+    for name in SERVICES:
+        ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
+    stack = Stack(var_dir=var_dir, ports=ports,
+                  admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
+    try:
+        stack.start_all()
+        print("\nPortTrust is running. Swagger UIs:")
+        for name in SERVICES:
+            print(f"  {name:<10} {stack.url(name)}/docs")
+        print(f"Logs in {var_dir}/<service>.log. Ctrl-C stops all four.\n", flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(0.5)
+        print("a service exited; stopping the others", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

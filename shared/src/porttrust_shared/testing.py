@@ -1,0 +1,167 @@
+"""pytest plugin: a migrated database per service, each test rolled back, tokens on demand.
+
+A service's `tests/conftest.py` defines one fixture, `service_spec`, and gets `app`,
+`client`, `db_session`, `token` and `headers` from here. With PORTTRUST_TEST_POSTGRES_URL set
+(an admin URL such as postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), every service
+is tested on a fresh PostgreSQL database and an unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from porttrust_shared.db import create_engine
+from porttrust_shared.migrations import upgrade
+from porttrust_shared.settings import ServiceSettings
+from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
+
+TEST_ISSUER = "http://identity.test"
+TEST_KID = "test-key-1"
+POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    service_dir: Path
+    settings_cls: type[ServiceSettings]
+    create_app: Callable[[Any], FastAPI]
+    extra_settings: tuple[tuple[str, Any], ...] = ()
+
+
+class TokenFactory:
+    def __init__(self, key: Any, kid: str) -> None:
+        self.key, self.kid = key, kid
+
+    def __call__(self, *roles: str, province: str = "HQ", audience: Iterable[str] = (),
+                 sub: str | None = None, lifetime: int = 600) -> str:
+        return issue_token(self.key, kid=self.kid, issuer=TEST_ISSUER,
+                           subject=sub or f"user-{uuid.uuid4().hex[:8]}", audience=audience,
+                           roles=roles, province=province, lifetime=lifetime)
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> Any:
+    return generate_private_key()
+
+
+@pytest.fixture(scope="session")
+def jwks_file(tmp_path_factory: pytest.TempPathFactory, signing_key: Any) -> Path:
+    path = tmp_path_factory.mktemp("jwks") / "jwks.json"
+    path.write_text(json.dumps({"keys": [public_jwk(signing_key, TEST_KID)]}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def token_factory(signing_key: Any) -> TokenFactory:
+    return TokenFactory(signing_key, TEST_KID)
+
+
+async def _fresh_postgres(admin_url: str, name: str) -> str:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
+                    pytrace=False)
+    finally:
+        await engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
+    """A fresh database for `name`, built only by its Alembic history."""
+    admin = os.environ.get(POSTGRES_ENV)
+    if admin:
+        url = await _fresh_postgres(admin, f"pt_test_{name}_{os.getpid()}")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp / (name + '.db')}"
+    await asyncio.to_thread(upgrade, service_dir, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def database_url(service_spec: ServiceSpec,
+                       tmp_path_factory: pytest.TempPathFactory) -> str:
+    return await migrated_database(service_spec.name, service_spec.service_dir,
+                                   tmp_path_factory.mktemp(f"db-{service_spec.name}"))
+
+
+@pytest.fixture(scope="session")
+def settings(service_spec: ServiceSpec, database_url: str, jwks_file: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> ServiceSettings:
+    values: dict[str, Any] = {
+        "environment": "test", "database_url": database_url, "jwks_file": jwks_file,
+        "issuer": TEST_ISSUER, "var_dir": tmp_path_factory.mktemp(f"var-{service_spec.name}"),
+    }
+    values.update(dict(service_spec.extra_settings))
+    return service_spec.settings_cls(**values)
+
+
+@pytest.fixture(scope="session")
+async def app(service_spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator[FastAPI]:
+    application = service_spec.create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test; the app's requests
+    and anything using app.state.sessions share it."""
+    async with app.state.engine.connect() as conn:
+        outer = await conn.begin()
+        factory = async_sessionmaker(bind=conn, expire_on_commit=False,
+                                     join_transaction_mode="create_savepoint")
+        original = app.state.sessions
+        app.state.sessions = factory
+        async with factory() as session:
+            yield session
+        app.state.sessions = original
+        if outer.is_active:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def token(token_factory: TokenFactory, service_spec: ServiceSpec) -> Callable[..., str]:
+    """token("province_operator", province="44") → a token for this service."""
+
+    def make(*roles: str, province: str = "HQ", sub: str | None = None) -> str:
+        return token_factory(*roles, province=province, audience=[service_spec.name], sub=sub)
+
+    return make
+
+
+@pytest.fixture
+def headers(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """headers("hq_admin") → an Authorization header for this service."""
+
+    def make(*roles: str, province: str = "HQ", sub: str | None = None) -> dict[str, str]:
+        return {"Authorization": "Bearer " + token(*roles, province=province, sub=sub)}
+
+    return make
+
+

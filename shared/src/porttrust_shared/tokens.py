@@ -1,0 +1,246 @@
+"""ES256 access tokens: issuing (identity, test helpers) and hardened verification (everyone)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk, jwt
+from jose.exceptions import JOSEError
+
+from porttrust_shared.errors import Forbidden, Unauthorized
+
+ALGORITHM = "ES256"
+MAX_LIFETIME_SECONDS = 15 * 60
+ROLES = frozenset(
+    {"hq_admin", "province_operator", "gateway", "enforcement", "whitelist_admin", "auditor",
+     "service"}
+)
+HQ = "HQ"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the verified claims of an access token."""
+
+    sub: str
+    roles: frozenset[str]
+    province: str
+    jti: str = ""
+    exp: int = 0
+    audience: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_hq(self) -> bool:
+        return self.province == HQ
+
+    @property
+    def province_scope(self) -> str | None:
+        """None when the caller sees every province, else its two-digit code."""
+        return None if self.is_hq else self.province
+
+    def has_any(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def require(self, *roles: str) -> Principal:
+        if not self.has_any(*roles):
+            raise Forbidden("This action needs one of the roles: " + ", ".join(sorted(roles)))
+        return self
+
+
+# ---------------------------------------------------------------- signing keys
+
+
+def generate_private_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def private_key_pem(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def load_private_key(pem: str) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def _b64(number: int) -> str:
+    return base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
+def public_jwk(key: ec.EllipticCurvePrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": _b64(numbers.x), "y": _b64(numbers.y),
+            "kid": kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def issue_token(
+    key: ec.EllipticCurvePrivateKey,
+    *,
+    kid: str,
+    issuer: str,
+    subject: str,
+    audience: Iterable[str],
+    roles: Iterable[str],
+    province: str,
+    lifetime: int = MAX_LIFETIME_SECONDS,
+    now: int | None = None,
+) -> str:
+    issued = int(time.time()) if now is None else now
+    claims = {
+        "iss": issuer, "sub": subject, "aud": sorted(audience), "iat": issued, "nbf": issued,
+        "exp": issued + min(lifetime, MAX_LIFETIME_SECONDS), "jti": uuid.uuid4().hex,
+        "roles": sorted(roles), "province": province,
+    }
+    return str(jwt.encode(claims, private_key_pem(key), algorithm=ALGORITHM, headers={"kid": kid}))
+
+
+# ---------------------------------------------------------------- verification
+
+
+class TokenVerifier:
+    """The one place tokens are checked. Every failure is a 401, never a 500."""
+
+    def __init__(
+        self,
+        *,
+        audience: str,
+        issuer: str,
+        jwks_url: str | None = None,
+        jwks_file: Path | None = None,
+        jwks: dict[str, Any] | None = None,
+        cache_seconds: int = 300,
+        leeway: int = 5,
+        http: httpx.AsyncClient | None = None,
+        key_source: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    ) -> None:
+        self.audience, self.issuer, self.leeway = audience, issuer, leeway
+        self._jwks_url, self._jwks_file, self._cache_seconds = jwks_url, jwks_file, cache_seconds
+        self._http, self._source = http, key_source
+        self._keys: dict[str, Any] = {}
+        self._keys_loaded_at = 0.0
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        if jwks is not None:
+            self._install(jwks)
+
+    async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached.exp > time.time():
+            return cached
+        principal = await self._verify_uncached(token)
+        self._remember(token, principal)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        self._verified[token] = principal
+        if len(self._verified) > 10_000:
+            self._verified.popitem(last=False)
+
+    async def _verify_uncached(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except (JOSEError, ValueError, TypeError) as exc:
+            raise Unauthorized("The token is malformed.") from exc
+        if header.get("alg") != ALGORITHM:
+            raise Unauthorized("The token's algorithm is not accepted.")
+        if "crit" in header:
+            raise Unauthorized("The token has unknown critical header parameters.")
+        key = await self._key_for(header.get("kid"))
+        claims = self._decode(token, key)
+        return self._principal(claims)
+
+    def _decode(self, token: str, key: Any) -> dict[str, Any]:
+        options = {"require_exp": True, "require_aud": True, "require_iss": True,
+                   "require_sub": True, "require_iat": True, "leeway": self.leeway}
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
+                options=options,
+            )
+        except (JOSEError, ValueError, TypeError, KeyError) as exc:
+            raise Unauthorized("The token is not valid for this service.") from exc
+        if int(claims["exp"]) - int(claims["iat"]) > MAX_LIFETIME_SECONDS + self.leeway:
+            raise Unauthorized("The token lives longer than allowed.")
+        if int(claims["iat"]) > time.time() + self.leeway:
+            raise Unauthorized("The token is not yet valid.")
+        return claims
+
+    @staticmethod
+    def _principal(claims: dict[str, Any]) -> Principal:
+        roles, province = claims.get("roles", []), claims.get("province")
+        if not isinstance(roles, list) or not isinstance(province, str):
+            raise Unauthorized("The token lacks roles or province.")
+        aud = claims["aud"]
+        return Principal(
+            sub=str(claims["sub"]), roles=frozenset(str(r) for r in roles) & ROLES,
+            province=province, jti=str(claims.get("jti", "")), exp=int(claims["exp"]),
+            audience=tuple(aud) if isinstance(aud, list) else (str(aud),),
+        )
+
+    async def _key_for(self, kid: Any) -> Any:
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("The token names no key.")
+        if kid not in self._keys or self._stale():
+            await self._refresh(force=kid not in self._keys)
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("The token was signed with an unknown key.")
+        return key
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._keys_loaded_at > self._cache_seconds
+
+    async def _refresh(self, *, force: bool) -> None:
+        # An unknown kid refreshes at most every 10 s, so garbage kids cannot hammer identity.
+        if force and time.monotonic() - self._keys_loaded_at < 10 and self._keys:
+            return
+        try:
+            self._install(await self._fetch())
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            if not self._keys:
+                raise Unauthorized("Signing keys are not available; try again.") from exc
+
+    async def _fetch(self) -> dict[str, Any]:
+        if self._source is not None:
+            return await self._source()
+        if self._jwks_file is not None:
+            data: dict[str, Any] = json.loads(self._jwks_file.read_text())
+            return data
+        if not self._jwks_url:
+            raise ValueError("no JWKS source configured")
+        http = self._http or httpx.AsyncClient(timeout=5)
+        try:
+            response = await http.get(self._jwks_url)
+            response.raise_for_status()
+            fetched: dict[str, Any] = response.json()
+            return fetched
+        finally:
+            if self._http is None:
+                await http.aclose()
+
+    def _install(self, jwks: dict[str, Any]) -> None:
+        keys = {}
+        for item in jwks.get("keys", []):
+            if item.get("kty") == "EC" and item.get("crv") == "P-256" and item.get("kid"):
+                keys[item["kid"]] = jwk.construct(item, ALGORITHM)
+        self._keys, self._keys_loaded_at = keys, time.monotonic()
+
+
+def utc_from_timestamp(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.UTC)
