@@ -147,8 +147,7 @@ def create_service_app(
                 await hook(app)
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  swagger_ui_init_oauth={"clientId": "", "usePkceWithAuthorizationCodeGrant": False})
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = create_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)

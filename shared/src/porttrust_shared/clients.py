@@ -31,7 +31,8 @@ class ServiceTokens:
             try:
                 response = await self._http.post(self._url, data=form)
             except httpx.HTTPError as exc:
-                raise DependencyUnavailable("identity cannot be reached", service="identity") from exc
+                raise DependencyUnavailable("identity cannot be reached",
+                                            service="identity") from exc
             if response.status_code != 200:
                 raise DependencyUnavailable("identity refused this service's credentials",
                                             service="identity")

@@ -4,6 +4,7 @@ applied once however often they arrive."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -110,10 +111,8 @@ class OutboxRelay:
                 await self.run_once()
             except Exception:
                 log.exception("outbox relay pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def run_once(self) -> int:

@@ -16,7 +16,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     start_relay, stop_relay = outbox_hooks(OutboxEvent, {"credit": "credit_url"})
     app = create_service_app(
         settings, title="PortTrust registry",
-        description="Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit.",
+        description=(
+            "Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit."
+        ),
         routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_relay], on_shutdown=[stop_relay, stop_http],
     )
