@@ -1,3 +1,218 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.deps import PrincipalDep, SessionDep, require_roles
+from porttrust_shared.errors import Unprocessable
+from porttrust_shared.idempotency import IdempotencyDep
+from porttrust_shared.pagination import Page
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import check_port_number
+from whitelist.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationStatus,
+    ApproveIn,
+    AuditEventRead,
+    Category,
+    ChainReportRead,
+    CompleteIn,
+    EntryRead,
+    ProgressRead,
+    ProvinceProgress,
+    RejectIn,
+    RevokeIn,
+    StatusBatchIn,
+    StatusBatchOut,
+    StatusRead,
+)
+from whitelist.service import applications, audit, entries, progress, status
 
 router = APIRouter()
+Applicant = Annotated[Principal, Depends(
+    require_roles("whitelist_admin", "hq_admin", "province_operator"))]
+Decider = Annotated[Principal, Depends(require_roles("whitelist_admin", "hq_admin"))]
+Reader = Annotated[Principal, Depends(
+    require_roles("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
+Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
+ProvinceQ = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
+NumberQ = Annotated[str | None, Query(pattern=r"^[0-9]{8,21}$")]
+CursorQ = Annotated[str | None, Query(max_length=512)]
+LimitQ = Annotated[int | None, Query(ge=1)]
+
+
+def _app_read(row: object) -> ApplicationRead:
+    return ApplicationRead.model_validate(row)
+
+
+@router.post("/v1/applications", status_code=201, response_model=ApplicationRead,
+             tags=["applications"])
+async def submit_application(data: ApplicationCreate, session: SessionDep, actor: Applicant,
+                             idem: IdempotencyDep) -> JSONResponse:
+    """Apply to whitelist a port or sub-port; another person must approve it."""
+
+    async def produce() -> ApplicationRead:
+        row = await applications.submit_application(session, data=data, actor=actor)
+        return _app_read(row)
+
+    return await idem.run(produce)
+
+
+@router.get("/v1/applications", tags=["applications"])
+async def list_applications(
+    session: SessionDep, actor: Reader, status: ApplicationStatus | None = None,
+    province: ProvinceQ = None, number: NumberQ = None, cursor: CursorQ = None,
+    limit: LimitQ = None,
+) -> Page[ApplicationRead]:
+    """Applications, oldest first; filter by status, province or number."""
+    rows, next_cursor = await applications.list_applications(
+        session, actor=actor, status=status, province=province, number=number, cursor=cursor,
+        limit=limit)
+    return Page(items=[_app_read(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/v1/applications/{application_id}", tags=["applications"])
+async def get_application(application_id: str, session: SessionDep,
+                          actor: Reader) -> ApplicationRead:
+    """One application."""
+    row = await applications.get_application(session, application_id=application_id,
+                                             actor=actor)
+    return _app_read(row)
+
+
+@router.post("/v1/applications/{application_id}/approve", response_model=ApplicationRead,
+             tags=["applications"])
+async def approve_application(application_id: str, session: SessionDep, actor: Decider,
+                              idem: IdempotencyDep,
+                              data: ApproveIn | None = None) -> JSONResponse:
+    """Approve (approver must differ from applicant): creates the entry, tells registry."""
+
+    async def produce() -> ApplicationRead:
+        row = await applications.approve_application(
+            session, application_id=application_id, data=data or ApproveIn(), actor=actor)
+        return _app_read(row)
+
+    return await idem.run(produce, status=200)
+
+
+@router.post("/v1/applications/{application_id}/reject", response_model=ApplicationRead,
+             tags=["applications"])
+async def reject_application(application_id: str, data: RejectIn, session: SessionDep,
+                             actor: Decider, idem: IdempotencyDep) -> JSONResponse:
+    """Reject with a reason (the decider must differ from the applicant)."""
+
+    async def produce() -> ApplicationRead:
+        row = await applications.reject_application(
+            session, application_id=application_id, data=data, actor=actor)
+        return _app_read(row)
+
+    return await idem.run(produce, status=200)
+
+
+@router.post("/v1/applications/{application_id}/withdraw", response_model=ApplicationRead,
+             tags=["applications"])
+async def withdraw_application(application_id: str, session: SessionDep, actor: Applicant,
+                               idem: IdempotencyDep) -> JSONResponse:
+    """The applicant withdraws a pending application."""
+
+    async def produce() -> ApplicationRead:
+        row = await applications.withdraw_application(
+            session, application_id=application_id, actor=actor)
+        return _app_read(row)
+
+    return await idem.run(produce, status=200)
+
+
+@router.get("/v1/entries", tags=["entries"])
+async def list_entries(
+    session: SessionDep, actor: Reader, province: ProvinceQ = None,
+    category: Category | None = None, active: bool | None = None, number: NumberQ = None,
+    cursor: CursorQ = None, limit: LimitQ = None,
+) -> Page[EntryRead]:
+    """Whitelist entries; `active=true` leaves out revoked and expired ones."""
+    rows, next_cursor = await entries.list_entries(
+        session, actor=actor, province=province, category=category, active=active,
+        number=number, cursor=cursor, limit=limit)
+    now = utcnow()
+    return Page(items=[entries.entry_view(r, now) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/v1/entries/{entry_id}", tags=["entries"])
+async def get_entry(entry_id: str, session: SessionDep, actor: Reader) -> EntryRead:
+    """One entry."""
+    return entries.entry_view(await entries.get_entry(session, entry_id=entry_id, actor=actor))
+
+
+@router.post("/v1/entries/{entry_id}/revoke", response_model=EntryRead, tags=["entries"])
+async def revoke_entry(entry_id: str, data: RevokeIn, session: SessionDep, actor: Decider,
+                       idem: IdempotencyDep) -> JSONResponse:
+    """Revoke an active entry; registry is told through the outbox."""
+
+    async def produce() -> EntryRead:
+        row = await entries.revoke_entry(session, entry_id=entry_id, reason=data.reason,
+                                         actor=actor)
+        return entries.entry_view(row)
+
+    return await idem.run(produce, status=200)
+
+
+@router.get("/v1/status/{number}", tags=["status"])
+async def get_status(number: str, session: SessionDep, actor: PrincipalDep) -> StatusRead:
+    """Is this port or sub-port whitelisted? A port's entry covers its sub-ports."""
+    try:
+        number = check_port_number(number)
+    except ValueError as exc:
+        raise Unprocessable(str(exc)) from None
+    [result] = await status.statuses(session, numbers=[number], now=utcnow())
+    return result
+
+
+@router.post("/v1/status/batch", tags=["status"])
+async def get_status_batch(data: StatusBatchIn, session: SessionDep,
+                           actor: PrincipalDep) -> StatusBatchOut:
+    """Status of up to 1,000 numbers, answered in the order asked."""
+    return StatusBatchOut(results=await status.statuses(session, numbers=data.numbers,
+                                                        now=utcnow()))
+
+
+@router.get("/v1/progress", tags=["progress"])
+async def get_progress(session: SessionDep, actor: Annotated[Principal, Depends(require_roles(
+        "hq_admin", "whitelist_admin", "province_operator", "auditor"))]) -> ProgressRead:
+    """Combing progress per province: all 31 for HQ, one's own for a province."""
+    return ProgressRead(provinces=await progress.progress(session, actor=actor))
+
+
+@router.post("/v1/progress/{province}/complete", response_model=ProvinceProgress,
+             tags=["progress"])
+async def complete_combing(province: str, session: SessionDep, actor: Applicant,
+                           idem: IdempotencyDep, data: CompleteIn | None = None) -> JSONResponse:
+    """Declare this province's whitelist customer combing done."""
+
+    async def produce() -> ProvinceProgress:
+        note = data.note if data else None
+        return await progress.declare_combing_done(session, province=province, note=note,
+                                                   actor=actor)
+
+    return await idem.run(produce, status=200)
+
+
+@router.get("/v1/audit-events", tags=["audit"])
+async def list_audit_events(
+    session: SessionDep, actor: Auditor, entity_id: Annotated[str | None, Query(max_length=128)]
+    = None, action: Annotated[str | None, Query(max_length=64)] = None, cursor: CursorQ = None,
+    limit: LimitQ = None,
+) -> Page[AuditEventRead]:
+    """The audit chain, in order."""
+    rows, next_cursor = await audit.list_audit_events(
+        session, actor=actor, entity_id=entity_id, action=action, cursor=cursor, limit=limit)
+    return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/v1/audit-events/verify", tags=["audit"])
+async def verify_audit_events(session: SessionDep, actor: Auditor) -> ChainReportRead:
+    """Recompute the hash chain; reports the first broken entry if any."""
+    report = await audit.verify_audit_chain(session)
+    return ChainReportRead(ok=report.ok, checked=report.checked,
+                           first_bad_seq=report.first_bad_seq, problem=report.problem)

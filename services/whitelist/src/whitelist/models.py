@@ -1,13 +1,65 @@
-from sqlalchemy.orm import DeclarativeBase
+import datetime as dt
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import new_metadata
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+class Application(Base):
+    """A request to protect a port or sub-port; granted only by a second person."""
+
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(21), index=True)
+    province: Mapped[str] = mapped_column(String(4), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    justification: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    applicant: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class Entry(Base):
+    """A granted protection. Active until revoked or until expires_at passes."""
+
+    __tablename__ = "entries"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(21), index=True)
+    province: Mapped[str] = mapped_column(String(4), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    application_id: Mapped[str] = mapped_column(String(32))
+    applicant: Mapped[str] = mapped_column(String(128))
+    granted_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Set once the expiry sweep has told registry; an expired entry is inactive either way.
+    expiry_announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CombingDeclaration(Base):
+    """A province's statement that its whitelist customer combing is done (notice §7)."""
+
+    __tablename__ = "combing_declarations"
+    province: Mapped[str] = mapped_column(String(4), primary_key=True)
+    done_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_by: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(AuditEventMixin, Base):

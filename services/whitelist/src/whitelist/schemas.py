@@ -1,0 +1,151 @@
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.validators import check_port_number, check_province
+
+MAX_BATCH = 1000
+
+
+class Category(StrEnum):
+    LIFE_SAFETY = "life_safety"
+    EMERGENCY_RESCUE = "emergency_rescue"
+    GOVERNMENT_REGULATORY = "government_regulatory"
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+def _future(value: dt.datetime) -> dt.datetime:
+    if value <= utcnow():
+        raise ValueError("expires_at must be in the future")
+    return value.astimezone(dt.UTC)
+
+
+PortNumber = Annotated[str, AfterValidator(check_port_number)]
+Province = Annotated[str, AfterValidator(check_province)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+FutureTime = Annotated[AwareDatetime, AfterValidator(_future)]
+
+
+class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: PortNumber = Field(description="Port or sub-port, e.g. 10690123 or 106901234567.")
+    category: Category
+    justification: Text
+    expires_at: FutureTime | None = None
+    province: Province | None = Field(
+        default=None, description="Required for HQ callers; a province operator's own province.")
+
+
+class ApproveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: Text | None = None
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+    comment: Text | None = None
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Text | None = None
+
+
+class ApplicationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    number: str
+    province: str
+    category: Category
+    justification: str
+    expires_at: dt.datetime | None
+    status: ApplicationStatus
+    applicant: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_comment: str | None
+    entry_id: str | None
+
+
+class EntryRead(BaseModel):
+    id: str
+    number: str
+    province: str
+    category: Category
+    expires_at: dt.datetime | None
+    active: bool
+    status: str = Field(description="active, expired or revoked")
+    application_id: str
+    applicant: str
+    granted_by: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revoke_reason: str | None
+
+
+class StatusRead(BaseModel):
+    number: str
+    whitelisted: bool
+    category: Category | None = None
+    entry_id: str | None = None
+    expires_at: dt.datetime | None = None
+
+
+class StatusBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    numbers: list[PortNumber] = Field(max_length=MAX_BATCH)
+
+
+class StatusBatchOut(BaseModel):
+    results: list[StatusRead]
+
+
+class ProvinceProgress(BaseModel):
+    province: str
+    name: str
+    applications: dict[str, int] = Field(description="count by status")
+    entries: dict[str, int] = Field(description="active entries by category")
+    combing_done: bool
+    combing_done_at: dt.datetime | None = None
+    combing_done_by: str | None = None
+
+
+class ProgressRead(BaseModel):
+    provinces: list[ProvinceProgress]
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    at: dt.datetime
+    actor: str
+    province: str | None
+    action: str
+    entity: str
+    entity_id: str
+    data: dict[str, object]
+    hash: str
+
+
+class ChainReportRead(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None

@@ -1,0 +1,1 @@
+"""Whitelist domain: applications, dual approval, entries, status, progress. No FastAPI here."""

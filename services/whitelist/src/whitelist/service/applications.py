@@ -1,0 +1,160 @@
+"""Applications and their dual-approval decisions."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from porttrust_shared.outbox import enqueue
+from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.tokens import Principal
+from whitelist.errors import AlreadyWhitelisted, DuplicateApplication, NotPending, SelfDecision
+from whitelist.models import Application, AuditEvent, Entry, OutboxEvent
+from whitelist.schemas import ApplicationCreate, ApplicationStatus, ApproveIn, RejectIn
+from whitelist.service.common import after_cursor, cursor_of, in_scope, scoped
+from whitelist.service.status import covering_entries
+from whitelist.service.text import scrub
+
+PENDING = ApplicationStatus.PENDING.value
+
+
+def _province_for(data: ApplicationCreate, actor: Principal) -> str:
+    scope = actor.province_scope
+    if scope is None:
+        if data.province is None:
+            raise Unprocessable("province is required when applying from HQ.")
+        return data.province
+    if data.province not in (None, scope):
+        raise Forbidden("A province token applies for its own province only.")
+    return scope
+
+
+async def _refuse_duplicates(session: AsyncSession, number: str) -> None:
+    [entry] = await covering_entries(session, [number], utcnow())
+    if entry is not None:
+        raise AlreadyWhitelisted("The number is already covered by an active entry.",
+                                 entry_id=entry.id)
+    pending = await session.scalar(select(Application.id).where(
+        Application.number == number, Application.status == PENDING))
+    if pending is not None:
+        raise DuplicateApplication("Decide or withdraw the pending application first.",
+                                   application_id=pending)
+
+
+async def submit_application(session: AsyncSession, *, data: ApplicationCreate,
+                             actor: Principal) -> Application:
+    province = _province_for(data, actor)
+    await _refuse_duplicates(session, data.number)
+    row = Application(number=data.number, province=province, category=data.category.value,
+                      justification=scrub(data.justification), expires_at=data.expires_at,
+                      status=PENDING, applicant=actor.sub, created_at=utcnow())
+    session.add(row)
+    await session.flush()
+    await _audit(session, actor, "application.submitted", row)
+    return row
+
+
+async def get_application(session: AsyncSession, *, application_id: str, actor: Principal,
+                          for_update: bool = False) -> Application:
+    query = select(Application).where(Application.id == application_id)
+    row = await session.scalar(query.with_for_update() if for_update else query)
+    if row is None or not in_scope(row.province, actor):
+        raise NotFound("No such application.")
+    return row
+
+
+async def list_applications(
+    session: AsyncSession, *, actor: Principal, status: ApplicationStatus | None = None,
+    province: str | None = None, number: str | None = None, cursor: str | None = None,
+    limit: int | None = None, max_limit: int = 500,
+) -> tuple[list[Application], str | None]:
+    size = clamp_limit(limit, max_limit)
+    query = scoped(select(Application), Application, actor)
+    if status is not None:
+        query = query.where(Application.status == status.value)
+    if province is not None:
+        query = query.where(Application.province == province)
+    if number is not None:
+        query = query.where(Application.number == number)
+    query = after_cursor(query, Application, cursor)
+    query = query.order_by(Application.created_at, Application.id).limit(size + 1)
+    rows = list((await session.execute(query)).scalars())
+    return rows[:size], cursor_of(rows[size - 1]) if len(rows) > size else None
+
+
+async def _pending_decision(session: AsyncSession, application_id: str,
+                            actor: Principal) -> Application:
+    row = await get_application(session, application_id=application_id, actor=actor,
+                                for_update=True)
+    if row.applicant == actor.sub:
+        raise SelfDecision("Another person must decide on this application.")
+    if row.status != PENDING:
+        raise NotPending(f"The application is {row.status}.", status_now=row.status)
+    return row
+
+
+async def approve_application(session: AsyncSession, *, application_id: str, data: ApproveIn,
+                              actor: Principal) -> Application:
+    row = await _pending_decision(session, application_id, actor)
+    now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Conflict("The requested expiry has passed; apply again.")
+    [covering] = await covering_entries(session, [row.number], now)
+    if covering is not None:
+        raise AlreadyWhitelisted("The number is already covered by an active entry.",
+                                 entry_id=covering.id)
+    entry = Entry(number=row.number, province=row.province, category=row.category,
+                  expires_at=row.expires_at, application_id=row.id, applicant=row.applicant,
+                  granted_by=actor.sub, created_at=now)
+    session.add(entry)
+    await session.flush()
+    _decide(row, ApplicationStatus.APPROVED, actor, data.comment)
+    row.entry_id = entry.id
+    await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.granted",
+                  payload={"entry_id": entry.id, "number": entry.number,
+                           "category": entry.category,
+                           "expires_at": entry.expires_at.isoformat() if entry.expires_at
+                           else None})
+    await _audit(session, actor, "application.approved", row)
+    await append_audit(session, AuditEvent, actor=actor.sub, action="entry.granted",
+                       entity="entry", entity_id=entry.id, province=entry.province,
+                       data={"number": entry.number, "category": entry.category,
+                             "application_id": row.id})
+    return row
+
+
+async def reject_application(session: AsyncSession, *, application_id: str, data: RejectIn,
+                             actor: Principal) -> Application:
+    row = await _pending_decision(session, application_id, actor)
+    comment = data.reason if data.comment is None else f"{data.reason}\n{data.comment}"
+    _decide(row, ApplicationStatus.REJECTED, actor, comment)
+    await _audit(session, actor, "application.rejected", row)
+    return row
+
+
+async def withdraw_application(session: AsyncSession, *, application_id: str,
+                               actor: Principal) -> Application:
+    row = await get_application(session, application_id=application_id, actor=actor,
+                                for_update=True)
+    if row.applicant != actor.sub:
+        raise Forbidden("Only the applicant may withdraw an application.")
+    if row.status != PENDING:
+        raise NotPending(f"The application is {row.status}.", status_now=row.status)
+    _decide(row, ApplicationStatus.WITHDRAWN, actor, None)
+    await _audit(session, actor, "application.withdrawn", row)
+    return row
+
+
+def _decide(row: Application, status: ApplicationStatus, actor: Principal,
+            comment: str | None) -> None:
+    row.status, row.decided_by, row.decided_at = status.value, actor.sub, utcnow()
+    row.decision_comment = None if comment is None else scrub(comment)
+
+
+async def _audit(session: AsyncSession, actor: Principal, action: str, row: Application) -> None:
+    # The justification is free text and may name people, so it stays out of the chain.
+    await append_audit(session, AuditEvent, actor=actor.sub, action=action,
+                       entity="application", entity_id=row.id, province=row.province,
+                       data={"number": row.number, "category": row.category,
+                             "status": row.status, "entry_id": row.entry_id})

@@ -1,0 +1,57 @@
+"""Scoping, keyset pagination and the meaning of "active" shared by the domain modules."""
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+
+from porttrust_shared.errors import BadRequest
+from porttrust_shared.pagination import decode_cursor, encode_cursor
+from porttrust_shared.tokens import Principal
+from whitelist.models import Application, Entry
+
+Q = TypeVar("Q", bound=Select[Any])
+Keyed = type[Application] | type[Entry]
+
+
+def scoped(query: Q, model: Keyed, actor: Principal) -> Q:
+    """A province-bound token sees its own province only."""
+    scope = actor.province_scope
+    return query if scope is None else query.where(model.province == scope)
+
+
+def in_scope(province: str, actor: Principal) -> bool:
+    scope = actor.province_scope
+    return scope is None or scope == province
+
+
+def after_cursor(query: Q, model: Keyed, cursor: str | None) -> Q:
+    """Rows after the cursor in (created_at, id) order."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return query
+    try:
+        at, ident = dt.datetime.fromisoformat(str(values[0])), str(values[1])
+    except (ValueError, IndexError):
+        raise BadRequest("The cursor is not valid.") from None
+    if at.tzinfo is None:
+        raise BadRequest("The cursor is not valid.")
+    return query.where(or_(model.created_at > at,
+                           and_(model.created_at == at, model.id > ident)))
+
+
+def cursor_of(row: Application | Entry) -> str:
+    return encode_cursor([row.created_at.isoformat(), row.id])
+
+
+def active_clause(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(Entry.revoked_at.is_(None),
+                or_(Entry.expires_at.is_(None), Entry.expires_at > now))
+
+
+def entry_state(entry: Entry, now: dt.datetime) -> str:
+    if entry.revoked_at is not None:
+        return "revoked"
+    if entry.expires_at is not None and entry.expires_at <= now:
+        return "expired"
+    return "active"

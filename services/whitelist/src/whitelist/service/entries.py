@@ -1,0 +1,98 @@
+"""Entries: granted protection, its revocation and its expiry."""
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import NotFound
+from porttrust_shared.outbox import enqueue
+from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.tokens import Principal
+from whitelist.errors import EntryNotActive
+from whitelist.models import AuditEvent, Entry, OutboxEvent
+from whitelist.schemas import Category, EntryRead
+from whitelist.service.common import (
+    active_clause,
+    after_cursor,
+    cursor_of,
+    entry_state,
+    in_scope,
+    scoped,
+)
+from whitelist.service.text import scrub
+
+
+async def get_entry(session: AsyncSession, *, entry_id: str, actor: Principal,
+                    for_update: bool = False) -> Entry:
+    query = select(Entry).where(Entry.id == entry_id)
+    row = await session.scalar(query.with_for_update() if for_update else query)
+    if row is None or not in_scope(row.province, actor):
+        raise NotFound("No such entry.")
+    return row
+
+
+async def list_entries(
+    session: AsyncSession, *, actor: Principal, province: str | None = None,
+    category: Category | None = None, active: bool | None = None, number: str | None = None,
+    cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
+) -> tuple[list[Entry], str | None]:
+    size, now = clamp_limit(limit, max_limit), utcnow()
+    query = scoped(select(Entry), Entry, actor)
+    if province is not None:
+        query = query.where(Entry.province == province)
+    if category is not None:
+        query = query.where(Entry.category == category.value)
+    if number is not None:
+        query = query.where(Entry.number == number)
+    if active is not None:
+        query = query.where(active_clause(now) if active else ~active_clause(now))
+    query = after_cursor(query, Entry, cursor)
+    rows = list((await session.execute(
+        query.order_by(Entry.created_at, Entry.id).limit(size + 1))).scalars())
+    return rows[:size], cursor_of(rows[size - 1]) if len(rows) > size else None
+
+
+async def revoke_entry(session: AsyncSession, *, entry_id: str, reason: str,
+                       actor: Principal) -> Entry:
+    row = await get_entry(session, entry_id=entry_id, actor=actor, for_update=True)
+    now = utcnow()
+    if entry_state(row, now) != "active":
+        raise EntryNotActive(f"The entry is {entry_state(row, now)}.")
+    row.revoked_at, row.revoked_by, row.revoke_reason = now, actor.sub, scrub(reason)
+    await _announce_end(session, row, actor=actor.sub, action="entry.revoked")
+    return row
+
+
+async def expire_due(session: AsyncSession, *, now: dt.datetime | None = None,
+                     batch: int = 500) -> int:
+    """Tell registry about entries whose expiry passed; returns how many were announced."""
+    now = now or utcnow()
+    query = (select(Entry).where(Entry.revoked_at.is_(None), Entry.expires_at <= now,
+                                 Entry.expiry_announced_at.is_(None))
+             .order_by(Entry.expires_at).limit(batch))
+    rows = list((await session.execute(query)).scalars())
+    for row in rows:
+        row.expiry_announced_at = now
+        await _announce_end(session, row, actor="system:expiry", action="entry.expired")
+    return len(rows)
+
+
+async def _announce_end(session: AsyncSession, row: Entry, *, actor: str, action: str) -> None:
+    await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.revoked",
+                  payload={"entry_id": row.id, "number": row.number})
+    await append_audit(session, AuditEvent, actor=actor, action=action, entity="entry",
+                       entity_id=row.id, province=row.province,
+                       data={"number": row.number, "category": row.category})
+
+
+def entry_view(row: Entry, now: dt.datetime | None = None) -> EntryRead:
+    state = entry_state(row, now or utcnow())
+    return EntryRead(
+        id=row.id, number=row.number, province=row.province, category=Category(row.category),
+        expires_at=row.expires_at, active=state == "active", status=state,
+        application_id=row.application_id, applicant=row.applicant, granted_by=row.granted_by,
+        created_at=row.created_at, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
+        revoke_reason=row.revoke_reason)
