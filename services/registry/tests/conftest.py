@@ -1,8 +1,14 @@
+import json
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from porttrust_shared.testing import ServiceSpec
+from porttrust_shared.validators import id_check_char, uscc_check_char
+from registry.clients import CreditClient
 from registry.main import create_app
 from registry.settings import Settings
 
@@ -11,3 +17,102 @@ from registry.settings import Settings
 def service_spec() -> ServiceSpec:
     return ServiceSpec(name="registry", service_dir=Path(__file__).resolve().parents[1],
                        settings_cls=Settings, create_app=create_app)
+
+
+def make_uscc(n: int) -> str:
+    first17 = f"9144030070{n:07d}"
+    return first17 + uscc_check_char(first17)
+
+
+def make_id_number(n: int) -> str:
+    first17 = f"11010519800101{n:03d}"
+    return first17 + id_check_char(first17)
+
+
+class FakeCredit:
+    """Stands in for credit's POST /v1/blacklist/check behind a real CreditClient."""
+
+    def __init__(self) -> None:
+        self.blacklisted: set[tuple[str, str]] = set()
+        self.down = False
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("credit is down", request=request)
+        body = json.loads(request.content)
+        self.calls.append(body)
+        results = [{"kind": s["kind"], "blacklisted": (s["kind"], s["key"]) in self.blacklisted}
+                   for s in body["subjects"]]
+        return httpx.Response(200, json={"results": results})
+
+
+@pytest.fixture(autouse=True)
+async def credit(app: Any) -> AsyncIterator[FakeCredit]:
+    fake = FakeCredit()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    app.state.credit = CreditClient(base_url="http://credit.test", tokens=None, http=http)
+    yield fake
+    await http.aclose()
+
+
+class Registry:
+    """Small factories over the API, as an HQ admin unless told otherwise."""
+
+    def __init__(self, client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]):
+        self.client, self.hq = client, headers("hq_admin")
+        self._n = 0
+
+    def next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def new_uscc(self) -> str:
+        return make_uscc(900 + self.next())
+
+    def new_id_number(self) -> str:
+        return make_id_number(900 + self.next())
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.client.post(path, json=body, headers=self.hq)
+        assert response.status_code in (200, 201), response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def org(self, province: str = "44", **kw: Any) -> dict[str, Any]:
+        n = self.next()
+        return await self.post("/v1/organizations", {
+            "uscc": make_uscc(n), "name": f"单位{n}", "province": province, **kw})
+
+    async def handler(self, org: dict[str, Any], *, verified: bool = True) -> dict[str, Any]:
+        n = self.next()
+        body = {"name": "张三", "id_number": make_id_number(n),
+                "phone": f"138{n:08d}", "organization_uscc": org["uscc"]}
+        handler = await self.post("/v1/handlers", body)
+        if verified:
+            handler = await self.post(f"/v1/handlers/{handler['id']}/verify", {})
+        return handler
+
+    async def port(self, number: str = "10690123", province: str = "44",
+                   holder: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+        holder = holder or await self.org(province, roles=["holder"])
+        return await self.post("/v1/ports", {"number": number, "holder_uscc": holder["uscc"],
+                                             "province": province, "scope": "provincial", **kw})
+
+    async def sub_port(self, number: str = "106901234567", province: str = "44",
+                       **kw: Any) -> dict[str, Any]:
+        return await self.post("/v1/sub-ports", {"number": number, "province": province, **kw})
+
+    async def complete_sub_port(self, number: str = "106901234567", province: str = "44",
+                                *, verified: bool = True) -> dict[str, Any]:
+        unit = await self.org(province, roles=["user_unit"])
+        handler = await self.handler(unit, verified=verified)
+        return await self.sub_port(
+            number, province, user_unit_uscc=unit["uscc"], handler_id=handler["id"],
+            business_type="notification", purpose="订单发货通知", machine_room="广州南方基地A3",
+            equipment="SMSC-GZ-07")
+
+
+@pytest.fixture
+def reg(client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]) -> Registry:
+    return Registry(client, headers)

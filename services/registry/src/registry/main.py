@@ -6,9 +6,16 @@ from porttrust_shared.app import create_service_app
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from registry.api import router
+from registry.clients import CreditClient
 from registry.events import HANDLERS
 from registry.models import IdempotencyRecord, InboxEvent, OutboxEvent
 from registry.settings import Settings
+from registry.verifiers import LocalVerifier
+
+
+async def start_clients(app: FastAPI) -> None:
+    app.state.credit = CreditClient(base_url=app.state.settings.credit_url,
+                                    tokens=app.state.tokens, http=app.state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,7 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit."
         ),
         routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_relay], on_shutdown=[stop_relay, stop_http],
+        on_startup=[start_http, start_clients, start_relay],
+        on_shutdown=[stop_relay, stop_http],
     )
     app.state.idempotency_model = IdempotencyRecord
+    # Swap in a real identity-check provider here; see registry.verifiers.
+    app.state.identity_verifier = LocalVerifier.from_file(settings.identity_match_file)
     return app

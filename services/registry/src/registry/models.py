@@ -1,7 +1,22 @@
-from sqlalchemy.orm import DeclarativeBase
+"""Registry tables. Person data (handler name, ID number, phone) is stored only encrypted,
+with blind indexes for lookups; every versioned row carries its version number for ETags."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import new_metadata
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
@@ -24,3 +39,145 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 class InboxEvent(InboxEventMixin, Base):
     __tablename__ = "inbox_events"
+
+
+class Organization(Base):
+    """A holder or user unit, keyed by its USCC."""
+
+    __tablename__ = "organizations"
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    uscc_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Handler(Base):
+    """The natural person acting for an organisation. PII columns hold ciphertext only."""
+
+    __tablename__ = "handlers"
+    __table_args__ = (UniqueConstraint("id_number_index", "organization_uscc"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    name_enc: Mapped[str] = mapped_column(Text)
+    id_number_enc: Mapped[str] = mapped_column(Text)
+    id_number_index: Mapped[str] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    verification_status: Mapped[str] = mapped_column(String(16), default="unverified")
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verification_reason: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Port(Base):
+    __tablename__ = "ports"
+    number: Mapped[str] = mapped_column(String(21), primary_key=True)
+    holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    agreement_signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resource_certificate_ref: Mapped[str | None] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubPort(Base):
+    """A port plus extension digits: the unit that is registered, activated and traced."""
+
+    __tablename__ = "sub_ports"
+    number: Mapped[str] = mapped_column(String(21), primary_key=True)
+    port_number: Mapped[str] = mapped_column(String(21), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="registered", index=True)
+    user_unit_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    handler_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    business_type: Mapped[str | None] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    machine_room: Mapped[str | None] = mapped_column(String(200))
+    equipment: Mapped[str | None] = mapped_column(String(200))
+    monthly_volume: Mapped[int | None] = mapped_column(BigInteger)
+    value_contribution: Mapped[int | None] = mapped_column(BigInteger)
+    customer_importance: Mapped[int | None] = mapped_column(Integer)
+    whitelisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubPortTransition(Base):
+    """One lifecycle step: from, to, why, who, when."""
+
+    __tablename__ = "sub_port_transitions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sub_port_number: Mapped[str] = mapped_column(String(21), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EntityVersion(Base):
+    """Every state an entity has been in, as a masked snapshot: what trace reads."""
+
+    __tablename__ = "entity_versions"
+    __table_args__ = (UniqueConstraint("entity", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed: Mapped[list[str]] = mapped_column(JSON)
+
+
+class Restriction(Base):
+    """A sanction pushed by credit: new ports and sub-ports for the subject are refused."""
+
+    __tablename__ = "restrictions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    blacklist_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(64), index=True)
+    sanctions: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    case_ref: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SanctionReview(Base):
+    """A whitelisted sub-port a sanction would have suspended: a person decides."""
+
+    __tablename__ = "sanction_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sub_port_number: Mapped[str] = mapped_column(String(21), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    blacklist_id: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WhitelistEntry(Base):
+    """Local copy of whitelist entries, so sanctions and the send check need no call."""
+
+    __tablename__ = "whitelist_entries"
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[str] = mapped_column(String(21), index=True)
+    category: Mapped[str | None] = mapped_column(String(32))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from porttrust_shared.settings import ServiceSettings
@@ -10,3 +12,5 @@ class Settings(ServiceSettings):
     port: int = 8001
     credit_url: str = "http://127.0.0.1:8002"
     whitelist_url: str = "http://127.0.0.1:8003"
+    # CSV "name,id_number" the local identity verifier checks names against, when set.
+    identity_match_file: Path | None = None

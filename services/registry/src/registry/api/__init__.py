@@ -1,0 +1,7 @@
+from fastapi import APIRouter
+
+from registry.api import audit, handlers, organizations, ports, sub_ports, trace
+
+router = APIRouter()
+for module in (organizations, handlers, ports, sub_ports, trace, audit):
+    router.include_router(module.router)

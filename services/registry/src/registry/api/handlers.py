@@ -1,0 +1,52 @@
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from porttrust_shared.deps import CipherDep, SessionDep
+from porttrust_shared.idempotency import IdempotencyDep
+from porttrust_shared.pagination import Page
+from registry.deps import Cursor, Limit, Reader, SettingsDep, VerifierDep, Writer
+from registry.schemas import HandlerCreate, HandlerRead, Province
+from registry.service import handlers as svc
+
+router = APIRouter(tags=["handlers"])
+
+
+@router.post("/v1/handlers", status_code=201, response_model=HandlerRead)
+async def create_handler(data: HandlerCreate, session: SessionDep, actor: Writer,
+                         cipher: CipherDep, idem: IdempotencyDep) -> JSONResponse:
+    """Register a handler; name, ID number and phone are stored encrypted, shown masked."""
+
+    async def produce() -> HandlerRead:
+        handler = await svc.create_handler(session, data=data, actor=actor, cipher=cipher)
+        return svc.to_read(handler, cipher)
+
+    return await idem.run(produce)
+
+
+@router.get("/v1/handlers")
+async def list_handlers(session: SessionDep, actor: Reader, cipher: CipherDep,
+                        settings: SettingsDep, limit: Limit = None, cursor: Cursor = None,
+                        organization_uscc: str | None = None,
+                        province: Province | None = None) -> Page[HandlerRead]:
+    """Handlers in your province, masked."""
+    rows, after = await svc.list_handlers(session, actor=actor, limit=limit, cursor=cursor,
+                                          organization_uscc=organization_uscc,
+                                          province=province, max_limit=settings.page_limit_max)
+    return Page(items=[svc.to_read(h, cipher) for h in rows], next_cursor=after)
+
+
+@router.get("/v1/handlers/{handler_id}")
+async def get_handler(handler_id: str, session: SessionDep, actor: Reader,
+                      cipher: CipherDep) -> HandlerRead:
+    """One handler, masked."""
+    handler = await svc.get_handler(session, handler_id=handler_id, actor=actor)
+    return svc.to_read(handler, cipher)
+
+
+@router.post("/v1/handlers/{handler_id}/verify")
+async def verify_handler(handler_id: str, session: SessionDep, actor: Writer,
+                         cipher: CipherDep, verifier: VerifierDep) -> HandlerRead:
+    """Check the handler's identity; the outcome, time and verifier are stored."""
+    handler = await svc.verify_handler(session, handler_id=handler_id, actor=actor,
+                                       cipher=cipher, verifier=verifier)
+    return svc.to_read(handler, cipher)

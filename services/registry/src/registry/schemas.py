@@ -1,0 +1,261 @@
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from porttrust_shared.validators import (
+    check_id_number,
+    check_mobile,
+    check_port_number,
+    check_province,
+    check_uscc,
+)
+
+
+def _uscc_shape(value: str) -> str:
+    return check_uscc(value).value
+
+
+Uscc = Annotated[str, AfterValidator(_uscc_shape)]
+Province = Annotated[str, AfterValidator(check_province)]
+PortNumber = Annotated[str, AfterValidator(check_port_number)]
+IdNumber = Annotated[str, AfterValidator(check_id_number)]
+Mobile = Annotated[str, AfterValidator(check_mobile)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+OrgRole = Literal["holder", "user_unit"]
+BusinessType = Literal["verification_code", "notification", "marketing"]
+Scope = Literal["provincial", "national"]
+Amount = Annotated[int, Field(ge=0)]
+Importance = Annotated[int, Field(ge=0, le=10)]
+Forbid = ConfigDict(extra="forbid")
+
+
+class OrganizationCreate(BaseModel):
+    model_config = Forbid
+    uscc: Uscc
+    name: Text200
+    province: Province
+    roles: list[OrgRole] = Field(default_factory=list)
+    contact: Text200 | None = None
+
+
+class OrganizationUpdate(BaseModel):
+    model_config = Forbid
+    name: Text200 | None = None
+    province: Province | None = None
+    roles: list[OrgRole] | None = None
+    contact: Text200 | None = None
+
+
+class OrganizationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    uscc: str
+    name: str
+    province: str
+    roles: list[str]
+    contact: str | None
+    uscc_review: bool = Field(description="Check character disagrees: needs manual review.")
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class HandlerCreate(BaseModel):
+    model_config = Forbid
+    name: PersonName
+    id_number: IdNumber
+    phone: Mobile
+    organization_uscc: Uscc
+
+
+class Verification(BaseModel):
+    status: Literal["unverified", "verified", "failed"]
+    verified_at: dt.datetime | None = None
+    verifier: str | None = None
+    reason: str | None = None
+
+
+class HandlerRead(BaseModel):
+    id: str
+    name: str = Field(description="Masked, e.g. 张*.")
+    id_number: str = Field(description="Masked, e.g. 110105********002X.")
+    phone: str = Field(description="Masked, e.g. 138****5678.")
+    organization_uscc: str
+    province: str
+    verification: Verification
+    version: int
+    created_at: dt.datetime
+
+
+class PortCreate(BaseModel):
+    model_config = Forbid
+    number: PortNumber
+    holder_uscc: Uscc
+    province: Province
+    scope: Scope
+    agreement_signed_at: dt.datetime | None = None
+    resource_certificate_ref: Text200 | None = None
+
+
+class PortRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    number: str
+    holder_uscc: str
+    province: str
+    scope: str
+    port_class: str
+    agreement_signed: bool
+    agreement_signed_at: dt.datetime | None
+    resource_certificate_ref: str | None
+    version: int
+    created_at: dt.datetime
+
+
+class SubPortFields(BaseModel):
+    model_config = Forbid
+    user_unit_uscc: Uscc | None = None
+    handler_id: Annotated[str, StringConstraints(max_length=32)] | None = None
+    business_type: BusinessType | None = None
+    purpose: Text500 | None = None
+    machine_room: Text200 | None = None
+    equipment: Text200 | None = None
+    monthly_volume: Amount | None = None
+    value_contribution: Amount | None = None
+    customer_importance: Importance | None = None
+
+
+class SubPortCreate(SubPortFields):
+    number: PortNumber
+    province: Province
+
+
+class SubPortUpdate(SubPortFields):
+    """Only the fields sent are changed; null is not a value here."""
+
+
+class SubPortRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    number: str
+    port_number: str
+    province: str
+    status: str
+    status_reason: str | None
+    user_unit_uscc: str | None
+    handler_id: str | None
+    business_type: str | None
+    purpose: str | None
+    machine_room: str | None
+    equipment: str | None
+    monthly_volume: int | None
+    value_contribution: int | None
+    customer_importance: int | None
+    whitelisted: bool
+    missing: list[str] = Field(description="What activation still needs.")
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TransitionIn(BaseModel):
+    model_config = Forbid
+    reason: Text500
+
+
+class ActivateIn(BaseModel):
+    model_config = Forbid
+    reason: Text500 = "activated"
+
+
+class TransitionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    from_status: str
+    to_status: str
+    reason: str
+    actor: str
+    at: dt.datetime
+
+
+class VersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    entity: str
+    key: str
+    version: int
+    actor: str
+    at: dt.datetime
+    changed: list[str]
+    snapshot: dict[str, object]
+
+
+class SanctionReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sub_port_number: str
+    province: str
+    blacklist_id: str
+    subject_kind: str
+    reason: str | None
+    created_at: dt.datetime
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    at: dt.datetime
+    actor: str
+    province: str | None
+    action: str
+    entity: str
+    entity_id: str
+    data: dict[str, object]
+    hash: str
+
+
+class ChainReportRead(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+class TraceParty(BaseModel):
+    uscc: str
+    name: str | None = None
+
+
+class TraceHandler(BaseModel):
+    id: str
+    name: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    id_number_index: str | None = Field(
+        default=None, description="Only for service and enforcement callers.")
+
+
+class TraceSubPort(BaseModel):
+    number: str
+    status: str
+    business_type: str | None = None
+    purpose: str | None = None
+    machine_room: str | None = None
+    equipment: str | None = None
+    province: str
+    whitelisted: bool = False
+
+
+class TracePort(BaseModel):
+    number: str
+    scope: str
+    province: str
+
+
+class TraceRead(BaseModel):
+    number: str
+    at: dt.datetime
+    matched: Literal["sub_port", "port"]
+    sub_port: TraceSubPort | None = None
+    port: TracePort
+    holder: TraceParty
+    user_unit: TraceParty | None = None
+    handler: TraceHandler | None = None

@@ -1,0 +1,1 @@
+"""Registry domain logic: no FastAPI here; functions flush, never commit, raise Problems."""

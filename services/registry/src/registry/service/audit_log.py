@@ -1,0 +1,38 @@
+"""Reading the audit chain and the version history."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import ChainReport, verify_chain
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.tokens import Principal
+from registry.models import AuditEvent, EntityVersion
+
+
+async def list_audit_events(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    filters: dict[str, str | None], max_limit: int = 500,
+) -> tuple[list[AuditEvent], str | None]:
+    """`filters`: entity, entity_id, action, province."""
+    size = clamp_limit(limit, max_limit)
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if actor.province_scope is not None:
+        query = query.where(AuditEvent.province == actor.province_scope)
+    for field, value in filters.items():
+        if value:
+            query = query.where(getattr(AuditEvent, field) == value)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(AuditEvent.seq > int(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda e: [e.seq])
+
+
+async def verify_audit_chain(session: AsyncSession) -> ChainReport:
+    return await verify_chain(session, AuditEvent)
+
+
+async def versions_of(session: AsyncSession, *, entity: str, key: str) -> list[EntityVersion]:
+    query = (select(EntityVersion).where(EntityVersion.entity == entity, EntityVersion.key == key)
+             .order_by(EntityVersion.version))
+    return list((await session.execute(query)).scalars().all())

@@ -1,0 +1,121 @@
+"""Handlers: the people acting for organisations. PII stored encrypted, shown masked."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
+from porttrust_shared.tokens import Principal
+from registry.models import Handler, Organization
+from registry.schemas import HandlerCreate, HandlerRead, Verification
+from registry.service.common import ensure_visible, record_version, visible
+from registry.verifiers import IdentityVerifier
+
+ENTITY = "handler"
+
+
+def masked(handler: Handler, cipher: PiiCipher) -> dict[str, str]:
+    return {
+        "name": mask_name(cipher.decrypt(handler.name_enc, field="name")),
+        "id_number": mask_id_number(cipher.decrypt(handler.id_number_enc, field="id_number")),
+        "phone": mask_phone(cipher.decrypt(handler.phone_enc, field="phone")),
+    }
+
+
+def snapshot(handler: Handler, cipher: PiiCipher) -> dict[str, Any]:
+    """Masked values plus the blind index, so trace can name the person without the number."""
+    return {"id": handler.id, "organization_uscc": handler.organization_uscc,
+            "province": handler.province, **masked(handler, cipher),
+            "id_number_index": handler.id_number_index,
+            "verification_status": handler.verification_status,
+            "verified_by": handler.verified_by}
+
+
+def to_read(handler: Handler, cipher: PiiCipher) -> HandlerRead:
+    verification = Verification(status=handler.verification_status,
+                                verified_at=handler.verified_at, verifier=handler.verified_by,
+                                reason=handler.verification_reason)
+    return HandlerRead(id=handler.id, organization_uscc=handler.organization_uscc,
+                       province=handler.province, verification=verification,
+                       version=handler.version, created_at=handler.created_at,
+                       **masked(handler, cipher))
+
+
+async def _record(session: AsyncSession, handler: Handler, cipher: PiiCipher, actor: str,
+                  changed: list[str], action: str) -> None:
+    await record_version(session, entity=ENTITY, key=handler.id, version=handler.version,
+                         actor=actor, snapshot=snapshot(handler, cipher), changed=changed,
+                         province=handler.province, action=action)
+
+
+async def create_handler(session: AsyncSession, *, data: HandlerCreate, actor: Principal,
+                         cipher: PiiCipher) -> Handler:
+    org = await session.get(Organization, data.organization_uscc)
+    if org is None or not visible(actor, org.province):
+        raise Unprocessable("organization_uscc names no organization you can see.")
+    index = cipher.blind_index(data.id_number, field="id_number")
+    if await _find(session, index=index, organization_uscc=org.uscc) is not None:
+        raise Conflict("This person is already a handler of this organization.")
+    now = utcnow()
+    handler = Handler(
+        organization_uscc=org.uscc, province=org.province,
+        name_enc=cipher.encrypt(data.name, field="name"),
+        id_number_enc=cipher.encrypt(data.id_number, field="id_number"), id_number_index=index,
+        phone_enc=cipher.encrypt(data.phone, field="phone"),
+        phone_index=cipher.blind_index(data.phone, field="phone"),
+        verification_status="unverified", version=1, created_at=now, updated_at=now)
+    session.add(handler)
+    await session.flush()
+    await _record(session, handler, cipher, actor.sub,
+                  ["id_number", "name", "organization_uscc", "phone"], "handler.created")
+    return handler
+
+
+async def _find(session: AsyncSession, *, index: str, organization_uscc: str) -> Handler | None:
+    query = select(Handler).where(Handler.id_number_index == index,
+                                  Handler.organization_uscc == organization_uscc)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal) -> Handler:
+    handler = await session.get(Handler, handler_id)
+    return ensure_visible(actor, handler, handler.province if handler else None, "handler")
+
+
+async def verify_handler(session: AsyncSession, *, handler_id: str, actor: Principal,
+                         cipher: PiiCipher, verifier: IdentityVerifier) -> Handler:
+    """Ask the identity verifier; store the outcome, when, and which verifier said so."""
+    handler = await get_handler(session, handler_id=handler_id, actor=actor)
+    result = await verifier.verify(
+        name=cipher.decrypt(handler.name_enc, field="name"),
+        id_number=cipher.decrypt(handler.id_number_enc, field="id_number"))
+    handler.verification_status = "verified" if result.verified else "failed"
+    handler.verified_at = handler.updated_at = utcnow()
+    handler.verified_by, handler.verification_reason = result.verifier, result.reason
+    handler.version += 1
+    await session.flush()
+    await _record(session, handler, cipher, actor.sub, ["verification"], "handler.verified")
+    return handler
+
+
+async def list_handlers(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    organization_uscc: str | None = None, province: str | None = None, max_limit: int = 500,
+) -> tuple[list[Handler], str | None]:
+    size = clamp_limit(limit, max_limit)
+    query = select(Handler).order_by(Handler.id)
+    if actor.province_scope is not None:
+        query = query.where(Handler.province == actor.province_scope)
+    if province:
+        query = query.where(Handler.province == province)
+    if organization_uscc:
+        query = query.where(Handler.organization_uscc == organization_uscc.strip().upper())
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Handler.id > str(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda h: [h.id])

@@ -1,0 +1,93 @@
+"""Holders and user units, keyed by USCC."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import check_uscc
+from registry.models import Organization
+from registry.schemas import OrganizationCreate, OrganizationUpdate
+from registry.service.common import (
+    apply_changes,
+    check_if_match,
+    ensure_own_province,
+    ensure_visible,
+    record_version,
+)
+
+ENTITY = "organization"
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    return {"uscc": org.uscc, "name": org.name, "province": org.province,
+            "roles": list(org.roles), "contact": org.contact, "uscc_review": org.uscc_review}
+
+
+async def _record(session: AsyncSession, org: Organization, actor: Principal,
+                  changed: list[str], action: str) -> None:
+    await record_version(session, entity=ENTITY, key=org.uscc, version=org.version,
+                         actor=actor.sub, snapshot=snapshot(org), changed=changed,
+                         province=org.province, action=action)
+
+
+async def create_organization(session: AsyncSession, *, data: OrganizationCreate,
+                              actor: Principal) -> Organization:
+    ensure_own_province(actor, data.province)
+    if await session.get(Organization, data.uscc) is not None:
+        raise Conflict("An organization with this USCC is registered already.")
+    now = utcnow()
+    org = Organization(uscc=data.uscc, name=data.name, province=data.province,
+                       roles=sorted(set(data.roles)), contact=data.contact,
+                       uscc_review=check_uscc(data.uscc).needs_review, version=1,
+                       created_at=now, updated_at=now)
+    session.add(org)
+    await session.flush()
+    await _record(session, org, actor, sorted(snapshot(org)), "organization.created")
+    return org
+
+
+async def get_organization(session: AsyncSession, *, uscc: str,
+                           actor: Principal) -> Organization:
+    org = await session.get(Organization, uscc.strip().upper())
+    return ensure_visible(actor, org, org.province if org else None, "organization")
+
+
+async def update_organization(session: AsyncSession, *, uscc: str, data: OrganizationUpdate,
+                              if_match: str | None, actor: Principal) -> Organization:
+    org = await get_organization(session, uscc=uscc, actor=actor)
+    check_if_match(if_match, org.version)
+    values = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "roles" in values:
+        values["roles"] = sorted(set(values["roles"]))
+    if "province" in values:
+        ensure_own_province(actor, values["province"])
+    changed = apply_changes(org, values)
+    if changed:
+        org.version += 1
+        org.updated_at = utcnow()
+        await session.flush()
+        await _record(session, org, actor, changed, "organization.updated")
+    return org
+
+
+async def list_organizations(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    province: str | None = None, max_limit: int = 500,
+) -> tuple[list[Organization], str | None]:
+    size = clamp_limit(limit, max_limit)
+    query = select(Organization).order_by(Organization.uscc)
+    scope = actor.province_scope
+    if scope is not None:
+        query = query.where(Organization.province == scope)
+    if province:
+        query = query.where(Organization.province == province)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Organization.uscc > str(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda o: [o.uscc])

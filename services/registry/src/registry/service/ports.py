@@ -1,0 +1,87 @@
+"""Ports: 106 base codes allocated to holders, with the holder's supplementary agreement."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import port_class
+from registry.clients import BlacklistChecker
+from registry.models import Organization, Port
+from registry.schemas import PortCreate, PortRead
+from registry.service.common import ensure_own_province, ensure_visible, record_version
+from registry.service.screening import organization_party, screen
+
+ENTITY = "port"
+MIN_PORT_LEN = 8  # "106" and at least five digits
+
+
+def snapshot(port: Port) -> dict[str, Any]:
+    signed = port.agreement_signed_at.isoformat() if port.agreement_signed_at else None
+    return {"number": port.number, "holder_uscc": port.holder_uscc, "province": port.province,
+            "scope": port.scope, "agreement_signed_at": signed,
+            "resource_certificate_ref": port.resource_certificate_ref}
+
+
+def to_read(port: Port) -> PortRead:
+    return PortRead(number=port.number, holder_uscc=port.holder_uscc, province=port.province,
+                    scope=port.scope, port_class=port_class(port.number).value,
+                    agreement_signed=port.agreement_signed_at is not None,
+                    agreement_signed_at=port.agreement_signed_at,
+                    resource_certificate_ref=port.resource_certificate_ref,
+                    version=port.version, created_at=port.created_at)
+
+
+async def register_port(session: AsyncSession, *, data: PortCreate, actor: Principal,
+                        credit: BlacklistChecker) -> Port:
+    ensure_own_province(actor, data.province)
+    if await session.get(Organization, data.holder_uscc) is None:
+        raise Unprocessable("holder_uscc names no registered organization.")
+    if await session.get(Port, data.number) is not None:
+        raise Conflict("This port is registered already.")
+    await screen(session, parties=[organization_party("holder", data.holder_uscc)],
+                 credit=credit)
+    now = utcnow()
+    port = Port(**data.model_dump(), version=1, created_at=now, updated_at=now)
+    session.add(port)
+    await session.flush()
+    await record_version(session, entity=ENTITY, key=port.number, version=1, actor=actor.sub,
+                         snapshot=snapshot(port), changed=sorted(snapshot(port)),
+                         province=port.province, action="port.registered")
+    return port
+
+
+async def get_port(session: AsyncSession, *, number: str, actor: Principal) -> Port:
+    port = await session.get(Port, number.strip())
+    return ensure_visible(actor, port, port.province if port else None, "port")
+
+
+async def port_for(session: AsyncSession, number: str) -> Port | None:
+    """The registered port `number` extends: the longest matching prefix."""
+    prefixes = [number[:n] for n in range(MIN_PORT_LEN, len(number) + 1)]
+    query = (select(Port).where(Port.number.in_(prefixes))
+             .order_by(func.length(Port.number).desc()).limit(1))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_ports(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    province: str | None = None, holder_uscc: str | None = None, max_limit: int = 500,
+) -> tuple[list[Port], str | None]:
+    size = clamp_limit(limit, max_limit)
+    query = select(Port).order_by(Port.number)
+    if actor.province_scope is not None:
+        query = query.where(Port.province == actor.province_scope)
+    if province:
+        query = query.where(Port.province == province)
+    if holder_uscc:
+        query = query.where(Port.holder_uscc == holder_uscc.strip().upper())
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Port.number > str(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda p: [p.number])

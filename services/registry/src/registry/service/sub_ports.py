@@ -1,0 +1,168 @@
+"""Sub-ports: registration, update and what activation still needs (R1, R4)."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import carries_sms_content
+from registry.clients import BlacklistChecker
+from registry.errors import Incomplete, SubPortTaken
+from registry.models import Handler, Organization, Port, SubPort
+from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
+from registry.service.common import (
+    apply_changes,
+    check_if_match,
+    ensure_own_province,
+    ensure_visible,
+    record_version,
+)
+from registry.service.coverage import covered
+from registry.service.ports import port_for
+from registry.service.screening import Party, handler_party, organization_party, screen
+
+ENTITY = "sub_port"
+REQUIRED = ("business_type", "purpose", "machine_room", "equipment")
+FIELDS = ("user_unit_uscc", "handler_id", *REQUIRED, "monthly_volume", "value_contribution",
+          "customer_importance")
+
+
+def snapshot(sub: SubPort) -> dict[str, Any]:
+    return {"number": sub.number, "port_number": sub.port_number, "province": sub.province,
+            "status": sub.status, "status_reason": sub.status_reason,
+            "whitelisted": sub.whitelisted, **{f: getattr(sub, f) for f in FIELDS}}
+
+
+async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, changed: list[str],
+                          action: str) -> None:
+    """Bump the version and keep the new state; every change of a sub-port goes through here."""
+    sub.version += 1
+    sub.updated_at = utcnow()
+    await session.flush()
+    await record_version(session, entity=ENTITY, key=sub.number, version=sub.version,
+                         actor=actor, snapshot=snapshot(sub), changed=changed,
+                         province=sub.province, action=action)
+
+
+def missing_fields(sub: SubPort, handler: Handler | None) -> list[str]:
+    """Codes of what activation still needs; empty when the record is complete (R1)."""
+    missing = [] if sub.user_unit_uscc else ["user_unit"]
+    if handler is None:
+        missing.append("handler")
+    elif handler.verification_status != "verified":
+        missing.append("handler_verified")
+    return missing + [field for field in REQUIRED if not getattr(sub, field)]
+
+
+async def missing_for(session: AsyncSession, sub: SubPort) -> list[str]:
+    handler = await session.get(Handler, sub.handler_id) if sub.handler_id else None
+    return missing_fields(sub, handler)
+
+
+async def to_reads(session: AsyncSession, subs: list[SubPort]) -> list[SubPortRead]:
+    ids = {s.handler_id for s in subs if s.handler_id}
+    handlers = {h.id: h for h in (await session.execute(
+        select(Handler).where(Handler.id.in_(ids)))).scalars()} if ids else {}
+    return [SubPortRead.model_validate(s).model_copy(update={"missing": missing_fields(
+        s, handlers.get(s.handler_id or ""))}) for s in subs]
+
+
+async def _parties(session: AsyncSession, *, port: Port | None, values: dict[str, Any],
+                   cipher: PiiCipher, actor: Principal) -> list[Party]:
+    """Check references and name who must be screened before the change."""
+    parties = [organization_party("holder", port.holder_uscc)] if port else []
+    if values.get("user_unit_uscc"):
+        if await session.get(Organization, values["user_unit_uscc"]) is None:
+            raise Unprocessable("user_unit_uscc names no registered organization.")
+        parties.append(organization_party("user_unit", values["user_unit_uscc"]))
+    if values.get("handler_id"):
+        handler = await session.get(Handler, values["handler_id"])
+        if handler is None or actor.province_scope not in (None, handler.province):
+            raise Unprocessable("handler_id names no handler you can see.")
+        parties.append(handler_party(handler, cipher))
+    return parties
+
+
+async def _port_of(session: AsyncSession, data: SubPortCreate) -> Port:
+    if not carries_sms_content(data.number):
+        raise Unprocessable("M2M ports (1064) carry no SMS sub-ports.", code="m2m_port")
+    port = await port_for(session, data.number)
+    if port is None:
+        raise Unprocessable("No registered port is a prefix of this number.", code="no_port")
+    if port.scope == "provincial" and port.province != data.province:
+        raise Unprocessable("A provincial port's sub-ports stay in its province.")
+    return port
+
+
+async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor: Principal,
+                            credit: BlacklistChecker, cipher: PiiCipher) -> SubPort:
+    """Register one sub-port; bulk import calls this per row."""
+    ensure_own_province(actor, data.province)
+    port = await _port_of(session, data)
+    values = data.model_dump(include=set(FIELDS))
+    existing = await session.get(SubPort, data.number)
+    if existing is not None and existing.status != "cancelled":
+        if existing.user_unit_uscc and existing.user_unit_uscc != data.user_unit_uscc:
+            raise SubPortTaken()
+        raise Conflict("This sub-port is registered already.")
+    await screen(session, parties=await _parties(session, port=port, values=values,
+                                                  cipher=cipher, actor=actor), credit=credit)
+    sub = existing or SubPort(number=data.number, version=0, created_at=utcnow())
+    apply_changes(sub, {**values, "port_number": port.number, "province": data.province,
+                        "status": "registered", "status_reason": None,
+                        "whitelisted": await covered(session, data.number)})
+    session.add(sub)
+    await record_sub_port(session, sub, actor.sub, sorted(snapshot(sub)), "sub_port.registered")
+    return sub
+
+
+async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) -> SubPort:
+    sub = await session.get(SubPort, number.strip())
+    return ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
+
+
+async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUpdate,
+                          if_match: str | None, actor: Principal, credit: BlacklistChecker,
+                          cipher: PiiCipher) -> SubPort:
+    sub = await get_sub_port(session, number=number, actor=actor)
+    check_if_match(if_match, sub.version)
+    if sub.status == "cancelled":
+        raise Conflict("A cancelled sub-port is not updated; register it again.")
+    values = {k: v for k, v in data.model_dump(exclude_none=True).items()
+              if getattr(sub, k) != v}
+    new_unit = values.get("user_unit_uscc")
+    if new_unit and sub.status == "active" and sub.user_unit_uscc:
+        raise SubPortTaken()
+    people = {k: v for k, v in values.items() if k in ("user_unit_uscc", "handler_id")}
+    await screen(session, parties=await _parties(session, port=None, values=people,
+                                                  cipher=cipher, actor=actor), credit=credit)
+    changed = apply_changes(sub, values)
+    if sub.status == "active" and (missing := await missing_for(session, sub)):
+        raise Incomplete(missing)
+    if changed:
+        await record_sub_port(session, sub, actor.sub, changed, "sub_port.updated")
+    return sub
+
+
+async def list_sub_ports(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    filters: dict[str, str | None], max_limit: int = 500,
+) -> tuple[list[SubPort], str | None]:
+    """`filters`: province, status, user_unit_uscc, port_number, business_type, handler_id."""
+    size = clamp_limit(limit, max_limit)
+    query = select(SubPort).order_by(SubPort.number)
+    if actor.province_scope is not None:
+        query = query.where(SubPort.province == actor.province_scope)
+    for field, value in filters.items():
+        if value:
+            query = query.where(getattr(SubPort, field) == value)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(SubPort.number > str(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda s: [s.number])

@@ -1,0 +1,65 @@
+"""Who held, used and handled a number at a past moment, read from the version history."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.errors import NotFound
+from porttrust_shared.tokens import Principal
+from registry.models import EntityVersion
+from registry.service.common import visible
+
+SEES_INDEX = ("service", "enforcement")
+SUB_PORT_FIELDS = ("number", "status", "business_type", "purpose", "machine_room",
+                   "equipment", "province", "whitelisted")
+
+
+async def state_at(session: AsyncSession, entity: str, key: str | None,
+                   at: dt.datetime) -> dict[str, Any] | None:
+    if not key:
+        return None
+    query = (select(EntityVersion.snapshot)
+             .where(EntityVersion.entity == entity, EntityVersion.key == key,
+                    EntityVersion.at <= at)
+             .order_by(EntityVersion.version.desc()).limit(1))
+    found: dict[str, Any] | None = (await session.execute(query)).scalar_one_or_none()
+    return found
+
+
+async def _org(session: AsyncSession, uscc: str | None, at: dt.datetime) -> dict[str, Any] | None:
+    state = await state_at(session, "organization", uscc, at)
+    if uscc is None:
+        return None
+    return {"uscc": uscc, "name": state["name"] if state else None}
+
+
+async def _handler(session: AsyncSession, handler_id: str | None, at: dt.datetime,
+                   actor: Principal) -> dict[str, Any] | None:
+    state = await state_at(session, "handler", handler_id, at)
+    if state is None:
+        return None
+    shown = {k: state.get(k) for k in ("id", "name", "id_number", "phone")}
+    if actor.has_any(*SEES_INDEX):
+        shown["id_number_index"] = state.get("id_number_index")
+    return shown
+
+
+async def trace_number(session: AsyncSession, *, number: str, at: dt.datetime,
+                       actor: Principal) -> dict[str, Any]:
+    sub = await state_at(session, "sub_port", number, at)
+    if sub is not None and sub["status"] == "cancelled":
+        sub = None
+    port = await state_at(session, "port", sub["port_number"] if sub else number, at)
+    province = sub["province"] if sub else port["province"] if port else None
+    if port is None or not visible(actor, province):
+        raise NotFound("The number was not registered at that moment.")
+    return {
+        "number": number, "at": at, "matched": "sub_port" if sub else "port",
+        "sub_port": {k: sub.get(k) for k in SUB_PORT_FIELDS} if sub else None,
+        "port": {k: port.get(k) for k in ("number", "scope", "province")},
+        "holder": await _org(session, port["holder_uscc"], at),
+        "user_unit": await _org(session, sub.get("user_unit_uscc") if sub else None, at),
+        "handler": await _handler(session, sub.get("handler_id") if sub else None, at, actor),
+    }
