@@ -78,11 +78,12 @@ class Stack:
         return env
 
     def start(self, name: str) -> None:
-        log = (self.var_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", name, "serve"], env=self.env_for(name),
-            stdout=log if name != "identity" else None, stderr=log,
-        )
+        # The child keeps its own copy of the descriptor; the parent's is closed at once.
+        with (self.var_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", name, "serve"], env=self.env_for(name),
+                stdout=log if name != "identity" else None, stderr=log,
+            )
 
     def stop(self, name: str) -> None:
         proc = self.processes.pop(name, None)
