@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -20,8 +21,13 @@ from prometheus_client import (
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from porttrust_shared.db import create_engine, session_factory
-from porttrust_shared.errors import PayloadTooLarge, install_error_handlers, problem_response
+from porttrust_shared.db import READ_ONLY, create_engine, session_factory
+from porttrust_shared.errors import (
+    DependencyUnavailable,
+    PayloadTooLarge,
+    install_error_handlers,
+    problem_response,
+)
 from porttrust_shared.logs import request_id_var
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import ServiceSettings
@@ -46,37 +52,48 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _header(scope, b"x-request-id") or uuid.uuid4().hex
-        token = request_id_var.set(rid[:64])
+        rid = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
+        token = request_id_var.set(rid)
         started, status = time.perf_counter(), [500]
-        declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(scope, receive, send)
-            request_id_var.reset(token)
-            return
-
-        async def capped_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                capped_receive.seen += len(message.get("body", b""))  # type: ignore[attr-defined]
-                if capped_receive.seen > self.max_body:  # type: ignore[attr-defined]
-                    raise PayloadTooLarge("The request body is larger than allowed.")
-            return message
-
-        capped_receive.seen = 0  # type: ignore[attr-defined]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid[:64].encode())]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, capped_receive, send_with_id)
+            body_receive = await self._capped(scope, receive)
+            if body_receive is None:
+                await _too_large(scope, receive, send_with_id)
+            else:
+                await self.app(scope, body_receive, send_with_id)
         finally:
             self._observe(scope, status[0], time.perf_counter() - started)
             request_id_var.reset(token)
+
+    async def _capped(self, scope: Scope, receive: Receive) -> Receive | None:
+        """`receive` for the app, or None when the body is over the cap.
+
+        A declared length is checked up front; a body without one (chunked) is read here, up
+        to the cap, and replayed, because an error raised while the app reads it would reach
+        the client as a generic 400."""
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            return receive if not declared.isdigit() or int(declared) <= self.max_body else None
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return receive
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                return None
+            more = message.get("more_body", False)
+        return _replay(b"".join(chunks), receive)
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         route = scope.get("route")
@@ -95,6 +112,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     response = problem_response(PayloadTooLarge("The request body is larger than allowed."))
     await response(scope, receive, send)
@@ -111,10 +141,11 @@ def _health_router() -> APIRouter:
     async def readyz(request: Request) -> dict[str, str] | JSONResponse:
         try:
             async with request.app.state.engine.connect() as conn:
+                await conn.execution_options(**READ_ONLY)
                 await conn.execute(text("SELECT 1"))
         except Exception:
-            body = {"type": "about:blank", "title": "Database unreachable", "status": 503}
-            return JSONResponse(body, status_code=503, media_type="application/problem+json")
+            return problem_response(DependencyUnavailable("The database cannot be reached."),
+                                    request)
         return {"status": "ready"}
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
@@ -122,6 +153,22 @@ def _health_router() -> APIRouter:
         return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _token_url_from_settings(app: FastAPI, token_url: str) -> None:
+    """Point Swagger's Authorize button at the configured identity, not the dev default."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for scheme in schema.get("components", {}).get("securitySchemes", {}).values():
+                for flow in scheme.get("flows", {}).values():
+                    if "tokenUrl" in flow:
+                        flow["tokenUrl"] = token_url
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_service_app(
@@ -158,6 +205,7 @@ def create_service_app(
     app.state.cipher = PiiCipher(settings.pii_keys, settings.blind_index_key)
     app.state.metrics = CollectorRegistry()
     install_error_handlers(app)
+    _token_url_from_settings(app, settings.identity_url.rstrip("/") + "/v1/token")
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)

@@ -36,10 +36,14 @@ class ServiceTokens:
             if response.status_code != 200:
                 raise DependencyUnavailable("identity refused this service's credentials",
                                             service="identity")
-            body = response.json()
-            self._cache[audience] = (body["access_token"],
-                                     time.monotonic() + int(body.get("expires_in", 60)))
-            return str(body["access_token"])
+            try:
+                body = response.json()
+                token, lifetime = str(body["access_token"]), int(body.get("expires_in", 60))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DependencyUnavailable("identity answered an unreadable token response",
+                                            service="identity") from exc
+            self._cache[audience] = (token, time.monotonic() + lifetime)
+            return token
 
 
 class ServiceClient:

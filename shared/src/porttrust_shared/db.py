@@ -69,10 +69,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = {"porttrust_read_only": True}
+
+
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead of
-    # one failing when its read snapshot cannot be upgraded.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # one failing when its read snapshot cannot be upgraded. A connection marked READ_ONLY
+    # (execution_options(**READ_ONLY)) begins deferred and reads beside a writer (WAL).
+    read_only = conn.get_execution_options().get("porttrust_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -11,7 +11,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Integer, String, Text, or_, select
+from sqlalchemy import JSON, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,14 +83,23 @@ def backoff_seconds(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> 
     return random.uniform(0, min(cap, base * 2 ** min(attempts, 16)))
 
 
+GIVE_UP_AT = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 class OutboxRelay:
-    """Delivers due events to their destination's `POST /v1/events`, retrying with backoff."""
+    """Delivers due events to their destination's `POST /v1/events`, retrying with backoff.
+
+    Delivery is at least once: an event is marked delivered only after a 2xx, so a crash in
+    between sends it again and the receiver's inbox drops the twin.
+    """
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession],
                  model: type[OutboxEventMixin], clients: Mapping[str, ServiceClient],
-                 source: str, interval: float = 1.0, batch: int = 100) -> None:
+                 source: str, interval: float = 1.0, batch: int = 100,
+                 max_attempts: int = 0) -> None:
         self.sessions, self.model, self.clients = sessions, model, clients
         self.source, self.interval, self.batch = source, interval, batch
+        self.max_attempts = max_attempts
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -117,56 +126,83 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """One pass over due events; returns how many were delivered."""
-        delivered = 0
         async with self.sessions() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                return await self._run_unlocked(session)
             events = await self._due(session)
-            for event in events:
-                delivered += await self._deliver(event)
+            outcomes = [await self._deliver(event) for event in events]
+            for event, error in zip(events, outcomes, strict=True):
+                self._record(event, error)
             await session.commit()
-        return delivered
+        return outcomes.count(None)
+
+    async def _run_unlocked(self, session: AsyncSession) -> int:
+        # SQLite has one writer: holding it across HTTP calls would stall every request of
+        # this service, so events are read, delivered, then marked in a second transaction.
+        events = await self._due(session)
+        await session.commit()
+        outcomes = [await self._deliver(event) for event in events]
+        for event, error in zip(events, outcomes, strict=True):
+            fresh = await session.get(self.model, event.id)
+            if fresh is not None:
+                self._record(fresh, error)
+        await session.commit()
+        return outcomes.count(None)
 
     async def _due(self, session: AsyncSession) -> list[OutboxEventMixin]:
         m = self.model
-        query = (select(m).where(m.delivered_at.is_(None), or_(m.next_attempt_at <= utcnow()))
+        query = (select(m).where(m.delivered_at.is_(None), m.next_attempt_at <= utcnow())
                  .order_by(m.created_at).limit(self.batch))
         if session.get_bind().dialect.name == "postgresql":
+            # Replicas share the table: each event is taken by one relay at a time.
             query = query.with_for_update(skip_locked=True)
         return list((await session.execute(query)).scalars().all())
 
-    async def _deliver(self, event: OutboxEventMixin) -> int:
+    async def _deliver(self, event: OutboxEventMixin) -> str | None:
+        """Send one event; None when the receiver took it, else why not."""
         client = self.clients.get(event.destination)
+        if client is None:
+            return f"no client for {event.destination}"
         body = {"id": event.id, "source": self.source, "topic": event.topic,
                 "payload": event.payload, "created_at": event.created_at.isoformat()}
         try:
-            if client is None:
-                raise DependencyUnavailable(f"no client for {event.destination}")
             response = await client.call("POST", "/v1/events", json=body)
-            if response.status_code >= 300:
-                raise DependencyUnavailable(f"answered {response.status_code}")
         except DependencyUnavailable as exc:
-            event.attempts += 1
-            event.last_error = str(exc)[:500]
-            event.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff_seconds(event.attempts))
-            log.warning("outbox event %s to %s failed (attempt %d)", event.id,
-                        event.destination, event.attempts)
-            return 0
-        event.delivered_at, event.last_error = utcnow(), None
-        return 1
+            return str(exc)
+        except Exception as exc:  # one bad event must not stop the others
+            log.exception("outbox event %s could not be sent", event.id)
+            return type(exc).__name__
+        return None if response.status_code < 300 else f"answered {response.status_code}"
+
+    def _record(self, event: OutboxEventMixin, error: str | None) -> None:
+        if error is None:
+            event.delivered_at, event.last_error = utcnow(), None
+            return
+        event.attempts += 1
+        event.last_error = error[:500]
+        if self.max_attempts and event.attempts >= self.max_attempts:
+            event.next_attempt_at = GIVE_UP_AT
+            log.error("outbox event %s to %s abandoned after %d attempts", event.id,
+                      event.destination, event.attempts)
+            return
+        event.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff_seconds(event.attempts))
+        log.warning("outbox event %s to %s failed (attempt %d)", event.id, event.destination,
+                    event.attempts)
 
 
 def events_router(*, inbox: type[InboxEventMixin], handlers: Mapping[str, Handler]) -> Any:
     """`POST /v1/events`: where other services' outbox relays deliver. Role `service` only."""
     from fastapi import APIRouter, Depends
-    from pydantic import BaseModel, ConfigDict
+    from pydantic import BaseModel, ConfigDict, Field
 
     from porttrust_shared.deps import SessionDep, require_roles
     from porttrust_shared.errors import Unprocessable
 
     class EventIn(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        id: str
-        source: str
-        topic: str
+        id: str = Field(min_length=1, max_length=32)
+        source: str = Field(min_length=1, max_length=32)
+        topic: str = Field(min_length=1, max_length=64)
         payload: dict[str, Any]
         created_at: dt.datetime | None = None
 
@@ -178,7 +214,7 @@ def events_router(*, inbox: type[InboxEventMixin], handlers: Mapping[str, Handle
         handler = handlers.get(event.topic)
         if handler is None:
             raise Unprocessable("Unknown event topic.")
-        applied = await apply_once(session, inbox, event_id=event.id[:32], source=event.source,
+        applied = await apply_once(session, inbox, event_id=event.id, source=event.source,
                                    topic=event.topic, handler=handler, payload=event.payload)
         return {"id": event.id, "applied": applied}
 

@@ -34,6 +34,8 @@ class PiiCipher:
             self._keys.setdefault(kid, AESGCM(raw))
         self.current_kid = keyring.split(",")[0].split(":")[0].strip()
         self._index_key = base64.b64decode(index_key + "=" * (-len(index_key) % 4))
+        if len(self._index_key) < 16:
+            raise ValueError("the blind index key must be at least 16 bytes, base64")
 
     def encrypt(self, plaintext: str, *, field: str) -> str:
         nonce = os.urandom(12)
@@ -53,7 +55,10 @@ class PiiCipher:
             raise PiiError("cannot decrypt personal data") from exc
 
     def key_id_of(self, stored: str) -> str:
-        return stored.split(".", 2)[1]
+        parts = stored.split(".", 2)
+        if len(parts) != 3:
+            raise PiiError("not a sealed value")
+        return parts[1]
 
     def blind_index(self, value: str, *, field: str) -> str:
         """Deterministic keyed hash for equality lookups; reveals nothing without the key."""

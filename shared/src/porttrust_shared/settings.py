@@ -64,8 +64,9 @@ class ServiceSettings(BaseSettings):
         keys = [part.split(":", 1)[-1] for part in self.pii_keys.split(",")]
         if DEV_PII_KEY in keys or self.blind_index_key == DEV_INDEX_KEY:
             raise ValueError("development PII keys are refused outside dev")
-        if self.client_id and self.client_secret.lower() in PLACEHOLDER_SECRETS:
-            raise ValueError("placeholder client_secret is refused outside dev")
+        if self.client_id and (self.client_secret.lower() in PLACEHOLDER_SECRETS
+                               or len(self.client_secret) < 16):
+            raise ValueError("placeholder or short client_secret is refused outside dev")
         if self.database_url.startswith("sqlite"):
             raise ValueError("production needs a PostgreSQL database_url")
 

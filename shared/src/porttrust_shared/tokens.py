@@ -129,12 +129,14 @@ class TokenVerifier:
         leeway: int = 5,
         http: httpx.AsyncClient | None = None,
         key_source: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+        refresh_floor: float = 10.0,
     ) -> None:
         self.audience, self.issuer, self.leeway = audience, issuer, leeway
         self._jwks_url, self._jwks_file, self._cache_seconds = jwks_url, jwks_file, cache_seconds
-        self._http, self._source = http, key_source
+        self._http, self._source, self._refresh_floor = http, key_source, refresh_floor
         self._keys: dict[str, Any] = {}
         self._keys_loaded_at = 0.0
+        self._fetched_at = -refresh_floor
         self._verified: OrderedDict[str, Principal] = OrderedDict()
         if jwks is not None:
             self._install(jwks)
@@ -155,8 +157,10 @@ class TokenVerifier:
     async def _verify_uncached(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
-        except (JOSEError, ValueError, TypeError) as exc:
+        except (JOSEError, ValueError, TypeError, AttributeError) as exc:
             raise Unauthorized("The token is malformed.") from exc
+        if not isinstance(header, dict):
+            raise Unauthorized("The token is malformed.")
         if header.get("alg") != ALGORITHM:
             raise Unauthorized("The token's algorithm is not accepted.")
         if "crit" in header:
@@ -197,7 +201,7 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The token names no key.")
         if kid not in self._keys or self._stale():
-            await self._refresh(force=kid not in self._keys)
+            await self._refresh()
         key = self._keys.get(kid)
         if key is None:
             raise Unauthorized("The token was signed with an unknown key.")
@@ -206,13 +210,15 @@ class TokenVerifier:
     def _stale(self) -> bool:
         return time.monotonic() - self._keys_loaded_at > self._cache_seconds
 
-    async def _refresh(self, *, force: bool) -> None:
-        # An unknown kid refreshes at most every 10 s, so garbage kids cannot hammer identity.
-        if force and time.monotonic() - self._keys_loaded_at < 10 and self._keys:
+    async def _refresh(self) -> None:
+        # An unknown kid refetches at most once per refresh_floor, so a stream of garbage kids
+        # cannot hammer identity; a genuinely new key is seen within that floor.
+        if self._keys and time.monotonic() - self._fetched_at < self._refresh_floor:
             return
+        self._fetched_at = time.monotonic()
         try:
             self._install(await self._fetch())
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (httpx.HTTPError, OSError, ValueError, TypeError, AttributeError, JOSEError) as exc:
             if not self._keys:
                 raise Unauthorized("Signing keys are not available; try again.") from exc
 

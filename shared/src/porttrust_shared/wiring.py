@@ -40,7 +40,8 @@ def outbox_hooks(model: type[OutboxEventMixin],
             clients[name] = client
         app.state.relay = OutboxRelay(sessions=app.state.sessions, model=model, clients=clients,
                                       source=settings.service_name,
-                                      interval=settings.outbox_interval_seconds)
+                                      interval=settings.outbox_interval_seconds,
+                                      max_attempts=settings.outbox_max_attempts)
         app.state.relay.start()
 
     async def stop(app: FastAPI) -> None:

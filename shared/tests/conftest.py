@@ -1,0 +1,189 @@
+"""A tiny service built with the library's own app factory, to test the library end to end.
+
+The library has no migration history of its own (every service's tables come from that
+service's Alembic history, and each service's tests check it for drift), so the tables here are
+made with `metadata.create_all` on a throwaway test metadata. Services never do this.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, FastAPI, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy import Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from porttrust_shared.app import create_service_app
+from porttrust_shared.audit import AuditEventMixin
+from porttrust_shared.db import create_engine, new_metadata
+from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
+from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
+from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
+from porttrust_shared.pagination import Page, clamp_limit, decode_cursor, page_of
+from porttrust_shared.pii import mask_id_number
+from porttrust_shared.settings import ServiceSettings
+from porttrust_shared.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh_postgres
+from porttrust_shared.validators import check_id_number
+
+
+class DemoBase(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class Item(DemoBase):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditEvent(AuditEventMixin, DemoBase):
+    __tablename__ = "audit_events"
+
+
+class OutboxEvent(OutboxEventMixin, DemoBase):
+    __tablename__ = "outbox_events"
+
+
+class InboxEvent(InboxEventMixin, DemoBase):
+    __tablename__ = "inbox_events"
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, DemoBase):
+    __tablename__ = "idempotency_records"
+
+
+class DemoSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore", frozen=True)
+    service_name: str = "demo"
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    id_number: Annotated[str, AfterValidator(check_id_number)]
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class ItemOut(BaseModel):
+    id: int
+    name: str
+
+
+def demo_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/v1/whoami")
+    async def whoami(principal: PrincipalDep) -> dict[str, Any]:
+        return {"sub": principal.sub, "roles": sorted(principal.roles),
+                "province": principal.province}
+
+    @router.get("/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("something unexpected with 11010519491231002X")
+
+    @router.post("/v1/people", status_code=201)
+    async def create_person(person: PersonIn, cipher: CipherDep) -> dict[str, str]:
+        return {"id_number": mask_id_number(person.id_number),
+                "sealed_kid": cipher.key_id_of(cipher.encrypt(person.id_number,
+                                                              field="id_number"))}
+
+    @router.post("/v1/items", status_code=201, response_model=ItemOut)
+    async def create_item(data: ItemIn, session: SessionDep, idem: IdempotencyDep) -> Any:
+        async def produce() -> ItemOut:
+            item = Item(name=data.name)
+            session.add(item)
+            await session.flush()
+            return ItemOut(id=item.id, name=item.name)
+
+        return await idem.run(produce)
+
+    @router.get("/v1/items")
+    async def list_items(session: SessionDep, cursor: str | None = None,
+                         limit: Annotated[int | None, Query()] = None) -> Page[ItemOut]:
+        size = clamp_limit(limit, 100)
+        after = decode_cursor(cursor)
+        query = select(Item).order_by(Item.id).limit(size + 1)
+        if after is not None:
+            query = query.where(Item.id > int(after[0]))
+        rows = list((await session.execute(query)).scalars())
+        page, next_cursor = page_of(rows, size, lambda item: [item.id])
+        return Page(items=[ItemOut(id=i.id, name=i.name) for i in page], next_cursor=next_cursor)
+
+    @router.post("/v1/uploads")
+    async def upload(data: dict[str, Any]) -> dict[str, int]:
+        return {"keys": len(data)}
+
+    return router
+
+
+def create_demo_app(settings: DemoSettings) -> FastAPI:
+    app = create_service_app(settings, title="demo", description="library test app",
+                             routers=[demo_router()])
+    app.state.idempotency_model = IdempotencyRecord
+    return app
+
+
+async def create_tables(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(DemoBase.metadata.create_all)
+    await engine.dispose()
+
+
+async def demo_database(tmp: Path) -> str:
+    admin = os.environ.get(POSTGRES_ENV)
+    if admin:
+        url = await _fresh_postgres(admin, f"pt_test_shared_{os.getpid()}")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp / 'demo.db'}"
+    await create_tables(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def service_spec() -> ServiceSpec:
+    return ServiceSpec(name="demo", service_dir=Path(__file__).resolve().parent,
+                       settings_cls=DemoSettings, create_app=create_demo_app)
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return await demo_database(tmp_path_factory.mktemp("db-demo"))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, jwks_file: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> DemoSettings:
+    return DemoSettings(environment="test", database_url=database_url, jwks_file=jwks_file,
+                        issuer=TEST_ISSUER, var_dir=tmp_path_factory.mktemp("var-demo"),
+                        identity_url="https://identity.example.org", max_body_bytes=1024)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: DemoSettings) -> AsyncIterator[FastAPI]:
+    application = create_demo_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+def sessions(app: FastAPI, db_session: AsyncSession) -> Any:
+    """The app's session factory while a test runs: bound to the test's rolled-back transaction."""
+    return app.state.sessions
+
+
+@pytest.fixture(scope="session")
+def build_app() -> Any:
+    """The demo app factory, for tests that need an app with other settings."""
+    return create_demo_app
