@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
@@ -29,8 +30,12 @@ oauth2_scheme = OAuth2(
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.sessions):
-        yield session
+    # aclosing: when the handler raises, the inner generator is closed here and rolls back
+    # now, instead of whenever the garbage collector finalises it (holding the connection,
+    # its locks and SQLite's write lock until then).
+    async with contextlib.aclosing(session_scope(request.app.state.sessions)) as scope:
+        async for session in scope:
+            yield session
 
 
 # "function" scope: the transaction commits after the handler returns, before the response
