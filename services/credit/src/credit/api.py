@@ -1,3 +1,119 @@
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from credit import auditing, blacklist, fraud, lookups
+from credit.credit_events import Report, report_event
+from credit.deps import Auditor, CreditDep, Lister, Reader, RegistryDep, Reporter
+from credit.schemas import (
+    AuditEventRead,
+    BlacklistCheck,
+    BlacklistCreate,
+    BlacklistEntryRead,
+    ChainReportRead,
+    CheckResults,
+    CreditEventCreate,
+    CreditEventRecorded,
+    FraudCaseCreate,
+    FraudCaseRead,
+    LiftRequest,
+    SubjectRead,
+)
+from porttrust_shared.deps import SessionDep
+from porttrust_shared.idempotency import IdempotencyDep
+from porttrust_shared.pagination import Page, clamp_limit
 
 router = APIRouter()
+Cursor = Annotated[str | None, Query(max_length=2048)]
+Limit = Annotated[int | None, Query()]
+Filter = Annotated[str | None, Query(max_length=128)]
+
+
+@router.get("/v1/subjects/{kind}/{key}", response_model=SubjectRead, tags=["subjects"])
+async def get_subject(kind: str, key: str, session: SessionDep, ctx: CreditDep, _: Reader,
+                      at: AwareDatetime | None = None) -> SubjectRead:
+    """Score, level, blacklist state and history. A handler's key is its subject id."""
+    return await lookups.subject_record(session, kind=kind, key=key, at=at, ctx=ctx)
+
+
+@router.post("/v1/credit-events", status_code=201, response_model=CreditEventRecorded,
+             tags=["credit events"])
+async def create_credit_event(data: CreditEventCreate, session: SessionDep, ctx: CreditDep,
+                              actor: Reporter, idem: IdempotencyDep) -> JSONResponse:
+    """Record a credit event; it may blacklist its subject (README: automatic blacklisting)."""
+    report = Report(type=data.type, occurred_at=data.occurred_at, evidence=data.evidence,
+                    source="api")
+    return await idem.run(lambda: report_event(session, ref=data.subject, report=report,
+                                               actor=actor.sub, ctx=ctx))
+
+
+@router.post("/v1/fraud-cases", status_code=201, response_model=FraudCaseRead,
+             tags=["fraud cases"], responses={200: {"description": "case_ref seen before"}})
+async def report_fraud_case(data: FraudCaseCreate, session: SessionDep, ctx: CreditDep,
+                            actor: Lister, registry: RegistryDep) -> JSONResponse:
+    """Trace the number at the moment of the case and blacklist holder, user unit, handler."""
+    case, new = await fraud.report_fraud_case(session, data=data, actor=actor.sub, ctx=ctx,
+                                              registry=registry)
+    return JSONResponse(case.model_dump(mode="json"), status_code=201 if new else 200)
+
+
+@router.post("/v1/blacklist", status_code=201, response_model=BlacklistEntryRead,
+             tags=["blacklist"])
+async def create_blacklist_entry(data: BlacklistCreate, session: SessionDep, ctx: CreditDep,
+                                 actor: Lister, idem: IdempotencyDep) -> JSONResponse:
+    """Blacklist a subject by hand; sanctions reach registry through the outbox."""
+    return await idem.run(lambda: blacklist.add_entry(session, data=data, actor=actor.sub,
+                                                      ctx=ctx))
+
+
+@router.get("/v1/blacklist", response_model=Page[BlacklistEntryRead], tags=["blacklist"])
+async def list_blacklist_entries(
+    session: SessionDep, ctx: CreditDep, _: Reader, cursor: Cursor = None, limit: Limit = None,
+    kind: Literal["holder", "user_unit", "handler"] | None = None,
+    status: Literal["active", "lifted", "expired"] | None = None,
+    origin: Literal["manual", "event", "score", "fraud_case"] | None = None,
+    case_ref: Filter = None, subject_id: Filter = None,
+) -> Page[BlacklistEntryRead]:
+    """Blacklist entries, newest first, with cursor pagination."""
+    filters = lookups.EntryFilters(kind=kind, status=status, origin=origin, case_ref=case_ref,
+                                   subject_id=subject_id)
+    items, next_cursor = await lookups.list_entries(
+        session, filters=filters, cursor=cursor,
+        limit=clamp_limit(limit, ctx.page_limit_max), ctx=ctx)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"])
+async def check_blacklist(data: BlacklistCheck, session: SessionDep, ctx: CreditDep,
+                          _: Reader) -> CheckResults:
+    """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
+    return CheckResults(results=await lookups.check_subjects(session, refs=data.subjects,
+                                                             ctx=ctx))
+
+
+@router.post("/v1/blacklist/{entry_id}/lift", response_model=BlacklistEntryRead,
+             tags=["blacklist"])
+async def lift_blacklist_entry(entry_id: str, data: LiftRequest, session: SessionDep,
+                               ctx: CreditDep, actor: Lister) -> BlacklistEntryRead:
+    """Lift an entry: needs a reason and someone other than who listed it."""
+    return await blacklist.lift_entry(session, entry_id=entry_id, reason=data.reason,
+                                      actor=actor.sub, ctx=ctx)
+
+
+@router.get("/v1/audit-events", response_model=Page[AuditEventRead], tags=["audit"])
+async def list_audit_events(session: SessionDep, ctx: CreditDep, _: Auditor,
+                            cursor: Cursor = None, limit: Limit = None, action: Filter = None,
+                            entity_id: Filter = None) -> Page[AuditEventRead]:
+    """The audit trail, newest first."""
+    items, next_cursor = await auditing.list_audit_events(
+        session, action=action, entity_id=entity_id, cursor=cursor,
+        limit=clamp_limit(limit, ctx.page_limit_max))
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/v1/audit-events/verify", response_model=ChainReportRead, tags=["audit"])
+async def verify_audit_events(session: SessionDep, _: Auditor) -> ChainReportRead:
+    """Recompute the audit hash chain."""
+    return await auditing.verify_audit_chain(session)

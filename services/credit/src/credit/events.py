@@ -1,5 +1,46 @@
 """Events other services push here through their outbox; each is applied once."""
 
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit.context import Credit
+from credit.credit_events import Report, report_event
+from credit.schemas import EventType, SubjectRef
+from porttrust_shared.errors import Unprocessable
 from porttrust_shared.outbox import Handler
 
-HANDLERS: dict[str, Handler] = {}
+
+class CreditEventReported(BaseModel):
+    """registry → credit `credit_event.reported` (INTERNAL-CONTRACTS.md)."""
+
+    model_config = ConfigDict(extra="ignore")  # a newer registry may add fields
+    subject: SubjectRef
+    type: EventType
+    occurred_at: AwareDatetime
+    evidence: str | dict[str, Any] | list[Any] = Field(default="")
+    source_ref: str | None = Field(default=None, max_length=128)
+
+    def report(self) -> Report:
+        evidence = self.evidence if isinstance(self.evidence, str) else json.dumps(
+            self.evidence, ensure_ascii=False, sort_keys=True)
+        return Report(type=self.type, occurred_at=self.occurred_at.astimezone(dt.UTC),
+                      evidence=evidence or "reported by registry", source="registry",
+                      source_ref=self.source_ref)
+
+
+def build_handlers(ctx: Credit) -> dict[str, Handler]:
+    """Topic → handler, bound to this app's cipher and rules."""
+
+    async def on_credit_event(session: AsyncSession, payload: dict[str, Any]) -> None:
+        try:
+            event = CreditEventReported.model_validate(payload)
+        except ValidationError:
+            raise Unprocessable("The credit_event.reported payload is not valid.") from None
+        await report_event(session, ref=event.subject, report=event.report(), actor="registry",
+                           ctx=ctx)
+
+    return {"credit_event.reported": on_credit_event}

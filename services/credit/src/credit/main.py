@@ -3,12 +3,22 @@
 from fastapi import FastAPI
 
 from credit.api import router
-from credit.events import HANDLERS
+from credit.clients import RegistryClient
+from credit.context import Credit
+from credit.errors import mask_problem_paths
+from credit.events import build_handlers
 from credit.models import IdempotencyRecord, InboxEvent, OutboxEvent
+from credit.scoring import Policy
 from credit.settings import Settings
+from credit.sweeper import start_sweeper, stop_sweeper
 from porttrust_shared.app import create_service_app
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+
+
+async def start_registry(app: FastAPI) -> None:
+    app.state.registry = RegistryClient(base_url=app.state.settings.registry_url,
+                                        tokens=app.state.tokens, http=app.state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -17,8 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="PortTrust credit",
         description="Subjects, credit events, scores, blacklist, sanctions and fraud cases.",
-        routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_relay], on_shutdown=[stop_relay, stop_http],
+        routers=[router],
+        on_startup=[start_http, start_registry, start_relay, start_sweeper],
+        on_shutdown=[stop_sweeper, stop_relay, stop_http],
     )
+    app.state.credit = Credit(cipher=app.state.cipher, policy=Policy.from_settings(settings),
+                              page_limit_max=settings.page_limit_max)
+    app.include_router(events_router(inbox=InboxEvent, handlers=build_handlers(app.state.credit)))
     app.state.idempotency_model = IdempotencyRecord
+    mask_problem_paths(app)
     return app

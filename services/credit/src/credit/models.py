@@ -1,7 +1,11 @@
-from sqlalchemy.orm import DeclarativeBase
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import new_metadata
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
@@ -24,3 +28,70 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 class InboxEvent(InboxEventMixin, Base):
     __tablename__ = "inbox_events"
+
+
+class Subject(Base):
+    """A holder, user unit or handler. A person is one subject whatever company they act for,
+    because a handler is keyed by the blind index of their ID number, not by organisation."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("kind", "lookup_key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    # USCC for holder and user unit; blind index of the ID number for a handler.
+    lookup_key: Mapped[str] = mapped_column(String(64))
+    # Known once an ID number has been seen in a request body; null for index-only handlers.
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditEvent(Base):
+    __tablename__ = "credit_events"
+    __table_args__ = (Index("ix_credit_events_subject_occurred", "subject_id", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(32))
+    source_ref: Mapped[str | None] = mapped_column(String(128))
+    evidence: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BlacklistEntry(Base):
+    """Counts while not lifted and not expired. `released_at` is when sanction.lifted was
+    queued for registry, by a lift or by the expiry sweep."""
+
+    __tablename__ = "blacklist_entries"
+    __table_args__ = (Index("ix_blacklist_entries_subject_lifted", "subject_id", "lifted_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    origin: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    case_ref: Mapped[str | None] = mapped_column(String(128), index=True)
+    sanctions: Mapped[list[str]] = mapped_column(JSON)
+    listed_by: Mapped[str] = mapped_column(String(128))
+    listed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[str | None] = mapped_column(String(128))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class FraudCase(Base):
+    __tablename__ = "fraud_cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_ref: Mapped[str] = mapped_column(String(128), unique=True)
+    number: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reported_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The answer given the first time, replayed for the same case_ref.
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,145 @@
+"""Blacklist entries: listing (with sanctions pushed to registry), lifting by a second
+person, and the expiry sweep. Reads and the bulk check are in `lookups.py`."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit.context import Credit
+from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
+from credit.schemas import BlacklistCreate, BlacklistEntryRead
+from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from porttrust_shared.logs import scrub
+from porttrust_shared.outbox import enqueue
+
+SANCTIONS = ["suspend_cooperation", "restrict_business"]
+EXPIRY_ACTOR = "system:expiry"
+
+
+@dataclass(frozen=True)
+class Listing:
+    origin: str  # manual | event | score | fraud_case
+    reason: str
+    evidence: str
+    case_ref: str | None = None
+    expires_at: dt.datetime | None = None
+
+
+def is_active(now: dt.datetime) -> ColumnElement[bool]:
+    e = BlacklistEntry
+    return and_(e.lifted_at.is_(None), or_(e.expires_at.is_(None), e.expires_at > now))
+
+
+def status_of(entry: BlacklistEntry, now: dt.datetime) -> str:
+    if entry.lifted_at is not None:
+        return "lifted"
+    if entry.expires_at is not None and entry.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def show_entry(entry: BlacklistEntry, subject: Subject, ctx: Credit,
+               now: dt.datetime | None = None) -> BlacklistEntryRead:
+    return BlacklistEntryRead(
+        id=entry.id, subject=show(subject, ctx),
+        status=status_of(entry, now or utcnow()),
+        origin=entry.origin, reason=entry.reason, evidence=entry.evidence,
+        case_ref=entry.case_ref, sanctions=entry.sanctions, listed_by=entry.listed_by,
+        listed_at=entry.listed_at, expires_at=entry.expires_at, lifted_at=entry.lifted_at,
+        lifted_by=entry.lifted_by, lift_reason=entry.lift_reason)
+
+
+async def active_entry(session: AsyncSession, subject_id: str) -> BlacklistEntry | None:
+    return await session.scalar(
+        select(BlacklistEntry).where(BlacklistEntry.subject_id == subject_id, is_active(utcnow()))
+        .order_by(BlacklistEntry.listed_at).limit(1))
+
+
+async def list_subject(session: AsyncSession, *, subject: Subject, listing: Listing,
+                       actor: str, ctx: Credit) -> tuple[BlacklistEntry, bool]:
+    """Blacklist `subject` unless it already is; returns the entry and whether it is new.
+
+    A new entry sends `sanction.applied` to registry through the outbox, in this transaction.
+    """
+    existing = await active_entry(session, subject.id)
+    if existing is not None:
+        return existing, False
+    entry = BlacklistEntry(subject_id=subject.id, origin=listing.origin,
+                           reason=scrub(listing.reason), evidence=scrub(listing.evidence),
+                           case_ref=listing.case_ref, sanctions=list(SANCTIONS),
+                           listed_by=actor, listed_at=utcnow(), expires_at=listing.expires_at)
+    session.add(entry)
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action="blacklist.listed",
+                       entity="blacklist_entry", entity_id=entry.id,
+                       data={"subject": audit_view(subject, ctx), "origin": entry.origin,
+                             "reason": entry.reason, "case_ref": entry.case_ref,
+                             "expires_at": entry.expires_at})
+    await enqueue(session, OutboxEvent, destination="registry", topic="sanction.applied",
+                  payload={"blacklist_id": entry.id, "subject": remote_ref(subject),
+                           "sanctions": entry.sanctions, "reason": entry.reason,
+                           "case_ref": entry.case_ref})
+    return entry, True
+
+
+async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
+                    ctx: Credit) -> BlacklistEntryRead:
+    """A manual entry by a person; a subject already listed is a 409 naming its entry."""
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise Unprocessable("expires_at must be in the future.")
+    subject = await get_or_create(session, key_of(data.subject, ctx.cipher), ctx.cipher)
+    listing = Listing(origin="manual", reason=data.reason, evidence=data.evidence,
+                      expires_at=data.expires_at)
+    entry, created = await list_subject(session, subject=subject, listing=listing, actor=actor,
+                                        ctx=ctx)
+    if not created:
+        raise Conflict("This subject is already blacklisted.", entry_id=entry.id)
+    return show_entry(entry, subject, ctx)
+
+
+async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor: str,
+                     ctx: Credit) -> BlacklistEntryRead:
+    """Four eyes: whoever listed an entry cannot lift it. Sends `sanction.lifted`."""
+    found = (await session.execute(
+        select(BlacklistEntry, Subject).join(Subject, Subject.id == BlacklistEntry.subject_id)
+        .where(BlacklistEntry.id == entry_id[:32]))).first()
+    if found is None:
+        raise NotFound("No such blacklist entry.")
+    entry, subject = found.tuple()
+    now = utcnow()
+    if (status := status_of(entry, now)) != "active":
+        raise Conflict(f"The entry is already {status}.")
+    if entry.listed_by == actor:
+        raise Forbidden("An entry must be lifted by someone other than the person who listed it.")
+    entry.lifted_at, entry.lifted_by, entry.lift_reason = now, actor, scrub(reason)
+    await _release(session, entry, subject, actor=actor, action="blacklist.lifted", ctx=ctx)
+    return show_entry(entry, subject, ctx, now)
+
+
+async def release_expired(session: AsyncSession, *, ctx: Credit, batch: int = 500) -> int:
+    """Tell registry about entries that expired since the last sweep; returns how many."""
+    e, now = BlacklistEntry, utcnow()
+    rows = (await session.execute(
+        select(e, Subject).join(Subject, Subject.id == e.subject_id)
+        .where(e.lifted_at.is_(None), e.released_at.is_(None), e.expires_at <= now)
+        .order_by(e.expires_at).limit(batch))).all()
+    for entry, subject in rows:
+        await _release(session, entry, subject, actor=EXPIRY_ACTOR, action="blacklist.expired",
+                       ctx=ctx)
+    return len(rows)
+
+
+async def _release(session: AsyncSession, entry: BlacklistEntry, subject: Subject, *,
+                   actor: str, action: str, ctx: Credit) -> None:
+    entry.released_at = utcnow()
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action=action,
+                       entity="blacklist_entry", entity_id=entry.id,
+                       data={"subject": audit_view(subject, ctx), "reason": entry.lift_reason})
+    await enqueue(session, OutboxEvent, destination="registry", topic="sanction.lifted",
+                  payload={"blacklist_id": entry.id, "subject": remote_ref(subject)})

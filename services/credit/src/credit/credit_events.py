@@ -1,0 +1,81 @@
+"""Credit events: recorded with time, source and evidence; each may blacklist its subject."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit.blacklist import Listing, list_subject, show_entry
+from credit.context import Credit
+from credit.lookups import show_event
+from credit.models import AuditEvent, BlacklistEntry, CreditEvent, Subject
+from credit.schemas import CreditEventRecorded, SubjectRef
+from credit.scoring import level_of, score_at
+from credit.subjects import audit_view, get_or_create, key_of
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Unprocessable
+from porttrust_shared.logs import scrub
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Report:
+    type: str
+    occurred_at: dt.datetime
+    evidence: str
+    source: str  # api | registry | fraud_case
+    source_ref: str | None = None
+
+
+async def record_event(session: AsyncSession, *, subject: Subject, report: Report, actor: str,
+                       ctx: Credit) -> CreditEvent:
+    if report.type not in ctx.policy.weights:
+        raise Unprocessable("Unknown credit event type.", allowed=sorted(ctx.policy.weights))
+    if report.occurred_at > utcnow() + CLOCK_SKEW:
+        raise Unprocessable("occurred_at must not be in the future.")
+    event = CreditEvent(subject_id=subject.id, type=report.type, occurred_at=report.occurred_at,
+                        source=report.source, source_ref=report.source_ref,
+                        evidence=scrub(report.evidence), reported_by=actor)
+    session.add(event)
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action="credit_event.recorded",
+                       entity="credit_event", entity_id=event.id,
+                       data={"subject": audit_view(subject, ctx), "type": event.type,
+                             "occurred_at": event.occurred_at, "source": event.source,
+                             "source_ref": event.source_ref})
+    return event
+
+
+async def current_score(session: AsyncSession, subject_id: str, ctx: Credit) -> float:
+    rows = await session.execute(select(CreditEvent.type, CreditEvent.occurred_at)
+                                 .where(CreditEvent.subject_id == subject_id))
+    return score_at(rows.tuples(), at=utcnow(), policy=ctx.policy)
+
+
+def automatic_listing(event: CreditEvent, score: float, ctx: Credit) -> Listing | None:
+    """Blacklist on a barring event type (fraud, real-name violation) or a score too low."""
+    if event.type in ctx.policy.blacklisting_types:
+        return Listing(origin="event", reason=f"automatic: {event.type} reported",
+                       evidence=event.evidence, case_ref=event.source_ref)
+    if score < ctx.policy.blacklist_below:
+        return Listing(origin="score", evidence=event.evidence,
+                       reason=f"automatic: score {score} below {ctx.policy.blacklist_below}")
+    return None
+
+
+async def report_event(session: AsyncSession, *, ref: SubjectRef, report: Report, actor: str,
+                       ctx: Credit) -> CreditEventRecorded:
+    """Record an event for the subject `ref` names, then apply the blacklisting rules."""
+    subject = await get_or_create(session, key_of(ref, ctx.cipher), ctx.cipher)
+    event = await record_event(session, subject=subject, report=report, actor=actor, ctx=ctx)
+    score = await current_score(session, subject.id, ctx)
+    entry: BlacklistEntry | None = None
+    if (listing := automatic_listing(event, score, ctx)) is not None:
+        entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,
+                                      ctx=ctx)
+    return CreditEventRecorded(
+        event=show_event(event, subject, ctx), score=score, level=level_of(score),
+        blacklist_entry=show_entry(entry, subject, ctx) if entry is not None else None)

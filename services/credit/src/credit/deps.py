@@ -1,0 +1,28 @@
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from credit.clients import RegistryClient
+from credit.context import Credit
+from porttrust_shared.deps import require_roles
+from porttrust_shared.tokens import Principal
+
+
+def _credit(request: Request) -> Credit:
+    credit: Credit = request.app.state.credit
+    return credit
+
+
+def _registry(request: Request) -> RegistryClient:
+    registry: RegistryClient = request.app.state.registry
+    return registry
+
+
+CreditDep = Annotated[Credit, Depends(_credit)]
+RegistryDep = Annotated[RegistryClient, Depends(_registry)]
+# Who may do what (README: roles).
+Reporter = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement", "service"))]
+Lister = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement"))]
+Reader = Annotated[Principal, Depends(
+    require_roles("hq_admin", "enforcement", "auditor", "service"))]
+Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]

@@ -1,0 +1,177 @@
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from porttrust_shared.validators import check_id_number, check_port_number, check_uscc
+
+Kind = Literal["holder", "user_unit", "handler"]
+MAX_CHECK_SUBJECTS = 1000
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+CaseRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")]
+EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubjectRef(Input):
+    """`key` is a USCC, or a handler's ID number; a handler may instead be named by the
+    `id_number_index` other services send. The ID number is never returned."""
+
+    kind: Kind
+    key: str | None = Field(default=None, max_length=64)
+    id_number_index: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> "SubjectRef":
+        if (self.key is None) == (self.id_number_index is None):
+            raise ValueError("give exactly one of key or id_number_index")
+        if self.id_number_index is not None and self.kind != "handler":
+            raise ValueError("id_number_index names handlers only")
+        if self.key is not None:
+            self.key = (check_id_number(self.key) if self.kind == "handler"
+                        else check_uscc(self.key).value)
+        return self
+
+
+class CreditEventCreate(Input):
+    subject: SubjectRef
+    type: EventType
+    occurred_at: AwareDatetime
+    evidence: Text
+
+
+class BlacklistCreate(Input):
+    subject: SubjectRef
+    reason: Text
+    evidence: Text
+    expires_at: AwareDatetime | None = None
+
+
+class LiftRequest(Input):
+    reason: Text
+
+
+class FraudCaseCreate(Input):
+    number: str = Field(max_length=32)
+    occurred_at: AwareDatetime
+    case_ref: CaseRef
+
+    @model_validator(mode="after")
+    def _number(self) -> "FraudCaseCreate":
+        self.number = check_port_number(self.number)
+        return self
+
+
+class BlacklistCheck(Input):
+    subjects: list[SubjectRef] = Field(max_length=MAX_CHECK_SUBJECTS)
+
+
+class SubjectOut(BaseModel):
+    """How a subject is shown: a handler by subject id and masked ID number, never in full."""
+
+    kind: Kind
+    key: str = Field(description="USCC, or the subject id of a handler")
+    subject_id: str
+    id_number: str | None = Field(default=None, description="masked, handlers only")
+
+
+class CreditEventRead(BaseModel):
+    id: str
+    subject: SubjectOut
+    type: str
+    occurred_at: dt.datetime
+    source: str
+    source_ref: str | None
+    evidence: str
+    reported_by: str
+    created_at: dt.datetime
+
+
+class BlacklistEntryRead(BaseModel):
+    id: str
+    subject: SubjectOut
+    status: Literal["active", "lifted", "expired"]
+    origin: str
+    reason: str
+    evidence: str
+    case_ref: str | None
+    sanctions: list[str]
+    listed_by: str
+    listed_at: dt.datetime
+    expires_at: dt.datetime | None
+    lifted_at: dt.datetime | None
+    lifted_by: str | None
+    lift_reason: str | None
+
+
+class CreditEventRecorded(BaseModel):
+    event: CreditEventRead
+    score: float
+    level: str
+    blacklist_entry: BlacklistEntryRead | None
+
+
+class CheckResult(BaseModel):
+    kind: Kind
+    blacklisted: bool
+    since: dt.datetime | None = None
+    reason: str | None = None
+    entry_id: str | None = None
+
+
+class CheckResults(BaseModel):
+    results: list[CheckResult]
+
+
+class SubjectRead(BaseModel):
+    subject: SubjectOut
+    at: dt.datetime
+    score: float
+    level: str
+    blacklisted: bool
+    active_entry: BlacklistEntryRead | None
+    events: list[CreditEventRead]
+    entries: list[BlacklistEntryRead]
+
+
+class FraudCaseParty(BaseModel):
+    subject: SubjectOut
+    event_id: str
+    entry_id: str
+    name: str | None = Field(default=None, description="organisation name; handlers masked")
+
+
+class FraudCaseRead(BaseModel):
+    id: str
+    case_ref: str
+    number: str
+    occurred_at: dt.datetime
+    matched: str | None
+    sub_port: str | None
+    parties: list[FraudCaseParty]
+    reported_by: str
+    created_at: dt.datetime
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    at: dt.datetime
+    actor: str
+    province: str | None
+    action: str
+    entity: str
+    entity_id: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class ChainReportRead(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    problem: str | None

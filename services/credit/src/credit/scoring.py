@@ -1,0 +1,54 @@
+"""Credit score: a pure function of a subject's events and a moment (README: score formula)."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from credit.settings import Settings
+
+FULL_SCORE = 100.0
+RECOVERY_PERIOD_DAYS = 30.0
+# Lowest score of each level, best first.
+LEVELS: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 75.0), ("C", 60.0), ("D", 0.0))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The scoring and automatic-blacklisting rules, read from settings once."""
+
+    weights: Mapping[str, float]
+    recovery_per_30_days: float
+    blacklist_below: float
+    blacklisting_types: frozenset[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Policy":
+        return cls(weights=dict(settings.event_weights),
+                   recovery_per_30_days=settings.recovery_points_per_30_days,
+                   blacklist_below=settings.blacklist_score_threshold,
+                   blacklisting_types=frozenset(settings.blacklist_event_types))
+
+
+def penalty(weight: float, *, occurred_at: dt.datetime, at: dt.datetime,
+            recovery_per_30_days: float) -> float:
+    """What one event still costs at `at`: its weight, less linear recovery since it happened."""
+    if occurred_at > at:
+        return 0.0
+    days = (at - occurred_at).total_seconds() / 86400
+    return max(0.0, weight - recovery_per_30_days * days / RECOVERY_PERIOD_DAYS)
+
+
+def score_at(events: Iterable[tuple[str, dt.datetime]], *, at: dt.datetime,
+             policy: Policy) -> float:
+    """100 less every event's remaining penalty, floored at 0, to one decimal.
+
+    `events` are (type, occurred_at); a type no longer weighted costs nothing.
+    """
+    total = sum(penalty(policy.weights.get(kind, 0.0), occurred_at=occurred, at=at,
+                        recovery_per_30_days=policy.recovery_per_30_days)
+                for kind, occurred in events)
+    return round(max(0.0, FULL_SCORE - total), 1)
+
+
+def level_of(score: float) -> str:
+    return next(name for name, floor in LEVELS if score >= floor)

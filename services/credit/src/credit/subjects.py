@@ -1,0 +1,91 @@
+"""Subjects: find or create by key, and show them without their ID number."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit.context import Credit
+from credit.models import Subject
+from credit.schemas import SubjectOut, SubjectRef
+from porttrust_shared.pii import PiiCipher, PiiError, mask_id_number
+
+HANDLER = "handler"
+KINDS = ("holder", "user_unit", HANDLER)
+_SUBJECT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class SubjectKey:
+    kind: str
+    lookup_key: str
+    id_number: str | None = None  # plaintext, in memory only, when the request carried it
+
+
+def key_of(ref: SubjectRef, cipher: PiiCipher) -> SubjectKey:
+    if ref.kind != HANDLER:
+        assert ref.key is not None
+        return SubjectKey(ref.kind, ref.key)
+    if ref.key is None:
+        assert ref.id_number_index is not None
+        return SubjectKey(HANDLER, ref.id_number_index)
+    return SubjectKey(HANDLER, cipher.blind_index(ref.key, field="id_number"), ref.key)
+
+
+async def find(session: AsyncSession, key: SubjectKey) -> Subject | None:
+    return await session.scalar(select(Subject).where(
+        Subject.kind == key.kind, Subject.lookup_key == key.lookup_key))
+
+
+async def get_or_create(session: AsyncSession, key: SubjectKey, cipher: PiiCipher) -> Subject:
+    subject = await find(session, key)
+    if subject is None:
+        subject = Subject(kind=key.kind, lookup_key=key.lookup_key)
+        session.add(subject)
+    if key.id_number is not None and subject.id_number_enc is None:
+        subject.id_number_enc = cipher.encrypt(key.id_number, field="id_number")
+    await session.flush()
+    return subject
+
+
+async def by_public_key(session: AsyncSession, kind: str, key: str) -> Subject | None:
+    """A subject as URLs name it: USCC, or a handler's subject id (never an ID number)."""
+    if kind == HANDLER:
+        if not _SUBJECT_ID.match(key):
+            return None
+        return await session.scalar(select(Subject).where(Subject.id == key,
+                                                          Subject.kind == HANDLER))
+    if kind not in KINDS:
+        return None
+    return await find(session, SubjectKey(kind, key.strip().upper()))
+
+
+def public_key(subject: Subject) -> str:
+    return subject.id if subject.kind == HANDLER else subject.lookup_key
+
+
+def masked_id_number(subject: Subject, cipher: PiiCipher) -> str | None:
+    if subject.id_number_enc is None:
+        return None
+    try:
+        return mask_id_number(cipher.decrypt(subject.id_number_enc, field="id_number"))
+    except PiiError:
+        return None
+
+
+def show(subject: Subject, ctx: Credit) -> SubjectOut:
+    return SubjectOut(kind=subject.kind, key=public_key(subject),
+                      subject_id=subject.id, id_number=masked_id_number(subject, ctx.cipher))
+
+
+def audit_view(subject: Subject, ctx: Credit) -> dict[str, Any]:
+    return show(subject, ctx).model_dump(exclude_none=True)
+
+
+def remote_ref(subject: Subject) -> dict[str, str]:
+    """How other services name the subject (INTERNAL-CONTRACTS: subject keys)."""
+    if subject.kind == HANDLER:
+        return {"kind": HANDLER, "id_number_index": subject.lookup_key}
+    return {"kind": subject.kind, "key": subject.lookup_key}
