@@ -2,8 +2,8 @@ async def test_every_decision_is_in_the_audit_chain(wl, client, headers):
     granted = await wl.grant()
     response = await client.get("/v1/audit-events", headers=headers("auditor"))
     actions = [e["action"] for e in response.json()["items"]]
-    assert actions == ["application.submitted", "application.approved", "entry.granted"]
-    assert response.json()["items"][1]["entity_id"] == granted["id"]
+    assert actions == ["application.submitted", "entry.granted", "application.approved"]
+    assert response.json()["items"][2]["entity_id"] == granted["id"]
 
 
 async def test_audit_chain_verifies(wl, client, headers):

@@ -2,6 +2,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
+from whitelist.expiry import sweep_once
 from whitelist.models import Entry, OutboxEvent
 from whitelist.service.entries import expire_due
 
@@ -116,3 +117,8 @@ async def test_expiry_sweep_announces_each_entry_once(wl, db_session):
 async def test_expiry_sweep_leaves_unexpired_entries_alone(wl, db_session):
     await wl.grant()
     assert await expire_due(db_session) == 0
+
+
+async def test_background_sweep_pass_announces_expired_entries(wl, app, db_session):
+    await _expire(db_session, (await wl.grant())["entry_id"])
+    assert await sweep_once(app) == 1

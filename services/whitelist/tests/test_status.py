@@ -95,3 +95,8 @@ async def test_batch_rejects_unknown_fields(client, headers):
     response = await client.post("/v1/status/batch", json={"numbers": [], "at": "now"},
                                  headers=headers("service"))
     assert response.status_code == 422
+
+
+async def test_operation_ids_are_the_handler_names(client):
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["paths"]["/v1/status/batch"]["post"]["operationId"] == "get_status_batch"

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.deps import PrincipalDep, SessionDep, require_roles
@@ -30,7 +31,12 @@ from whitelist.schemas import (
 )
 from whitelist.service import applications, audit, entries, progress, status
 
-router = APIRouter()
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name  # the handler's verb_noun name, as Swagger and client generators show it
+
+
+router = APIRouter(generate_unique_id_function=_operation_id)
 Applicant = Annotated[Principal, Depends(
     require_roles("whitelist_admin", "hq_admin", "province_operator"))]
 Decider = Annotated[Principal, Depends(require_roles("whitelist_admin", "hq_admin"))]

@@ -104,24 +104,29 @@ async def approve_application(session: AsyncSession, *, application_id: str, dat
     if covering is not None:
         raise AlreadyWhitelisted("The number is already covered by an active entry.",
                                  entry_id=covering.id)
-    entry = Entry(number=row.number, province=row.province, category=row.category,
-                  expires_at=row.expires_at, application_id=row.id, applicant=row.applicant,
-                  granted_by=actor.sub, created_at=now)
-    session.add(entry)
-    await session.flush()
+    entry = await _grant(session, row, actor)
     _decide(row, ApplicationStatus.APPROVED, actor, data.comment)
     row.entry_id = entry.id
+    await _audit(session, actor, "application.approved", row)
+    return row
+
+
+async def _grant(session: AsyncSession, row: Application, actor: Principal) -> Entry:
+    """The entry, its event for registry and its audit line, all in the caller's transaction."""
+    entry = Entry(number=row.number, province=row.province, category=row.category,
+                  expires_at=row.expires_at, application_id=row.id, applicant=row.applicant,
+                  granted_by=actor.sub, created_at=utcnow())
+    session.add(entry)
+    await session.flush()
+    expires = entry.expires_at.isoformat() if entry.expires_at else None
     await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.granted",
                   payload={"entry_id": entry.id, "number": entry.number,
-                           "category": entry.category,
-                           "expires_at": entry.expires_at.isoformat() if entry.expires_at
-                           else None})
-    await _audit(session, actor, "application.approved", row)
+                           "category": entry.category, "expires_at": expires})
     await append_audit(session, AuditEvent, actor=actor.sub, action="entry.granted",
                        entity="entry", entity_id=entry.id, province=entry.province,
                        data={"number": entry.number, "category": entry.category,
                              "application_id": row.id})
-    return row
+    return entry
 
 
 async def reject_application(session: AsyncSession, *, application_id: str, data: RejectIn,
