@@ -20,7 +20,7 @@ def service_spec() -> ServiceSpec:
 
 
 def make_uscc(n: int) -> str:
-    first17 = f"9144030070{n:07d}"
+    first17 = f"91440300MA5{n:06d}"
     return first17 + uscc_check_char(first17)
 
 

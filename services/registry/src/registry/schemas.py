@@ -152,7 +152,7 @@ class SubPortRead(BaseModel):
     value_contribution: int | None
     customer_importance: int | None
     whitelisted: bool
-    missing: list[str] = Field(description="What activation still needs.")
+    missing: list[str] = Field(default_factory=list, description="What activation still needs.")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
