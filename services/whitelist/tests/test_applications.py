@@ -125,3 +125,11 @@ async def test_garbage_cursor_is_a_problem_not_500(client, headers):
                                 headers=headers("hq_admin"))
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_list_filters_by_category(wl, client, headers):
+    await wl.apply("106901230001", category="life_safety")
+    await wl.apply("106901230002", category="emergency_rescue")
+    response = await client.get("/v1/applications", params={"category": "emergency_rescue"},
+                                headers=headers("hq_admin"))
+    assert [a["number"] for a in response.json()["items"]] == ["106901230002"]

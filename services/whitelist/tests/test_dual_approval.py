@@ -86,3 +86,11 @@ async def test_withdrawn_application_cannot_be_approved(wl, client, headers):
     await client.post(f"/v1/applications/{application['id']}/withdraw",
                       headers=headers("whitelist_admin", sub=APPLICANT))
     assert (await wl.approve(application["id"])).status_code == 409
+
+
+async def test_approve_body_with_unknown_field_is_422(wl, client, headers):
+    application = await wl.apply()
+    response = await client.post(f"/v1/applications/{application['id']}/approve",
+                                 json={"approver": APPLICANT},
+                                 headers=headers("whitelist_admin", sub=APPROVER))
+    assert response.status_code == 422

@@ -122,3 +122,13 @@ async def test_expiry_sweep_leaves_unexpired_entries_alone(wl, db_session):
 async def test_background_sweep_pass_announces_expired_entries(wl, app, db_session):
     await _expire(db_session, (await wl.grant())["entry_id"])
     assert await sweep_once(app) == 1
+
+
+async def test_regrant_after_expiry_announces_the_old_entry_before_the_new_one(
+        wl, client, headers, db_session):
+    old = (await wl.grant("106901234567"))["entry_id"]
+    await _expire(db_session, old)
+    new = (await wl.grant("106901234567"))["entry_id"]
+    rows = await db_session.execute(select(OutboxEvent).order_by(OutboxEvent.created_at))
+    assert [(e.topic, e.payload["entry_id"]) for e in rows.scalars()] == [
+        ("whitelist.granted", old), ("whitelist.revoked", old), ("whitelist.granted", new)]

@@ -69,13 +69,13 @@ async def submit_application(data: ApplicationCreate, session: SessionDep, actor
 @router.get("/v1/applications", tags=["applications"])
 async def list_applications(
     session: SessionDep, actor: Reader, status: ApplicationStatus | None = None,
-    province: ProvinceQ = None, number: NumberQ = None, cursor: CursorQ = None,
-    limit: LimitQ = None,
+    category: Category | None = None, province: ProvinceQ = None, number: NumberQ = None,
+    cursor: CursorQ = None, limit: LimitQ = None,
 ) -> Page[ApplicationRead]:
-    """Applications, oldest first; filter by status, province or number."""
+    """Applications, oldest first; filter by status, category, province or number."""
     rows, next_cursor = await applications.list_applications(
-        session, actor=actor, status=status, province=province, number=number, cursor=cursor,
-        limit=limit)
+        session, actor=actor, status=status, category=category, province=province,
+        number=number, cursor=cursor, limit=limit)
     return Page(items=[_app_read(r) for r in rows], next_cursor=next_cursor)
 
 

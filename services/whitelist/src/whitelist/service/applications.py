@@ -11,8 +11,15 @@ from porttrust_shared.pagination import clamp_limit
 from porttrust_shared.tokens import Principal
 from whitelist.errors import AlreadyWhitelisted, DuplicateApplication, NotPending, SelfDecision
 from whitelist.models import Application, AuditEvent, Entry, OutboxEvent
-from whitelist.schemas import ApplicationCreate, ApplicationStatus, ApproveIn, RejectIn
+from whitelist.schemas import (
+    ApplicationCreate,
+    ApplicationStatus,
+    ApproveIn,
+    Category,
+    RejectIn,
+)
 from whitelist.service.common import after_cursor, cursor_of, in_scope, scoped
+from whitelist.service.entries import expire_due
 from whitelist.service.status import covering_entries
 from whitelist.service.text import scrub
 
@@ -66,13 +73,15 @@ async def get_application(session: AsyncSession, *, application_id: str, actor: 
 
 async def list_applications(
     session: AsyncSession, *, actor: Principal, status: ApplicationStatus | None = None,
-    province: str | None = None, number: str | None = None, cursor: str | None = None,
-    limit: int | None = None, max_limit: int = 500,
+    category: Category | None = None, province: str | None = None, number: str | None = None,
+    cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
 ) -> tuple[list[Application], str | None]:
     size = clamp_limit(limit, max_limit)
     query = scoped(select(Application), Application, actor)
     if status is not None:
         query = query.where(Application.status == status.value)
+    if category is not None:
+        query = query.where(Application.category == category.value)
     if province is not None:
         query = query.where(Application.province == province)
     if number is not None:
@@ -113,6 +122,9 @@ async def approve_application(session: AsyncSession, *, application_id: str, dat
 
 async def _grant(session: AsyncSession, row: Application, actor: Principal) -> Entry:
     """The entry, its event for registry and its audit line, all in the caller's transaction."""
+    # An expired entry on this number not yet announced would otherwise be announced as
+    # revoked after this grant, and registry would drop the flag the new entry sets.
+    await expire_due(session, number=row.number)
     entry = Entry(number=row.number, province=row.province, category=row.category,
                   expires_at=row.expires_at, application_id=row.id, applicant=row.applicant,
                   granted_by=actor.sub, created_at=utcnow())

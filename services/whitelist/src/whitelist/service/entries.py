@@ -67,12 +67,14 @@ async def revoke_entry(session: AsyncSession, *, entry_id: str, reason: str,
 
 
 async def expire_due(session: AsyncSession, *, now: dt.datetime | None = None,
-                     batch: int = 500) -> int:
+                     number: str | None = None, batch: int = 500) -> int:
     """Tell registry about entries whose expiry passed; returns how many were announced."""
     now = now or utcnow()
-    query = (select(Entry).where(Entry.revoked_at.is_(None), Entry.expires_at <= now,
-                                 Entry.expiry_announced_at.is_(None))
-             .order_by(Entry.expires_at).limit(batch))
+    query = select(Entry).where(Entry.revoked_at.is_(None), Entry.expires_at <= now,
+                                Entry.expiry_announced_at.is_(None))
+    if number is not None:
+        query = query.where(Entry.number == number)
+    query = query.order_by(Entry.expires_at).limit(batch)
     rows = list((await session.execute(query)).scalars())
     for row in rows:
         row.expiry_announced_at = now
