@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from sqlalchemy.engine import make_url
 
 from porttrust_shared.db import create_engine
 from porttrust_shared.stack import SERVICES, Stack
+
+# `bench` is a top-level package of the repository, not installed: make it importable when
+# pytest is run as `.venv/bin/pytest` (`python -m pytest` already has the cwd on sys.path).
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
 ADMIN_PASSWORD = "e2e-" + secrets.token_urlsafe(16)

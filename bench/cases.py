@@ -1,0 +1,56 @@
+"""Named benchmark cases. Add one with @case: it gets a Context and returns Verdicts.
+
+A case starts what it needs (harness.service / harness.baseline), measures the baseline and
+the candidate with the same Load in the same run, and judges the ratio against its budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import harness
+from bench.harness import Load, Request, Verdict
+
+
+@dataclass
+class Context:
+    work_dir: Path
+    signer: harness.Signer
+    load: Load
+
+
+CaseFn = Callable[[Context], Awaitable[list[Verdict]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    description: str
+    run: CaseFn
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name: str, description: str) -> Callable[[CaseFn], CaseFn]:
+    def register(fn: CaseFn) -> CaseFn:
+        if name in CASES:
+            raise ValueError(f"benchmark {name!r} is registered twice")
+        CASES[name] = Case(name=name, description=description, run=fn)
+        return fn
+
+    return register
+
+
+@case("token_check_overhead",
+      "whitelist GET /v1/entries (auth + database + middleware) vs bare FastAPI + token check")
+async def token_check_overhead(ctx: Context) -> list[Verdict]:
+    headers = ctx.signer.headers("hq_admin", audience=["whitelist"])
+    with harness.baseline(ctx.work_dir, ctx.signer, audience="whitelist") as base:
+        bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
+    with harness.service("whitelist", ctx.work_dir, ctx.signer) as svc:
+        full = await harness.generate(
+            Request("GET", svc.url + "/v1/entries?limit=1", headers), ctx.load)
+    return [harness.judge("token_check_overhead", full, bare, budget=5.0, metric="mean")]
