@@ -110,7 +110,7 @@ async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor
         .where(BlacklistEntry.id == entry_id[:32]))).first()
     if found is None:
         raise NotFound("No such blacklist entry.")
-    entry, subject = found.tuple()
+    entry, subject = found
     now = utcnow()
     if (status := status_of(entry, now)) != "active":
         raise Conflict(f"The entry is already {status}.")

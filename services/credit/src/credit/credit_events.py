@@ -52,7 +52,7 @@ async def record_event(session: AsyncSession, *, subject: Subject, report: Repor
 async def current_score(session: AsyncSession, subject_id: str, ctx: Credit) -> float:
     rows = await session.execute(select(CreditEvent.type, CreditEvent.occurred_at)
                                  .where(CreditEvent.subject_id == subject_id))
-    return score_at(rows.tuples(), at=utcnow(), policy=ctx.policy)
+    return score_at(rows.all(), at=utcnow(), policy=ctx.policy)
 
 
 def automatic_listing(event: CreditEvent, score: float, ctx: Credit) -> Listing | None:

@@ -82,7 +82,7 @@ async def list_entries(session: AsyncSession, *, filters: EntryFilters, cursor: 
                       .join(Subject, Subject.id == BlacklistEntry.subject_id), filters)
     query = _after(query, decode_cursor(cursor))
     query = query.order_by(BlacklistEntry.listed_at.desc(), BlacklistEntry.id.desc())
-    rows = [row.tuple() for row in (await session.execute(query.limit(limit + 1))).all()]
+    rows = list((await session.execute(query.limit(limit + 1))).all())
     page, next_cursor = page_of(rows, limit, lambda r: (r[0].listed_at.isoformat(), r[0].id))
     now = utcnow()
     return [show_entry(entry, subject, ctx, now) for entry, subject in page], next_cursor
