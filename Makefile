@@ -19,12 +19,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m porttrust_shared.stack
 
+# pytest exits 5 when it collected nothing: a broken selection, never a pass.
+PYTEST := $(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
+	[ $$rc -ne 5 ] || echo "pytest collected no tests (check PYTEST_ARGS and testpaths)" >&2; \
+	exit $$rc; }
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST)
 
 test-postgres: $(STAMP)
 	PORTTRUST_TEST_POSTGRES_URL=$${PORTTRUST_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
