@@ -1,5 +1,6 @@
 """What every entity shares: province scoping, versions with audit, ETags."""
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +48,14 @@ def check_if_match(if_match: str | None, version: int) -> None:
 
 async def record_version(session: AsyncSession, *, entity: str, key: str, version: int,
                          actor: str, snapshot: dict[str, Any], changed: list[str],
-                         province: str | None, action: str) -> None:
-    """Keep the masked snapshot and chain an audit entry, in the caller's transaction."""
+                         province: str | None, action: str, at: dt.datetime | None = None,
+                         ) -> None:
+    """Keep the masked snapshot and chain an audit entry, in the caller's transaction.
+
+    `at` is the entity's own `updated_at`, so a trace at that instant sees this version.
+    """
     session.add(EntityVersion(entity=entity, key=key, version=version, actor=actor,
-                              at=utcnow(), snapshot=snapshot, changed=changed))
+                              at=at or utcnow(), snapshot=snapshot, changed=changed))
     await append_audit(session, AuditEvent, actor=actor, action=action, entity=entity,
                        entity_id=key, province=province,
                        data={"version": version, "changed": changed, "snapshot": snapshot})

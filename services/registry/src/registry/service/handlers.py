@@ -49,7 +49,8 @@ async def _record(session: AsyncSession, handler: Handler, cipher: PiiCipher, ac
                   changed: list[str], action: str) -> None:
     await record_version(session, entity=ENTITY, key=handler.id, version=handler.version,
                          actor=actor, snapshot=snapshot(handler, cipher), changed=changed,
-                         province=handler.province, action=action)
+                         province=handler.province, action=action,
+                         at=handler.updated_at)
 
 
 async def create_handler(session: AsyncSession, *, data: HandlerCreate, actor: Principal,

@@ -32,7 +32,8 @@ async def _record(session: AsyncSession, org: Organization, actor: Principal,
                   changed: list[str], action: str) -> None:
     await record_version(session, entity=ENTITY, key=org.uscc, version=org.version,
                          actor=actor.sub, snapshot=snapshot(org), changed=changed,
-                         province=org.province, action=action)
+                         province=org.province, action=action,
+                         at=org.updated_at)
 
 
 async def create_organization(session: AsyncSession, *, data: OrganizationCreate,

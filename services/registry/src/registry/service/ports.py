@@ -51,7 +51,8 @@ async def register_port(session: AsyncSession, *, data: PortCreate, actor: Princ
     await session.flush()
     await record_version(session, entity=ENTITY, key=port.number, version=1, actor=actor.sub,
                          snapshot=snapshot(port), changed=sorted(snapshot(port)),
-                         province=port.province, action="port.registered")
+                         province=port.province, action="port.registered",
+                         at=port.updated_at)
     return port
 
 

@@ -46,7 +46,8 @@ async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, chang
     await session.flush()
     await record_version(session, entity=ENTITY, key=sub.number, version=sub.version,
                          actor=actor, snapshot=snapshot(sub), changed=changed,
-                         province=sub.province, action=action)
+                         province=sub.province, action=action,
+                         at=sub.updated_at)
 
 
 def missing_fields(sub: SubPort, handler: Handler | None) -> list[str]:
