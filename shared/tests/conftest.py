@@ -25,7 +25,7 @@ from porttrust_shared.audit import AuditEventMixin
 from porttrust_shared.db import create_engine, new_metadata
 from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
-from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
+from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin, events_router
 from porttrust_shared.pagination import Page, clamp_limit, decode_cursor, page_of
 from porttrust_shared.pii import mask_id_number
 from porttrust_shared.settings import ServiceSettings
@@ -41,6 +41,15 @@ class Item(DemoBase):
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Received(DemoBase):
+    """What the receiver's event handler writes: one row per applied event."""
+
+    __tablename__ = "received"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(200))
 
 
 class AuditEvent(AuditEventMixin, DemoBase):
@@ -187,3 +196,46 @@ def sessions(app: FastAPI, db_session: AsyncSession) -> Any:
 def build_app() -> Any:
     """The demo app factory, for tests that need an app with other settings."""
     return create_demo_app
+
+
+@pytest.fixture
+def audit_model() -> type[AuditEvent]:
+    return AuditEvent
+
+
+@pytest.fixture
+def outbox_model() -> type[OutboxEvent]:
+    return OutboxEvent
+
+
+@pytest.fixture
+def inbox_model() -> type[InboxEvent]:
+    return InboxEvent
+
+
+@pytest.fixture
+def item_model() -> type[Item]:
+    return Item
+
+
+async def _record_receipt(session: AsyncSession, payload: dict[str, Any]) -> None:
+    session.add(Received(topic="thing.happened", note=str(payload.get("note", ""))))
+
+
+@pytest.fixture
+async def receiver(tmp_path: Path, jwks_file: Path) -> AsyncIterator[FastAPI]:
+    """Another service, with its own database, that takes events on POST /v1/events."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'receiver.db'}"
+    await create_tables(url)
+    settings = DemoSettings(service_name="receiver", environment="test", database_url=url,
+                            jwks_file=jwks_file, issuer=TEST_ISSUER, var_dir=tmp_path)
+    inbox = events_router(inbox=InboxEvent, handlers={"thing.happened": _record_receipt})
+    application = create_service_app(settings, title="receiver", description="events",
+                                     routers=[inbox])
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+def received_model() -> type[Received]:
+    return Received

@@ -151,3 +151,10 @@ async def test_swagger_token_url_follows_settings(client):
     flows = schema["components"]["securitySchemes"]["PortTrust"]["flows"]
     assert flows["password"]["tokenUrl"] == "https://identity.example.org/v1/token"
     assert flows["clientCredentials"]["tokenUrl"] == "https://identity.example.org/v1/token"
+
+
+async def test_problem_instance_masks_an_id_number_in_the_path(client):
+    response = await client.get("/v1/people/11010519491231002X")
+    assert response.status_code == 404
+    assert "11010519491231002X" not in response.text
+    assert response.json()["instance"] == "/v1/people/110105********002X"

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from porttrust_shared.logs import scrub
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://porttrust.dev/problems/"
 log = logging.getLogger("porttrust.errors")
@@ -90,7 +92,8 @@ class DependencyUnavailable(Problem):
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
-    instance = request.url.path if request is not None else None
+    # A path may hold an ID number or a phone (a lookup by number): masked, never echoed.
+    instance = scrub(request.url.path) if request is not None else None
     return JSONResponse(
         problem.body(instance),
         status_code=problem.status,

@@ -11,6 +11,8 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.clients import ServiceClient
 from porttrust_shared.db import UTCDateTime, new_id, utcnow
-from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.errors import DependencyUnavailable, Unprocessable
 
 log = logging.getLogger("porttrust.outbox")
 
@@ -190,32 +193,35 @@ class OutboxRelay:
                     event.attempts)
 
 
-def events_router(*, inbox: type[InboxEventMixin], handlers: Mapping[str, Handler]) -> Any:
+class EventIn(BaseModel):
+    """An event as a relay delivers it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=32)
+    source: str = Field(min_length=1, max_length=32)
+    topic: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any]
+    created_at: dt.datetime | None = None
+
+
+class EventAck(BaseModel):
+    id: str
+    applied: bool
+
+
+def events_router(*, inbox: type[InboxEventMixin], handlers: Mapping[str, Handler]) -> APIRouter:
     """`POST /v1/events`: where other services' outbox relays deliver. Role `service` only."""
-    from fastapi import APIRouter, Depends
-    from pydantic import BaseModel, ConfigDict, Field
-
-    from porttrust_shared.deps import SessionDep, require_roles
-    from porttrust_shared.errors import Unprocessable
-
-    class EventIn(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        id: str = Field(min_length=1, max_length=32)
-        source: str = Field(min_length=1, max_length=32)
-        topic: str = Field(min_length=1, max_length=64)
-        payload: dict[str, Any]
-        created_at: dt.datetime | None = None
-
     router = APIRouter(tags=["events"])
 
     @router.post("/v1/events", summary="Receive an event from another service's outbox",
                  dependencies=[Depends(require_roles("service"))])
-    async def receive_event(event: EventIn, session: SessionDep) -> dict[str, Any]:
+    async def receive_event(event: EventIn, session: SessionDep) -> EventAck:
+        """Apply an event once; a repeat of an applied event answers applied=false."""
         handler = handlers.get(event.topic)
         if handler is None:
             raise Unprocessable("Unknown event topic.")
         applied = await apply_once(session, inbox, event_id=event.id, source=event.source,
                                    topic=event.topic, handler=handler, payload=event.payload)
-        return {"id": event.id, "applied": applied}
+        return EventAck(id=event.id, applied=applied)
 
     return router

@@ -97,28 +97,57 @@ async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-async def database_url(service_spec: ServiceSpec,
-                       tmp_path_factory: pytest.TempPathFactory) -> str:
-    return await migrated_database(service_spec.name, service_spec.service_dir,
-                                   tmp_path_factory.mktemp(f"db-{service_spec.name}"))
+async def service_cache() -> AsyncIterator[dict[tuple[str, str], Any]]:
+    """Each service's database, settings and app, built once per test session.
+
+    `database_url`, `settings` and `app` are function-scoped views of this cache: as
+    session-scoped fixtures pytest would build them for the first service's `service_spec`
+    and hand that same app to every other service in the run.
+    """
+    cache: dict[tuple[str, str], Any] = {}
+    yield cache
+    for (kind, _name), value in cache.items():
+        if kind == "app":
+            await value.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+async def database_url(service_spec: ServiceSpec, tmp_path_factory: pytest.TempPathFactory,
+                       service_cache: dict[tuple[str, str], Any]) -> str:
+    key = ("database_url", service_spec.name)
+    if key not in service_cache:
+        service_cache[key] = await migrated_database(
+            service_spec.name, service_spec.service_dir,
+            tmp_path_factory.mktemp(f"db-{service_spec.name}"))
+    url: str = service_cache[key]
+    return url
+
+
+@pytest.fixture
 def settings(service_spec: ServiceSpec, database_url: str, jwks_file: Path,
-             tmp_path_factory: pytest.TempPathFactory) -> ServiceSettings:
-    values: dict[str, Any] = {
-        "environment": "test", "database_url": database_url, "jwks_file": jwks_file,
-        "issuer": TEST_ISSUER, "var_dir": tmp_path_factory.mktemp(f"var-{service_spec.name}"),
-    }
-    values.update(dict(service_spec.extra_settings))
-    return service_spec.settings_cls(**values)
+             tmp_path_factory: pytest.TempPathFactory,
+             service_cache: dict[tuple[str, str], Any]) -> ServiceSettings:
+    key = ("settings", service_spec.name)
+    if key not in service_cache:
+        values: dict[str, Any] = {
+            "environment": "test", "database_url": database_url, "jwks_file": jwks_file,
+            "issuer": TEST_ISSUER,
+            "var_dir": tmp_path_factory.mktemp(f"var-{service_spec.name}"),
+        }
+        values.update(dict(service_spec.extra_settings))
+        service_cache[key] = service_spec.settings_cls(**values)
+    built: ServiceSettings = service_cache[key]
+    return built
 
 
-@pytest.fixture(scope="session")
-async def app(service_spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator[FastAPI]:
-    application = service_spec.create_app(settings)
-    yield application
-    await application.state.engine.dispose()
+@pytest.fixture
+def app(service_spec: ServiceSpec, settings: ServiceSettings,
+        service_cache: dict[tuple[str, str], Any]) -> FastAPI:
+    key = ("app", service_spec.name)
+    if key not in service_cache:
+        service_cache[key] = service_spec.create_app(settings)
+    application: FastAPI = service_cache[key]
+    return application
 
 
 @pytest.fixture
