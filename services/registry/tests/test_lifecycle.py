@@ -207,3 +207,30 @@ async def test_every_change_of_a_sub_port_is_a_version_with_changed_fields(
     assert [v["version"] for v in versions] == [1, 2]
     assert versions[1]["changed"] == ["equipment", "purpose"]
     assert versions[1]["snapshot"]["purpose"] == "验证码"
+
+
+async def test_cancelled_number_can_be_registered_again_and_keeps_its_history(
+        reg, client, headers):
+    await reg.port()
+    await reg.sub_port()
+    await _step(client, headers, "cancel", "合同终止")
+    again = await reg.sub_port()
+    versions = await client.get(f"/v1/sub-ports/{NUMBER}/versions", headers=headers("hq_admin"))
+    assert again["status"] == "registered"
+    assert [v["snapshot"]["status"] for v in versions.json()] == [
+        "registered", "cancelled", "registered"]
+
+
+async def test_active_sub_port_cannot_take_an_unverified_handler(reg, client, headers):
+    await reg.port()
+    sub = await reg.complete_sub_port()
+    await _step(client, headers, "activate")
+    unit = await client.get(f"/v1/organizations/{sub['user_unit_uscc']}",
+                            headers=headers("hq_admin"))
+    unverified = await reg.handler(unit.json(), verified=False)
+    got = await client.get(f"/v1/sub-ports/{NUMBER}", headers=headers("hq_admin"))
+    response = await client.patch(f"/v1/sub-ports/{NUMBER}", json={
+        "handler_id": unverified["id"]},
+        headers={**headers("hq_admin"), "If-Match": got.headers["ETag"]})
+    assert response.status_code == 409
+    assert response.json()["missing"] == ["handler_verified"]

@@ -55,7 +55,8 @@ async def list_sub_ports(session: SessionDep, actor: StatusReader, settings: Set
                          user_unit_uscc: str | None = None, port_number: str | None = None,
                          handler_id: str | None = None) -> Page[SubPortRead]:
     """Sub-ports in your province, filtered, by number."""
-    filters = {"province": province, "status": status, "user_unit_uscc": user_unit_uscc,
+    unit = user_unit_uscc.strip().upper() if user_unit_uscc else None
+    filters = {"province": province, "status": status, "user_unit_uscc": unit,
                "port_number": port_number, "handler_id": handler_id}
     rows, after = await svc.list_sub_ports(session, actor=actor, limit=limit, cursor=cursor,
                                            filters=filters, max_limit=settings.page_limit_max)

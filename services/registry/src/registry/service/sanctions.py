@@ -14,11 +14,14 @@ from registry.models import Handler, Port, Restriction, SanctionReview, SubPort
 from registry.service.lifecycle import set_status
 
 ACTOR = "credit"
+KINDS = ("holder", "user_unit", "handler")
 
 
 def subject_key(subject: dict[str, Any]) -> tuple[str, str]:
     """(kind, local key): USCC for organisations, the ID number's blind index for handlers."""
     kind = str(subject["kind"])
+    if kind not in KINDS:
+        raise Unprocessable("sanction subject kind must be holder, user_unit or handler")
     key = subject.get("id_number_index") if kind == "handler" else subject.get("key")
     if not key:
         raise Unprocessable("sanction subject names no key")
