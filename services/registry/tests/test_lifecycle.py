@@ -1,3 +1,7 @@
+from sqlalchemy import select
+
+from registry.models import OutboxEvent
+
 NUMBER = "106901234567"
 
 
@@ -170,6 +174,21 @@ async def test_second_user_unit_on_the_same_sub_port_is_refused(reg, client, hea
         "number": NUMBER, "province": "44", "user_unit_uscc": other["uscc"]})
     assert response.status_code == 409
     assert response.json()["code"] == "mixed_sub_port_use"
+
+
+async def test_mixed_use_attempt_is_reported_to_credit_for_holder_and_unit(
+        reg, client, headers, db_session):
+    holder = await reg.org()
+    await reg.port(holder=holder)
+    await reg.complete_sub_port()
+    other = await reg.org()
+    await client.post("/v1/sub-ports", headers=headers("hq_admin"), json={
+        "number": NUMBER, "province": "44", "user_unit_uscc": other["uscc"]})
+    events = (await db_session.execute(select(OutboxEvent).where(
+        OutboxEvent.topic == "credit_event.reported"))).scalars().all()
+    assert sorted((e.payload["subject"]["kind"], e.payload["subject"]["key"]) for e in events) == [
+        ("holder", holder["uscc"]), ("user_unit", other["uscc"])]
+    assert {e.payload["type"] for e in events} == {"mixed_sub_port_use"}
 
 
 async def test_active_sub_port_cannot_switch_to_another_user_unit(reg, client, headers):

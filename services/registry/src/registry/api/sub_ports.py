@@ -1,9 +1,11 @@
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from porttrust_shared.deps import CipherDep, SessionDep
+from porttrust_shared.errors import problem_response
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import (
@@ -16,6 +18,7 @@ from registry.deps import (
     StatusReader,
     Writer,
 )
+from registry.errors import SubPortTaken
 from registry.schemas import (
     ActivateIn,
     Province,
@@ -34,10 +37,19 @@ router = APIRouter(tags=["sub-ports"])
 Status = Literal["registered", "active", "suspended", "cancelled"]
 
 
+async def _keeping_refusal(request: Request,
+                           call: Callable[[], Awaitable[Response]]) -> Response:
+    """A mixed-use refusal is answered, not raised, so its report to credit is committed."""
+    try:
+        return await call()
+    except SubPortTaken as refusal:
+        return problem_response(refusal, request)
+
+
 @router.post("/v1/sub-ports", status_code=201, response_model=SubPortRead)
 async def register_sub_port(data: SubPortCreate, session: SessionDep, actor: Writer,
-                            credit: CreditDep, cipher: CipherDep,
-                            idem: IdempotencyDep) -> JSONResponse:
+                            credit: CreditDep, cipher: CipherDep, idem: IdempotencyDep,
+                            request: Request) -> Response:
     """Register a sub-port under the longest registered port prefix."""
 
     async def produce() -> SubPortRead:
@@ -45,7 +57,7 @@ async def register_sub_port(data: SubPortCreate, session: SessionDep, actor: Wri
                                           cipher=cipher)
         return (await svc.to_reads(session, [sub]))[0]
 
-    return await idem.run(produce)
+    return await _keeping_refusal(request, lambda: idem.run(produce))
 
 
 @router.get("/v1/sub-ports")
@@ -72,15 +84,19 @@ async def get_sub_port(number: str, session: SessionDep, actor: StatusReader,
     return (await svc.to_reads(session, [sub]))[0]
 
 
-@router.patch("/v1/sub-ports/{number}")
+@router.patch("/v1/sub-ports/{number}", response_model=SubPortRead)
 async def update_sub_port(number: str, data: SubPortUpdate, session: SessionDep,
                           actor: Writer, credit: CreditDep, cipher: CipherDep,
-                          response: Response, if_match: IfMatch = None) -> SubPortRead:
+                          request: Request, if_match: IfMatch = None) -> Response:
     """Update the record as facts change; needs If-Match. Every version is kept."""
-    sub = await svc.update_sub_port(session, number=number, data=data, if_match=if_match,
-                                    actor=actor, credit=credit, cipher=cipher)
-    response.headers["ETag"] = etag(sub.version)
-    return (await svc.to_reads(session, [sub]))[0]
+
+    async def change() -> Response:
+        sub = await svc.update_sub_port(session, number=number, data=data, if_match=if_match,
+                                        actor=actor, credit=credit, cipher=cipher)
+        body = (await svc.to_reads(session, [sub]))[0].model_dump(mode="json")
+        return JSONResponse(body, headers={"ETag": etag(sub.version)})
+
+    return await _keeping_refusal(request, change)
 
 
 async def _step(session: SessionDep, number: str, action: str, reason: str, actor: Writer,

@@ -25,6 +25,7 @@ from registry.service.common import (
 from registry.service.coverage import covered
 from registry.service.ports import port_for
 from registry.service.screening import Party, handler_party, organization_party, screen
+from registry.service.violations import report_mixed_use
 
 ENTITY = "sub_port"
 REQUIRED = ("business_type", "purpose", "machine_room", "equipment")
@@ -108,7 +109,10 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
     values = data.model_dump(include=set(FIELDS))
     existing = await session.get(SubPort, data.number)
     if existing is not None and existing.status != "cancelled":
-        if existing.user_unit_uscc and existing.user_unit_uscc != data.user_unit_uscc:
+        if existing.user_unit_uscc and data.user_unit_uscc not in (None,
+                                                                    existing.user_unit_uscc):
+            await report_mixed_use(session, sub=existing, attempted_uscc=data.user_unit_uscc,
+                                   actor=actor)
             raise SubPortTaken()
         raise Conflict("This sub-port is registered already.")
     await screen(session, parties=await _parties(session, port=port, values=values,
@@ -138,6 +142,7 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
               if getattr(sub, k) != v}
     new_unit = values.get("user_unit_uscc")
     if new_unit and sub.status == "active" and sub.user_unit_uscc:
+        await report_mixed_use(session, sub=sub, attempted_uscc=new_unit, actor=actor)
         raise SubPortTaken()
     people = {k: v for k, v in values.items() if k in ("user_unit_uscc", "handler_id")}
     await screen(session, parties=await _parties(session, port=None, values=people,
