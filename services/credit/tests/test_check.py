@@ -66,12 +66,20 @@ async def test_check_never_echoes_a_handler_id_number(client, headers):
     assert ID_A not in response.text
 
 
-async def test_an_invalid_id_number_is_422_without_echo(client, headers):
-    wrong = "110105194912310021"
+async def test_a_malformed_id_number_is_422_without_echo(client, headers):
+    wrong = "11010519491231002Z"
     response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
-        "subjects": [{"kind": "handler", "key": wrong}]})
+        "subjects": [{"kind": "user_unit", "key": LISTED}, {"kind": "handler", "key": wrong}]})
     assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "subjects", "1"]
     assert wrong not in response.text
+
+
+async def test_a_lower_case_uscc_is_checked_as_upper_case(client, headers):
+    await list_unit(client, headers, LISTED)
+    response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": [{"kind": "user_unit", "key": LISTED.lower()}]})
+    assert response.json()["results"][0]["blacklisted"] is True
 
 
 async def test_a_subject_with_both_key_and_index_is_422(client, headers):

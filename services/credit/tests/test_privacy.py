@@ -68,6 +68,14 @@ async def test_an_index_only_handler_gets_its_id_number_when_later_seen(
     assert handlers[0].id_number_enc is not None
 
 
+async def test_an_id_number_with_a_wrong_check_digit_is_422_without_echo(client, headers):
+    wrong = "110105194912310021"
+    response = await client.post("/v1/blacklist", headers=headers("enforcement"), json={
+        "subject": {"kind": "handler", "key": wrong}, "reason": "r", "evidence": "e"})
+    assert response.status_code == 422
+    assert wrong not in response.text
+
+
 async def test_an_id_number_typed_into_free_text_is_masked(client, headers):
     body = (await list_handler(client, headers, reason=f"uses ID {ID_A} of a relative")).json()
     assert body["reason"] == f"uses ID {MASKED} of a relative"

@@ -87,10 +87,10 @@ async def list_blacklist_entries(
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"])
 async def check_blacklist(data: BlacklistCheck, session: SessionDep, ctx: CreditDep,
-                          _: Reader) -> CheckResults:
+                          _: Reader) -> JSONResponse:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
-    return CheckResults(results=await lookups.check_subjects(session, refs=data.subjects,
-                                                             ctx=ctx))
+    results = await lookups.check_subjects(session, refs=data.subjects, ctx=ctx)
+    return JSONResponse({"results": results})
 
 
 @router.post("/v1/blacklist/{entry_id}/lift", response_model=BlacklistEntryRead,

@@ -1,11 +1,13 @@
 """Reads: the bulk blacklist check, the blacklist listing and a subject's record."""
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.blacklist import active_entry, is_active, show_entry
@@ -13,25 +15,30 @@ from credit.context import Credit
 from credit.models import BlacklistEntry, CreditEvent, Subject
 from credit.schemas import (
     BlacklistEntryRead,
-    CheckResult,
+    CheckSubject,
     CreditEventRead,
     SubjectRead,
-    SubjectRef,
 )
 from credit.scoring import level_of, score_at
 from credit.subjects import HANDLER, by_public_key, show
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import BadRequest, NotFound
+from porttrust_shared.errors import BadRequest, NotFound, Unprocessable
 from porttrust_shared.pagination import decode_cursor, page_of
 
 HISTORY_LIMIT = 200
+_SHAPES = {"holder": re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$"),
+           "handler": re.compile(r"^\d{17}[\dX]$")}
+_SHAPES["user_unit"] = _SHAPES["holder"]
 EntryQuery = Select[BlacklistEntry, Subject]
 
 
-async def check_subjects(session: AsyncSession, *, refs: list[SubjectRef],
-                         ctx: Credit) -> list[CheckResult]:
-    """One query per kind, whatever the number of subjects; answers in request order."""
-    keys = [(ref.kind, _lookup_key(ref, ctx)) for ref in refs]
+async def check_subjects(session: AsyncSession, *, refs: list[CheckSubject],
+                         ctx: Credit) -> list[dict[str, Any]]:
+    """One query per kind, whatever the number of subjects; answers in request order.
+
+    Plain dicts, not models: this is the hot path registry calls before every registration.
+    """
+    keys = lookup_keys(refs, ctx)
     wanted: dict[str, set[str]] = defaultdict(set)
     for kind, lookup in keys:
         wanted[kind].add(lookup)
@@ -41,10 +48,27 @@ async def check_subjects(session: AsyncSession, *, refs: list[SubjectRef],
     return [_result(kind, found.get((kind, lookup))) for kind, lookup in keys]
 
 
-def _lookup_key(ref: SubjectRef, ctx: Credit) -> str:
-    if ref.kind == HANDLER and ref.key is not None:
-        return ctx.cipher.blind_index(ref.key, field="id_number")
-    return ref.key or ref.id_number_index or ""
+def lookup_keys(refs: list[CheckSubject], ctx: Credit) -> list[tuple[str, str]]:
+    """(kind, lookup key) per subject: USCC upper-cased, or a handler's blind index."""
+    keys: list[tuple[str, str]] = []
+    for position, ref in enumerate(refs):
+        if ref.key is None:
+            if ref.kind != HANDLER or ref.id_number_index is None:
+                raise _bad_subject(position)
+            keys.append((HANDLER, ref.id_number_index))
+            continue
+        key = ref.key.upper()
+        if ref.id_number_index is not None or not _SHAPES[ref.kind].match(key):
+            raise _bad_subject(position)
+        keys.append((ref.kind, ctx.cipher.blind_index(key, field="id_number")
+                     if ref.kind == HANDLER else key))
+    return keys
+
+
+def _bad_subject(position: int) -> Unprocessable:
+    return Unprocessable("A subject is not valid.", errors=[{
+        "loc": ["body", "subjects", str(position)], "type": "value_error",
+        "msg": "give a USCC or ID number as key, or a handler's id_number_index"}])
 
 
 async def _active_for(session: AsyncSession, kind: str, lookups: set[str],
@@ -53,17 +77,26 @@ async def _active_for(session: AsyncSession, kind: str, lookups: set[str],
     rows = await session.execute(
         select(Subject.lookup_key, e.id, e.listed_at, e.reason)
         .join(Subject, Subject.id == e.subject_id)
-        .where(Subject.kind == kind, Subject.lookup_key.in_(lookups), is_active(now))
+        .where(Subject.kind == kind, _lookup_key_in(session, lookups),
+               is_active(now))
         .order_by(e.listed_at.desc()))
     # Oldest last, so it wins: "since" is when the subject was first barred.
     return {(kind, row.lookup_key): row for row in rows}
 
 
-def _result(kind: str, row: Any) -> CheckResult:
+def _lookup_key_in(session: AsyncSession, values: set[str]) -> ColumnElement[bool]:
+    # On PostgreSQL one array parameter is about three times faster than 1,000 IN binds.
+    if session.get_bind().dialect.name == "postgresql":
+        return Subject.lookup_key == any_(bindparam("keys", list(values), type_=ARRAY(String)))
+    return Subject.lookup_key.in_(values)
+
+
+def _result(kind: str, row: Any) -> dict[str, Any]:
     if row is None:
-        return CheckResult(kind=kind, blacklisted=False)
-    return CheckResult(kind=kind, blacklisted=True, since=row.listed_at,
-                       reason=row.reason, entry_id=row.id)
+        return {"kind": kind, "blacklisted": False, "since": None, "reason": None,
+                "entry_id": None}
+    return {"kind": kind, "blacklisted": True, "since": row.listed_at.isoformat(),
+            "reason": row.reason, "entry_id": row.id}
 
 
 @dataclass(frozen=True)
