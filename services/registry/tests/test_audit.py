@@ -50,3 +50,11 @@ async def test_province_operator_cannot_read_the_audit_log(client, headers):
     response = await client.get("/v1/audit-events",
                                 headers=headers("province_operator", province="44"))
     assert response.status_code == 403
+
+
+async def test_forged_cursor_is_400_not_500(client, headers):
+    from porttrust_shared.pagination import encode_cursor
+
+    response = await client.get("/v1/audit-events", params={"cursor": encode_cursor(["x"])},
+                                headers=headers("auditor"))
+    assert response.status_code == 400

@@ -65,7 +65,7 @@ async def test_id_number_index_only_for_service_and_enforcement(reg, client, hea
     assert "id_number_index" not in response.json()["handler"]
 
 
-async def test_trace_after_cancellation_is_404_but_before_it_still_answers(
+async def test_trace_after_cancellation_falls_back_to_the_port(
         reg, client, headers):
     await reg.port()
     sub = await reg.complete_sub_port()
@@ -74,7 +74,8 @@ async def test_trace_after_cancellation_is_404_but_before_it_still_answers(
     before = await client.get(f"/v1/trace/{NUMBER}", params={"at": sub["updated_at"]},
                               headers=headers("enforcement"))
     after = await client.get(f"/v1/trace/{NUMBER}", headers=headers("enforcement"))
-    assert (before.status_code, after.status_code) == (200, 404)
+    assert (before.json()["matched"], after.json()["matched"]) == ("sub_port", "port")
+    assert after.json()["user_unit"] is None
 
 
 async def test_trace_with_a_bad_timestamp_is_422(client, headers):
@@ -90,3 +91,20 @@ async def test_trace_accepts_a_naive_timestamp_as_utc(reg, client, headers):
     response = await client.get(f"/v1/trace/{NUMBER}", params={"at": naive.isoformat()},
                                 headers=headers("enforcement"))
     assert response.status_code == 200
+
+
+async def test_trace_of_an_extended_number_finds_its_sub_port(reg, client, headers):
+    await reg.port()
+    sub = await reg.complete_sub_port()
+    response = await client.get(f"/v1/trace/{NUMBER}99", headers=headers("enforcement"))
+    assert response.json()["sub_port"]["number"] == NUMBER
+    assert response.json()["user_unit"]["uscc"] == sub["user_unit_uscc"]
+
+
+async def test_trace_of_an_unregistered_extension_names_the_port_holder(reg, client, headers):
+    holder = await reg.org()
+    await reg.port(holder=holder)
+    response = await client.get("/v1/trace/106901239999", headers=headers("enforcement"))
+    assert response.json()["matched"] == "port"
+    assert response.json()["holder"]["uscc"] == holder["uscc"]
+    assert response.json()["sub_port"] is None

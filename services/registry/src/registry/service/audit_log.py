@@ -4,9 +4,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import ChainReport, verify_chain
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion
+from registry.service.common import int_after
 
 
 async def list_audit_events(
@@ -21,9 +22,9 @@ async def list_audit_events(
     for field, value in filters.items():
         if value:
             query = query.where(getattr(AuditEvent, field) == value)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(AuditEvent.seq > int(after[0]))
+    after = int_after(cursor)
+    if after is not None:
+        query = query.where(AuditEvent.seq > after)
     rows = list((await session.execute(query.limit(size + 1))).scalars().all())
     return page_of(rows, size, lambda e: [e.seq])
 

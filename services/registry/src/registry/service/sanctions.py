@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import Handler, Port, Restriction, SanctionReview, SubPort
+from registry.service.common import int_after
 from registry.service.lifecycle import set_status
 
 ACTOR = "credit"
@@ -81,8 +82,8 @@ async def list_reviews(
     query = select(SanctionReview).order_by(SanctionReview.id)
     if actor.province_scope is not None:
         query = query.where(SanctionReview.province == actor.province_scope)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(SanctionReview.id > int(after[0]))
+    after = int_after(cursor)
+    if after is not None:
+        query = query.where(SanctionReview.id > after)
     rows = list((await session.execute(query.limit(size + 1))).scalars().all())
     return page_of(rows, size, lambda r: [r.id])

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.errors import NotFound
@@ -28,6 +28,26 @@ async def state_at(session: AsyncSession, entity: str, key: str | None,
     return found
 
 
+async def longest_at(session: AsyncSession, entity: str, number: str,
+                     at: dt.datetime) -> dict[str, Any] | None:
+    """The state at `at` of the longest registered prefix of `number` that was not cancelled:
+    a sender may append digits to its sub-port, and an unregistered extension is the port's."""
+    prefixes = [number[:n] for n in range(8, len(number) + 1)]
+    query = (select(EntityVersion.key, EntityVersion.snapshot)
+             .where(EntityVersion.entity == entity, EntityVersion.key.in_(prefixes),
+                    EntityVersion.at <= at)
+             .order_by(func.length(EntityVersion.key).desc(), EntityVersion.version.desc()))
+    seen: set[str] = set()
+    for key, snapshot in (await session.execute(query)).all():
+        if key in seen:
+            continue
+        seen.add(key)
+        if snapshot.get("status") != "cancelled":
+            found: dict[str, Any] = snapshot
+            return found
+    return None
+
+
 async def _org(session: AsyncSession, uscc: str | None, at: dt.datetime) -> dict[str, Any] | None:
     state = await state_at(session, "organization", uscc, at)
     if uscc is None:
@@ -48,10 +68,11 @@ async def _handler(session: AsyncSession, handler_id: str | None, at: dt.datetim
 
 async def trace_number(session: AsyncSession, *, number: str, at: dt.datetime,
                        actor: Principal) -> dict[str, Any]:
-    sub = await state_at(session, "sub_port", number, at)
-    if sub is not None and sub["status"] == "cancelled":
-        sub = None
-    port = await state_at(session, "port", sub["port_number"] if sub else number, at)
+    sub = await longest_at(session, "sub_port", number, at)
+    if sub is not None:
+        port = await state_at(session, "port", sub["port_number"], at)
+    else:
+        port = await longest_at(session, "port", number, at)
     province = sub["province"] if sub else port["province"] if port else None
     if port is None or not visible(actor, province):
         raise NotFound("The number was not registered at that moment.")

@@ -1,0 +1,32 @@
+"""Bad input is a 4xx problem, never a 500."""
+
+import pytest
+
+BAD = [
+    ("GET", "/v1/sub-ports?limit=0", None),
+    ("GET", "/v1/sub-ports?cursor=%%%", None),
+    ("GET", "/v1/sub-ports?status=bogus", None),
+    ("GET", "/v1/organizations?province=99", None),
+    ("GET", "/v1/trace/106901234567?at=2026-13-45", None),
+    ("GET", "/v1/sanction-reviews?cursor=WyJ4Il0", None),
+    ("POST", "/v1/sub-ports", {"number": "abc", "province": "44"}),
+    ("POST", "/v1/sub-ports", {"number": "106901234567", "province": "44",
+                               "handler_id": "x" * 200}),
+    ("POST", "/v1/sub-ports", {"number": "106901234567", "province": "44",
+                               "customer_importance": 99}),
+    ("POST", "/v1/ports", {"number": "10690123", "holder_uscc": "91440300708461136T",
+                           "province": "44", "scope": "galactic"}),
+    ("POST", "/v1/handlers", {"name": "", "id_number": "1", "phone": "2",
+                              "organization_uscc": "3"}),
+    ("POST", "/v1/sub-ports/106901234567/suspend", {"reason": "x" * 600}),
+    ("PATCH", "/v1/organizations/91440300708461136T", {"province": "XX"}),
+    ("POST", "/v1/events", {"id": "1", "source": "credit", "topic": "nope", "payload": {}}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BAD)
+async def test_bad_input_is_a_problem_not_a_crash(client, headers, method, path, body):
+    response = await client.request(method, path, json=body,
+                                    headers=headers("hq_admin", "service"))
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
