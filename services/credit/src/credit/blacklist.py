@@ -11,7 +11,7 @@ from credit.context import Credit
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
 from credit.schemas import BlacklistCreate, BlacklistEntryRead
 from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
-from porttrust_shared.audit import append_audit
+from porttrust_shared.audit import append_audit, lock_chain
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from porttrust_shared.logs import scrub
@@ -66,6 +66,9 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
 
     A new entry sends `sanction.applied` to registry through the outbox, in this transaction.
     """
+    # The audit chain lock serialises writers on PostgreSQL (SQLite has one writer anyway), so
+    # two concurrent triggers cannot both find the subject unlisted.
+    await lock_chain(session, AuditEvent)
     existing = await active_entry(session, subject.id)
     if existing is not None:
         return existing, False
