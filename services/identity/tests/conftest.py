@@ -1,13 +1,53 @@
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from identity import service
 from identity.main import create_app
+from identity.schemas import ClientCreate, ClientCreated, UserCreate
 from identity.settings import Settings
 from porttrust_shared.testing import ServiceSpec
+
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
 def service_spec() -> ServiceSpec:
     return ServiceSpec(name="identity", service_dir=Path(__file__).resolve().parents[1],
                        settings_cls=Settings, create_app=create_app)
+
+
+@pytest.fixture
+def new_client(db_session: Any) -> Callable[..., Awaitable[ClientCreated]]:
+    """await new_client(roles=["gateway"], province="44") → the client with its secret."""
+
+    async def make(roles: tuple[str, ...] = ("gateway",), province: str = "44",
+                   **kw: Any) -> ClientCreated:
+        data = ClientCreate(name="Guangdong gateway", roles=list(roles), province=province,
+                            **kw)
+        return await service.create_client(db_session, data=data, actor="test")
+
+    return make
+
+
+@pytest.fixture
+def new_user(db_session: Any) -> Callable[..., Awaitable[str]]:
+    """await new_user(roles=["auditor"]) → a fresh username whose password is PASSWORD."""
+
+    async def make(roles: tuple[str, ...] = ("auditor",), province: str = "HQ") -> str:
+        username = "u" + uuid.uuid4().hex[:10]
+        data = UserCreate(username=username, password=PASSWORD, roles=list(roles),
+                          province=province)
+        await service.create_user(db_session, data=data, actor="test")
+        return username
+
+    return make
+
+
+@pytest.fixture
+def password() -> str:
+    """The password every `new_user` signs in with."""
+    return PASSWORD

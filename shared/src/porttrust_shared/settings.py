@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 class ServiceSettings(BaseSettings):
     """Every field is read from `<PREFIX>_<NAME>` (e.g. REGISTRY_DATABASE_URL)."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # A refused setting must not print the others (secrets among them) in its error.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
     service_name: str = "service"
     environment: Literal["dev", "test", "prod"] = "dev"

@@ -2,7 +2,10 @@
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from identity import keys, service
 from identity.main import create_app
@@ -10,6 +13,7 @@ from identity.schemas import ClientCreate
 from identity.settings import Settings
 from porttrust_shared.cli import run_cli
 from porttrust_shared.db import create_engine, session_factory
+from porttrust_shared.errors import Problem
 from porttrust_shared.pii import PiiCipher
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -23,13 +27,23 @@ def _client_args(parser: argparse.ArgumentParser) -> None:
 
 
 async def _create_client(args: argparse.Namespace, settings: Settings) -> int:
-    data = ClientCreate(name=args.name, roles=args.roles.split(","), province=args.province,
-                        client_id=args.client_id)
+    try:
+        data = ClientCreate(name=args.name, roles=args.roles.split(","),
+                            province=args.province, client_id=args.client_id)
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
-    async with session_factory(engine)() as session:
-        created = await service.create_client(session, data=data, actor="cli")
-        await session.commit()
-    await engine.dispose()
+    try:
+        async with session_factory(engine)() as session:
+            created = await service.create_client(session, data=data, actor="cli")
+            await session.commit()
+    except Problem as exc:
+        print(exc.detail or exc.title, file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
     print(f"client_id={created.client_id}\nclient_secret={created.client_secret}")
     print("The secret is shown once; store it now.", file=sys.stderr)
     return 0
@@ -46,7 +60,7 @@ async def _rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     return run_cli(
         prog="identity", settings_cls=Settings, create_app=create_app, service_dir=SERVICE_DIR,
         commands=[
@@ -54,6 +68,7 @@ def main() -> int:
              _client_args, _create_client),
             ("rotate-key", "start signing with a new key", lambda p: None, _rotate_key),
         ],
+        argv=argv,
     )
 
 

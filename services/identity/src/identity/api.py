@@ -1,49 +1,77 @@
+import base64
+import binascii
 from typing import Annotated, Any
+from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 
 from identity import keys, service
-from identity.deps import SettingsDep
-from identity.errors import UnsupportedGrant
-from identity.schemas import ClientCreate, ClientCreated, TokenResponse, UserCreate, UserRead
+from identity.deps import SettingsDep, ThrottleDep
+from identity.errors import InvalidClient
+from identity.schemas import (
+    ClientCreate,
+    ClientCreated,
+    TokenRequest,
+    TokenResponse,
+    UserCreate,
+    UserRead,
+)
 from porttrust_shared.deps import CipherDep, SessionDep, require_roles
-from porttrust_shared.errors import Unprocessable
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.tokens import Principal
 
 router = APIRouter()
 HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """client_secret_basic (RFC 6749 2.3.1), which Swagger UI sends by default."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, sep, secret = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClient() from None
+    if not sep:
+        raise InvalidClient()
+    return unquote(client_id), unquote(secret)
+
+
+def _token_request(
+    request: Request,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    username: Annotated[str | None, Form(max_length=64)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
+    audience: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str | None, Form(max_length=200)] = None,
+) -> TokenRequest:
+    basic = _basic_credentials(request) if grant_type == "client_credentials" else None
+    if basic is not None and not client_id:
+        client_id, client_secret = basic
+    return TokenRequest(grant_type=grant_type, client_id=client_id, client_secret=client_secret,
+                        username=username, password=password, audience=audience)
 
 
 @router.post("/v1/token", response_model=TokenResponse, tags=["tokens"])
 async def issue_token(
+    form: Annotated[TokenRequest, Depends(_token_request)],
     session: SessionDep,
     settings: SettingsDep,
     cipher: CipherDep,
-    grant_type: Annotated[str, Form()],
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-    username: Annotated[str | None, Form()] = None,
-    password: Annotated[str | None, Form()] = None,
-    audience: Annotated[str | None, Form()] = None,
-    scope: Annotated[str | None, Form()] = None,
-) -> TokenResponse:
+    throttle: ThrottleDep,
+) -> JSONResponse:
     """OAuth2 token: client_credentials for machines, password for people."""
-    if grant_type == "client_credentials":
-        if not client_id or not client_secret:
-            raise Unprocessable("client_id and client_secret are required.")
-        who = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
-    elif grant_type == "password":
-        if not username or not password:
-            raise Unprocessable("username and password are required.")
-        who = await service.authenticate_user(session, username=username, password=password)
-    else:
-        raise UnsupportedGrant("grant_type must be client_credentials or password.")
-    aud = service.audience_for(audience, settings)
+    who = await service.token_principal(session, request=form, throttle=throttle)
+    aud = service.audience_for(form.audience, settings)
     token = await service.issue_for(session, principal=who, audience=aud, settings=settings,
                                     cipher=cipher)
-    return TokenResponse(access_token=token, expires_in=settings.token_lifetime_seconds)
+    body = TokenResponse(access_token=token, expires_in=settings.token_lifetime_seconds)
+    return JSONResponse(body.model_dump(), headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json", tags=["tokens"])
@@ -58,8 +86,10 @@ async def create_client(
     data: ClientCreate, session: SessionDep, actor: HqAdmin, idem: IdempotencyDep
 ) -> JSONResponse:
     """Register a machine client. The secret is in this response only."""
-    return await idem.run(lambda: service.create_client(session, data=data, actor=actor.sub),
-                          redact=("client_secret",))
+    response = await idem.run(lambda: service.create_client(session, data=data, actor=actor.sub),
+                              redact=("client_secret",))
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.post("/v1/users", status_code=201, response_model=UserRead, tags=["users"])

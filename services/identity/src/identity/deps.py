@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from identity.settings import Settings
+from identity.throttle import FailureThrottle
 
 
 def _settings(request: Request) -> Settings:
@@ -10,4 +11,10 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _throttle(request: Request) -> FailureThrottle:
+    throttle: FailureThrottle = request.app.state.throttle
+    return throttle
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+ThrottleDep = Annotated[FailureThrottle, Depends(_throttle)]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from porttrust_shared.errors import Problem
 
 T = "https://porttrust.dev/problems/"
@@ -8,7 +10,7 @@ class InvalidClient(Problem):
 
     def __init__(self) -> None:
         super().__init__("Unknown client or wrong secret.", error="invalid_client",
-                         headers={"WWW-Authenticate": "Basic"})
+                         headers={"WWW-Authenticate": 'Basic realm="porttrust"'})
 
 
 class InvalidGrant(Problem):
@@ -19,9 +21,30 @@ class InvalidGrant(Problem):
                          headers={"WWW-Authenticate": 'Bearer error="invalid_grant"'})
 
 
+class InvalidRequest(Problem):
+    type, title, status = T + "invalid-request", "Incomplete token request", 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, error="invalid_request")
+
+
 class UnsupportedGrant(Problem):
     type, title, status = T + "unsupported-grant-type", "Unsupported grant type", 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, error="unsupported_grant_type", **extra)
 
 
 class InvalidAudience(Problem):
     type, title, status = T + "invalid-audience", "Unknown audience", 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, error="invalid_target", **extra)
+
+
+class TooManyAttempts(Problem):
+    type, title, status = T + "too-many-attempts", "Too many failed sign-ins", 429
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__("Too many failed attempts; try again later.", error="slow_down",
+                         headers={"Retry-After": str(retry_after)})

@@ -39,13 +39,17 @@ async def create_key(session: AsyncSession, cipher: PiiCipher) -> SigningKey:
     return row
 
 
-async def active_key(session: AsyncSession, cipher: PiiCipher) -> ActiveKey:
+async def active_key(session: AsyncSession, cipher: PiiCipher, *,
+                     max_age: dt.timedelta | None = None) -> ActiveKey:
+    """The key that signs now: made on first use, rotated once older than `max_age`."""
     row = (await session.execute(
         select(SigningKey).where(SigningKey.retired_at.is_(None))
         .order_by(SigningKey.created_at.desc()).limit(1)
     )).scalar_one_or_none()
     if row is None:
         row = await create_key(session, cipher)
+    elif max_age is not None and row.created_at < utcnow() - max_age:
+        row = await rotate(session, cipher)
     return ActiveKey(row.kid, load_private_key(cipher.decrypt(row.private_pem, field=FIELD)))
 
 

@@ -11,6 +11,7 @@ from identity import keys, service
 from identity.api import router
 from identity.models import IdempotencyRecord
 from identity.settings import Settings
+from identity.throttle import FailureThrottle
 from porttrust_shared.app import create_service_app
 from porttrust_shared.tokens import TokenVerifier
 
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # identity verifies its own tokens from its own table, not over HTTP to itself.
     verifier = TokenVerifier(audience="identity", issuer=settings.issuer,
                              jwks_file=settings.jwks_file,
-                             key_source=None if settings.jwks_file else own_keys)
+                             key_source=None if settings.jwks_file else own_keys,
+                             refresh_floor=0)
     app = create_service_app(
         settings, title="PortTrust identity",
         description="Machine clients, people, roles and ES256 signing keys.",
@@ -48,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     holder["app"] = app
     app.state.idempotency_model = IdempotencyRecord
+    app.state.throttle = FailureThrottle(limit=settings.login_max_failures,
+                                         window=settings.login_failure_window_seconds,
+                                         lockout=settings.login_lockout_seconds)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["POST", "GET"],
                        allow_headers=["*"])

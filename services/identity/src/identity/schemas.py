@@ -18,6 +18,7 @@ def _province(value: str) -> str:
     return HQ if value.strip().upper() == HQ else check_province(value)
 
 
+MIN_PASSWORD = 12
 Roles = Annotated[list[str], AfterValidator(_roles)]
 Province = Annotated[str, AfterValidator(_province)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
@@ -44,7 +45,7 @@ class ClientCreated(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
-    password: Annotated[str, StringConstraints(min_length=12, max_length=256)]
+    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD, max_length=256)]
     roles: Roles
     province: Province
 
@@ -63,3 +64,14 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+
+
+class TokenRequest(BaseModel):
+    """The form of POST /v1/token, client credentials merged from HTTP Basic if sent there."""
+
+    grant_type: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    username: str | None = None
+    password: str | None = None
+    audience: str | None = None

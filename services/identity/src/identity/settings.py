@@ -1,6 +1,11 @@
+import json
+from typing import Any
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from porttrust_shared.settings import ServiceSettings
+from porttrust_shared.settings import PLACEHOLDER_SECRETS, ServiceSettings
+from porttrust_shared.tokens import MAX_LIFETIME_SECONDS
 
 
 class Settings(ServiceSettings):
@@ -17,3 +22,30 @@ class Settings(ServiceSettings):
     # Origins allowed to call /v1/token from a browser (the other services' Swagger UIs).
     cors_origins: str = "http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003"
     key_rotation_days: int = 30
+    # Brute-force brake on /v1/token, per client id or username (per process).
+    login_max_failures: int = 5
+    login_failure_window_seconds: float = 300.0
+    login_lockout_seconds: float = 120.0
+
+    @model_validator(mode="after")
+    def _identity_guards(self) -> "Settings":
+        if not 60 <= self.token_lifetime_seconds <= MAX_LIFETIME_SECONDS:
+            raise ValueError(f"token_lifetime_seconds must be 60..{MAX_LIFETIME_SECONDS}")
+        specs = self.bootstrap_client_specs()
+        if self.environment == "prod" and any(_weak(spec) for spec in specs):
+            raise ValueError("bootstrap_clients holds a placeholder or short client_secret")
+        return self
+
+    def bootstrap_client_specs(self) -> list[dict[str, Any]]:
+        specs = json.loads(self.bootstrap_clients or "[]")
+        if not isinstance(specs, list) or not all(
+                isinstance(s, dict) and {"client_id", "client_secret", "roles"} <= s.keys()
+                for s in specs):
+            raise ValueError("bootstrap_clients must be a JSON list of objects with client_id, "
+                             "client_secret and roles")
+        return specs
+
+
+def _weak(spec: dict[str, Any]) -> bool:
+    secret = str(spec["client_secret"])
+    return secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 16
