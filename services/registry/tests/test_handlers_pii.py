@@ -107,3 +107,13 @@ async def test_handler_of_unknown_organization_is_422(client, headers, reg):
         "name": "王五", "id_number": ID_NUMBER, "phone": PHONE,
         "organization_uscc": reg.new_uscc()})
     assert response.status_code == 422
+
+
+async def test_reading_a_handler_and_tracing_are_audited(reg, client, headers):
+    handler = await _handler(reg, await reg.org())
+    await client.get(f"/v1/handlers/{handler['id']}", headers=headers("hq_admin", sub="reader"))
+    await reg.port()
+    await client.get("/v1/trace/10690123", headers=headers("enforcement", sub="tracer"))
+    log = (await client.get("/v1/audit-events", headers=headers("auditor"))).json()["items"]
+    assert ("reader", "handler.viewed") in [(e["actor"], e["action"]) for e in log]
+    assert ("tracer", "trace.queried") in [(e["actor"], e["action"]) for e in log]

@@ -32,6 +32,7 @@ async def list_handlers(session: SessionDep, actor: Reader, cipher: CipherDep,
     rows, after = await svc.list_handlers(session, actor=actor, limit=limit, cursor=cursor,
                                           organization_uscc=organization_uscc,
                                           province=province, max_limit=settings.page_limit_max)
+    await svc.view_handlers(session, rows, actor)
     return Page(items=[svc.to_read(h, cipher) for h in rows], next_cursor=after)
 
 
@@ -40,6 +41,7 @@ async def get_handler(handler_id: str, session: SessionDep, actor: Reader,
                       cipher: CipherDep) -> HandlerRead:
     """One handler, masked."""
     handler = await svc.get_handler(session, handler_id=handler_id, actor=actor)
+    await svc.view_handlers(session, [handler], actor)
     return svc.to_read(handler, cipher)
 
 

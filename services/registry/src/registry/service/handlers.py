@@ -5,12 +5,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from porttrust_shared.tokens import Principal
-from registry.models import Handler, Organization
+from registry.models import AuditEvent, Handler, Organization
 from registry.schemas import HandlerCreate, HandlerRead, Verification
 from registry.service.common import ensure_visible, record_version, visible
 from registry.verifiers import IdentityVerifier
@@ -85,6 +86,14 @@ async def _find(session: AsyncSession, *, index: str, organization_uscc: str) ->
 async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal) -> Handler:
     handler = await session.get(Handler, handler_id)
     return ensure_visible(actor, handler, handler.province if handler else None, "handler")
+
+
+async def view_handlers(session: AsyncSession, handlers: list[Handler],
+                        actor: Principal) -> None:
+    """Reading personal data is itself audited (R8), even masked."""
+    for handler in handlers:
+        await append_audit(session, AuditEvent, actor=actor.sub, action="handler.viewed",
+                           entity=ENTITY, entity_id=handler.id, province=handler.province)
 
 
 async def verify_handler(session: AsyncSession, *, handler_id: str, actor: Principal,

@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from porttrust_shared.audit import append_audit
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
-from registry.models import EntityVersion
+from registry.models import AuditEvent, EntityVersion
 from registry.service.common import visible
 
 SEES_INDEX = ("service", "enforcement")
@@ -76,6 +77,9 @@ async def trace_number(session: AsyncSession, *, number: str, at: dt.datetime,
     province = sub["province"] if sub else port["province"] if port else None
     if port is None or not visible(actor, province):
         raise NotFound("The number was not registered at that moment.")
+    await append_audit(session, AuditEvent, actor=actor.sub, action="trace.queried",
+                       entity="trace", entity_id=number, province=province,
+                       data={"at": at.isoformat(), "matched_sub_port": bool(sub)})
     return {
         "number": number, "at": at, "matched": "sub_port" if sub else "port",
         "sub_port": {k: sub.get(k) for k in SUB_PORT_FIELDS} if sub else None,
