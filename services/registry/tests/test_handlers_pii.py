@@ -117,3 +117,12 @@ async def test_reading_a_handler_and_tracing_are_audited(reg, client, headers):
     log = (await client.get("/v1/audit-events", headers=headers("auditor"))).json()["items"]
     assert ("reader", "handler.viewed") in [(e["actor"], e["action"]) for e in log]
     assert ("tracer", "trace.queried") in [(e["actor"], e["action"]) for e in log]
+
+
+async def test_handler_is_found_by_id_number_in_the_body(reg, client, headers):
+    handler = await _handler(reg, await reg.org())
+    await _handler(reg, await reg.org(province="11"))
+    found = await client.post("/v1/handlers/search", json={"id_number": ID_NUMBER},
+                              headers=headers("province_operator", province="44"))
+    assert [h["id"] for h in found.json()] == [handler["id"]]
+    assert ID_NUMBER not in found.text

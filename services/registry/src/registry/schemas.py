@@ -70,6 +70,13 @@ class HandlerCreate(BaseModel):
     organization_uscc: Uscc
 
 
+class HandlerSearch(BaseModel):
+    """The ID number travels in the body, never in a URL."""
+
+    model_config = Forbid
+    id_number: IdNumber
+
+
 class Verification(BaseModel):
     status: Literal["unverified", "verified", "failed"]
     verified_at: dt.datetime | None = None

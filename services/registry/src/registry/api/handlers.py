@@ -5,7 +5,7 @@ from porttrust_shared.deps import CipherDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, Limit, Reader, SettingsDep, VerifierDep, Writer
-from registry.schemas import HandlerCreate, HandlerRead, Province
+from registry.schemas import HandlerCreate, HandlerRead, HandlerSearch, Province
 from registry.service import handlers as svc
 
 router = APIRouter(tags=["handlers"])
@@ -34,6 +34,16 @@ async def list_handlers(session: SessionDep, actor: Reader, cipher: CipherDep,
                                           province=province, max_limit=settings.page_limit_max)
     await svc.view_handlers(session, rows, actor)
     return Page(items=[svc.to_read(h, cipher) for h in rows], next_cursor=after)
+
+
+@router.post("/v1/handlers/search")
+async def search_handlers(data: HandlerSearch, session: SessionDep, actor: Reader,
+                          cipher: CipherDep) -> list[HandlerRead]:
+    """The handler records of one person, found by ID number (sent in the body)."""
+    rows = await svc.find_handlers(session, id_number=data.id_number, actor=actor,
+                                   cipher=cipher)
+    await svc.view_handlers(session, rows, actor)
+    return [svc.to_read(h, cipher) for h in rows]
 
 
 @router.get("/v1/handlers/{handler_id}")

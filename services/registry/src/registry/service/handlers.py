@@ -83,6 +83,16 @@ async def _find(session: AsyncSession, *, index: str, organization_uscc: str) ->
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def find_handlers(session: AsyncSession, *, id_number: str, actor: Principal,
+                        cipher: PiiCipher) -> list[Handler]:
+    """Every handler record of one person you can see, found by blind index."""
+    index = cipher.blind_index(id_number, field="id_number")
+    query = select(Handler).where(Handler.id_number_index == index).order_by(Handler.id)
+    if actor.province_scope is not None:
+        query = query.where(Handler.province == actor.province_scope)
+    return list((await session.execute(query)).scalars().all())
+
+
 async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal) -> Handler:
     handler = await session.get(Handler, handler_id)
     return ensure_visible(actor, handler, handler.province if handler else None, "handler")
