@@ -118,3 +118,13 @@ async def test_only_services_may_push_events(client, headers):
     response = await client.post("/v1/events", json=reported("c" * 32),
                                  headers=headers("enforcement"))
     assert response.status_code == 403
+
+
+async def test_a_reported_event_of_a_type_not_weighted_yet_is_kept_at_no_cost(
+        client, headers, db_session):
+    response = await client.post("/v1/events", json=reported("d" * 32, "brand_new_violation"),
+                                 headers=headers("service"))
+    event = await db_session.scalar(select(CreditEvent))
+    assert response.json()["applied"] is True
+    assert event.type == "brand_new_violation"
+    assert await db_session.scalar(select(func.count()).select_from(BlacklistEntry)) == 0

@@ -100,3 +100,8 @@ async def test_no_unmasked_id_number_in_responses_logs_audit_or_outbox(
     everything = "".join(texts) + caplog.text + json.dumps(audit) + json.dumps(outbox)
     assert MASKED in everything
     assert ID_A not in everything
+
+
+async def test_an_unknown_subject_kind_is_404(client, headers):
+    response = await client.get(f"/v1/subjects/person/{UNIT}", headers=headers("auditor"))
+    assert response.status_code == 404

@@ -30,12 +30,16 @@ class Report:
     source_ref: str | None = None
 
 
-async def record_event(session: AsyncSession, *, subject: Subject, report: Report, actor: str,
-                       ctx: Credit) -> CreditEvent:
+def check_report(report: Report, ctx: Credit) -> None:
+    """What a person reports must be a known type and not in the future."""
     if report.type not in ctx.policy.weights:
         raise Unprocessable("Unknown credit event type.", allowed=sorted(ctx.policy.weights))
     if report.occurred_at > utcnow() + CLOCK_SKEW:
         raise Unprocessable("occurred_at must not be in the future.")
+
+
+async def record_event(session: AsyncSession, *, subject: Subject, report: Report, actor: str,
+                       ctx: Credit) -> CreditEvent:
     event = CreditEvent(subject_id=subject.id, type=report.type, occurred_at=report.occurred_at,
                         source=report.source, source_ref=report.source_ref,
                         evidence=scrub(report.evidence), reported_by=actor)
@@ -68,7 +72,13 @@ def automatic_listing(event: CreditEvent, score: float, ctx: Credit) -> Listing 
 
 async def report_event(session: AsyncSession, *, ref: SubjectRef, report: Report, actor: str,
                        ctx: Credit) -> CreditEventRecorded:
-    """Record an event for the subject `ref` names, then apply the blacklisting rules."""
+    """Record a reported event for the subject `ref` names, then apply the blacklisting rules."""
+    check_report(report, ctx)
+    return await apply_event(session, ref=ref, report=report, actor=actor, ctx=ctx)
+
+
+async def apply_event(session: AsyncSession, *, ref: SubjectRef, report: Report, actor: str,
+                      ctx: Credit) -> CreditEventRecorded:
     subject = await get_or_create(session, key_of(ref, ctx.cipher), ctx.cipher)
     event = await record_event(session, subject=subject, report=report, actor=actor, ctx=ctx)
     score = await current_score(session, subject.id, ctx)

@@ -8,8 +8,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.context import Credit
-from credit.credit_events import Report, report_event
+from credit.credit_events import Report, apply_event
 from credit.schemas import EventType, SubjectRef
+from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.outbox import Handler
 
@@ -22,14 +23,17 @@ class CreditEventReported(BaseModel):
     type: EventType
     occurred_at: AwareDatetime
     evidence: str | dict[str, Any] | list[Any] = Field(default="")
-    source_ref: str | None = Field(default=None, max_length=128)
+    source_ref: str | None = None
 
     def report(self) -> Report:
+        """As a Report. Lenient where a refusal would only make registry retry forever: a
+        type credit does not weigh yet is kept at weight 0, a clock ahead of ours is clamped."""
         evidence = self.evidence if isinstance(self.evidence, str) else json.dumps(
             self.evidence, ensure_ascii=False, sort_keys=True)
-        return Report(type=self.type, occurred_at=self.occurred_at.astimezone(dt.UTC),
+        return Report(type=self.type, occurred_at=min(self.occurred_at.astimezone(dt.UTC),
+                                                      utcnow()),
                       evidence=evidence or "reported by registry", source="registry",
-                      source_ref=self.source_ref)
+                      source_ref=self.source_ref[:128] if self.source_ref else None)
 
 
 def build_handlers(ctx: Credit) -> dict[str, Handler]:
@@ -40,7 +44,7 @@ def build_handlers(ctx: Credit) -> dict[str, Handler]:
             event = CreditEventReported.model_validate(payload)
         except ValidationError:
             raise Unprocessable("The credit_event.reported payload is not valid.") from None
-        await report_event(session, ref=event.subject, report=event.report(), actor="registry",
-                           ctx=ctx)
+        await apply_event(session, ref=event.subject, report=event.report(), actor="registry",
+                          ctx=ctx)
 
     return {"credit_event.reported": on_credit_event}
