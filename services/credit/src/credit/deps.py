@@ -5,6 +5,7 @@ from fastapi import Depends, Request
 from credit.clients import RegistryClient
 from credit.context import Credit
 from porttrust_shared.deps import require_roles
+from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 
 
@@ -14,7 +15,9 @@ def _credit(request: Request) -> Credit:
 
 
 def _registry(request: Request) -> RegistryClient:
-    registry: RegistryClient = request.app.state.registry
+    registry: RegistryClient | None = getattr(request.app.state, "registry", None)
+    if registry is None:  # start-up has not run: fail as if registry were down
+        raise DependencyUnavailable("registry client is not configured", service="registry")
     return registry
 
 
