@@ -12,13 +12,11 @@ from porttrust_shared.stack import SERVICES, Stack
 
 pytestmark = pytest.mark.e2e
 
-# An authenticated route on each token-verifying service, and the status an hq_admin token
-# gets there. registry and credit have no contract read routes merged yet, so their event
-# inbox stands in: it is role `service` only, so an accepted admin token answers 403, while a
-# refused token answers 401 (never 404).
+# An authenticated read on each token-verifying service (ARCHITECTURE.md contract) and the
+# status an hq_admin token gets there; a refused token answers 401, never 404.
 AUTHENTICATED = {
-    "registry": ("POST", "/v1/events", 403),
-    "credit": ("POST", "/v1/events", 403),
+    "registry": ("GET", "/v1/organizations", 200),
+    "credit": ("GET", "/v1/blacklist", 200),
     "whitelist": ("GET", "/v1/entries", 200),
 }
 
