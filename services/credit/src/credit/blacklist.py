@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.context import Credit
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
-from credit.schemas import BlacklistCreate, BlacklistEntryRead
+from credit.schemas import BlacklistCreate, BlacklistEntryRead, SubjectOut
 from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
 from porttrust_shared.audit import append_audit, lock_chain
 from porttrust_shared.db import utcnow
@@ -43,10 +43,10 @@ def status_of(entry: BlacklistEntry, now: dt.datetime) -> str:
     return "active"
 
 
-def show_entry(entry: BlacklistEntry, subject: Subject, ctx: Credit,
+def show_entry(entry: BlacklistEntry, shown: SubjectOut,
                now: dt.datetime | None = None) -> BlacklistEntryRead:
     return BlacklistEntryRead(
-        id=entry.id, subject=show(subject, ctx),
+        id=entry.id, subject=shown,
         status=status_of(entry, now or utcnow()),
         origin=entry.origin, reason=entry.reason, evidence=entry.evidence,
         case_ref=entry.case_ref, sanctions=entry.sanctions, listed_by=entry.listed_by,
@@ -102,7 +102,7 @@ async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
                                         ctx=ctx)
     if not created:
         raise Conflict("This subject is already blacklisted.", entry_id=entry.id)
-    return show_entry(entry, subject, ctx)
+    return show_entry(entry, show(subject, ctx))
 
 
 async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor: str,
@@ -121,7 +121,7 @@ async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor
         raise Forbidden("An entry must be lifted by someone other than the person who listed it.")
     entry.lifted_at, entry.lifted_by, entry.lift_reason = now, actor, scrub(reason)
     await _release(session, entry, subject, actor=actor, action="blacklist.lifted", ctx=ctx)
-    return show_entry(entry, subject, ctx, now)
+    return show_entry(entry, show(subject, ctx), now)
 
 
 async def release_expired(session: AsyncSession, *, ctx: Credit, batch: int = 500) -> int:

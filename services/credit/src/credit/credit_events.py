@@ -12,7 +12,7 @@ from credit.lookups import show_event
 from credit.models import AuditEvent, BlacklistEntry, CreditEvent, Subject
 from credit.schemas import CreditEventRecorded, SubjectRef
 from credit.scoring import level_of, score_at
-from credit.subjects import audit_view, get_or_create, key_of
+from credit.subjects import audit_view, get_or_create, key_of, show
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
@@ -86,6 +86,7 @@ async def apply_event(session: AsyncSession, *, ref: SubjectRef, report: Report,
     if (listing := automatic_listing(event, score, ctx)) is not None:
         entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,
                                       ctx=ctx)
+    shown = show(subject, ctx)
     return CreditEventRecorded(
-        event=show_event(event, subject, ctx), score=score, level=level_of(score),
-        blacklist_entry=show_entry(entry, subject, ctx) if entry is not None else None)
+        event=show_event(event, shown), score=score, level=level_of(score),
+        blacklist_entry=show_entry(entry, shown) if entry is not None else None)

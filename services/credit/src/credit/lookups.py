@@ -17,6 +17,7 @@ from credit.schemas import (
     BlacklistEntryRead,
     CheckSubject,
     CreditEventRead,
+    SubjectOut,
     SubjectRead,
 )
 from credit.scoring import level_of, score_at
@@ -118,7 +119,7 @@ async def list_entries(session: AsyncSession, *, filters: EntryFilters, cursor: 
     rows = list((await session.execute(query.limit(limit + 1))).all())
     page, next_cursor = page_of(rows, limit, lambda r: (r[0].listed_at.isoformat(), r[0].id))
     now = utcnow()
-    return [show_entry(entry, subject, ctx, now) for entry, subject in page], next_cursor
+    return [show_entry(entry, show(subject, ctx), now) for entry, subject in page], next_cursor
 
 
 def _filtered(query: EntryQuery, f: EntryFilters) -> EntryQuery:
@@ -160,17 +161,17 @@ async def subject_record(session: AsyncSession, *, kind: str, key: str, at: dt.d
     entries = (await session.execute(
         select(BlacklistEntry).where(BlacklistEntry.subject_id == subject.id)
         .order_by(BlacklistEntry.listed_at.desc()))).scalars().all()
-    active = await active_entry(session, subject.id)
+    active, shown = await active_entry(session, subject.id), show(subject, ctx)
     return SubjectRead(
-        subject=show(subject, ctx), at=at, score=score, level=level_of(score),
+        subject=shown, at=at, score=score, level=level_of(score),
         blacklisted=active is not None,
-        active_entry=show_entry(active, subject, ctx) if active else None,
-        events=[show_event(ev, subject, ctx) for ev in events[:HISTORY_LIMIT]],
-        entries=[show_entry(en, subject, ctx) for en in entries[:HISTORY_LIMIT]])
+        active_entry=show_entry(active, shown) if active else None,
+        events=[show_event(ev, shown) for ev in events[:HISTORY_LIMIT]],
+        entries=[show_entry(en, shown) for en in entries[:HISTORY_LIMIT]])
 
 
-def show_event(event: CreditEvent, subject: Subject, ctx: Credit) -> CreditEventRead:
-    return CreditEventRead(id=event.id, subject=show(subject, ctx), type=event.type,
+def show_event(event: CreditEvent, shown: SubjectOut) -> CreditEventRead:
+    return CreditEventRead(id=event.id, subject=shown, type=event.type,
                            occurred_at=event.occurred_at, source=event.source,
                            source_ref=event.source_ref, evidence=event.evidence,
                            reported_by=event.reported_by, created_at=event.created_at)
