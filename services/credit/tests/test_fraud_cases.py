@@ -124,3 +124,13 @@ async def test_fraud_case_in_the_future_is_refused_without_asking_registry(
                                  headers=headers("enforcement"))
     assert response.status_code == 422
     assert unit_changed_last_month == []
+
+
+async def test_a_number_traced_to_a_port_only_blacklists_its_holder(client, headers, registry,
+                                                                   trace_body):
+    body = trace_body("10690123", holder=HOLDER, user_unit=OLD_UNIT, handler_index=None)
+    body.update(matched="port", sub_port=None, user_unit=None)
+    registry(lambda request: httpx.Response(200, json=body))
+    response = await client.post("/v1/fraud-cases", headers=headers("hq_admin"), json={
+        "number": "10690123", "occurred_at": "2026-10-01T00:00:00Z", "case_ref": "C-port"})
+    assert [p["subject"]["kind"] for p in response.json()["parties"]] == ["holder"]
