@@ -1,0 +1,215 @@
+"""The template matcher on its own: parsing, normalisation, each variable type, each reason."""
+
+import pytest
+
+from registry.matching import (
+    TemplateRules,
+    TemplateSyntaxError,
+    best_match,
+    compile_template,
+    match_message,
+    rule_violations,
+)
+from registry.matching.keywords import (
+    has_opt_out_instruction,
+    is_opt_out_reply,
+    looks_like_marketing,
+)
+
+PICKUP = "【顺丰速运】您的快递{no:digits:12}已到{place:text:10}，请凭取件码{code:digits:6}取件。"
+OK = "【顺丰速运】您的快递123456已到南门驿站，请凭取件码654321取件。"
+
+
+def reasons(template_text: str, message: str, domains: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return match_message(compile_template(template_text, domains), message).reasons
+
+
+def failing(template_text: str, message: str) -> list[dict[str, object]]:
+    result = match_message(compile_template(template_text), message)
+    return [s.as_dict() for s in result.segments if s.ok is False]
+
+
+def test_template_splits_into_signature_fixed_text_and_variables():
+    template = compile_template(PICKUP)
+    assert template.signature == "顺丰速运"
+    assert [(v.name, v.type, v.max) for v in template.variables] == [
+        ("no", "digits", 12), ("place", "text", 10), ("code", "digits", 6)]
+
+
+def test_variable_max_defaults_to_30():
+    assert compile_template("【某某银行】您的验证码是{code:digits}。").variables[0].max == 30
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("您的验证码是{code:digits}", "signature_missing"),
+    ("【银】您的验证码是{code:digits}", "signature_length"),
+    ("【" + "很" * 21 + "】您的验证码是{code:digits}", "signature_length"),
+    ("【某某银行】您的验证码是{code:number}", "variable_type_unknown"),
+    ("【某某银行】您的验证码是{code}", "variable_syntax"),
+    ("【某某银行】您的验证码是{code:digits:0}", "variable_max"),
+    ("【某某银行】您的验证码是{code:digits", "variable_syntax"),
+    ("【某某银行】您的{a:digits}和{a:digits}", "duplicate_variable"),
+    ("【某某银行】您的{a:digits}{b:digits}", "adjacent_variables"),
+])
+def test_malformed_template_is_refused_with_its_code(text, code):
+    with pytest.raises(TemplateSyntaxError) as refused:
+        compile_template(text)
+    assert refused.value.code == code
+
+
+def test_template_mostly_variables_breaks_the_fixed_text_rule():
+    template = compile_template("【某某银行】通知：{body:text:200}")
+    assert rule_violations(template, kind="notification", rules=TemplateRules()) == [
+        "not_mostly_fixed"]
+
+
+def test_template_with_enough_fixed_characters_passes_even_with_long_variables():
+    template = compile_template(
+        "【顺丰速运】您的快递{no:text:60}已到达驿站，请凭取件码尽快前往取件。")
+    assert rule_violations(template, kind="notification", rules=TemplateRules()) == []
+
+
+def test_marketing_template_without_opt_out_instruction_is_refused():
+    template = compile_template("【某某商城】双十一全场五折，会员专享优惠活动今晚开始，速来抢购！")
+    assert rule_violations(template, kind="marketing", rules=TemplateRules()) == [
+        "opt_out_instruction_missing"]
+
+
+@pytest.mark.parametrize("instruction", ["回T退订", "拒收请回复R", "退订回T", "回复TD退订",
+                                         "Reply STOP to unsubscribe", "回N退订", "退订回ｔ"])
+def test_opt_out_instructions_are_recognised(instruction):
+    assert has_opt_out_instruction("会员日全场八折，" + instruction)
+
+
+def test_text_without_instruction_has_none():
+    assert not has_opt_out_instruction("请回复1确认订单")
+
+
+def test_exact_message_matches():
+    assert reasons(PICKUP, OK) == ()
+
+
+def test_full_width_letters_digits_and_punctuation_match_half_width():
+    message = "【顺丰速运】您的快递１２３４５６已到南门驿站,请凭取件码６５４３２１取件。"
+    assert reasons(PICKUP, message) == ()
+
+
+def test_whitespace_anywhere_does_not_matter():
+    message = "  【顺丰速运】 您的 快递 123456 已到南门驿站 ，请凭取件码\t654321 取件。 "
+    assert reasons(PICKUP, message) == ()
+
+
+def test_full_width_template_matches_half_width_message():
+    template = "【Ｂａｎｋ】Ｙｏｕｒ ｃｏｄｅ ｉｓ {code:digits:6}."
+    assert reasons(template, "【Bank】Your code is 123456.") == ()
+
+
+def test_other_signature_is_signature_mismatch():
+    assert reasons(PICKUP, OK.replace("顺丰速运", "中通快递")) == ("signature_mismatch",)
+
+
+def test_missing_signature_is_signature_mismatch():
+    assert reasons(PICKUP, OK.removeprefix("【顺丰速运】")) == ("signature_mismatch",)
+
+
+def test_changed_fixed_text_names_the_failing_segment():
+    assert failing(PICKUP, OK.replace("已到", "已被")) == [
+        {"index": 3, "part": "fixed", "ok": False, "reason": "fixed_text_mismatch",
+         "position": 4}]
+
+
+def test_text_added_after_the_template_is_fixed_text_mismatch():
+    assert reasons(PICKUP, OK + "点击领取红包") == ("fixed_text_mismatch",)
+
+
+def test_extra_text_after_fixed_ending_is_a_mismatch():
+    template = "【某某银行】您的验证码是{code:digits:6}，5分钟内有效。"
+    assert reasons(template, "【某某银行】您的验证码是123456，5分钟内有效。详情见x") == (
+        "fixed_text_mismatch",)
+
+
+def test_letters_in_digits_variable_are_variable_type():
+    assert failing(PICKUP, OK.replace("123456", "12345a")) == [
+        {"index": 2, "part": "variable", "ok": False, "reason": "variable_type", "name": "no",
+         "type": "digits"}]
+
+
+def test_value_over_its_max_is_variable_too_long():
+    result = failing(PICKUP, OK.replace("南门驿站", "南门外第三栋楼下的菜鸟驿站"))
+    assert [(s["name"], s["reason"]) for s in result] == [("place", "variable_too_long")]
+
+
+@pytest.mark.parametrize(("kind", "value", "fits"), [
+    ("digits", "0042", True), ("digits", "4 2", False), ("digits", "", False),
+    ("text", "南门驿站", True), ("text", "见 http://evil.cn", False),
+    ("amount", "12.50", True), ("amount", "1,234.00", True), ("amount", "¥12", True),
+    ("amount", "￥12.5元", True), ("amount", "12.345", False), ("amount", "十二元", False),
+    ("date", "2024-01-31", True), ("date", "2024/1/31", True), ("date", "1月31日", True),
+    ("date", "2024年1月31日", True), ("date", "2024-02-30", False), ("date", "13月1日", False),
+    ("date", "明天", False),
+    ("url", "https://sf-express.com/t/1", True), ("url", "ftp://sf-express.com", False),
+    ("url", "sf-express.com", False),
+    ("phone", "13812345678", True), ("phone", "020-87654321", True), ("phone", "95338", True),
+    ("phone", "400-811-1111", True), ("phone", "12345", True), ("phone", "1381234", False),
+])
+def test_variable_types(kind, value, fits):
+    template = compile_template("【某某公司】您好，值为{v:" + kind + ":40}，请知悉。")
+    result = match_message(template, f"【某某公司】您好，值为{value}，请知悉。")
+    assert result.ok is fits
+
+
+def test_url_on_allowed_domain_or_its_subdomain_fits():
+    template = "【顺丰速运】查看物流详情请点击{link:url:60}，感谢您的支持与信任。"
+    assert reasons(template, "【顺丰速运】查看物流详情请点击https://m.sf-express.com/x，"
+                   "感谢您的支持与信任。", ("sf-express.com",)) == ()
+
+
+def test_url_off_the_allowed_domains_is_url_off_list():
+    template = "【顺丰速运】查看物流详情请点击{link:url:60}，感谢您的支持与信任。"
+    assert reasons(template, "【顺丰速运】查看物流详情请点击https://sf-express.com.evil.cn/x，"
+                   "感谢您的支持与信任。", ("sf-express.com",)) == ("url_off_list",)
+
+
+def test_best_match_prefers_a_template_that_fits():
+    other = compile_template("【顺丰速运】您的验证码是{code:digits:6}。")
+    result = best_match([("a", other), ("b", compile_template(PICKUP))], OK)
+    assert result is not None and result.key == "b" and result.ok
+
+
+def test_best_match_explains_the_template_that_got_furthest():
+    other = compile_template("【顺丰速运】您的验证码是{code:digits:6}。")
+    result = best_match([("a", other), ("b", compile_template(PICKUP))],
+                        OK.replace("123456", "12345a"))
+    assert result is not None and result.key == "b" and result.reasons == ("variable_type",)
+
+
+def test_no_candidates_gives_no_match():
+    assert best_match([], OK) is None
+
+
+def test_compiled_templates_are_cached_by_text():
+    assert compile_template(PICKUP) is compile_template(PICKUP)
+
+
+def test_adversarial_message_is_checked_quickly():
+    template = compile_template("【某某公司】{a:text:500}，{b:text:500}，{c:text:500}。结束")
+    assert not match_message(template, "【某某公司】" + "，" * 1900).ok
+
+
+@pytest.mark.parametrize("reply", ["T", "td", "R", "n", "退订", "拒收", "取消", "STOP",
+                                   "unsubscribe", "Cancel", "END", "quit", " Ｔ ", "ＳＴＯＰ"])
+def test_opt_out_keywords_are_whole_replies_in_any_case_and_width(reply):
+    assert is_opt_out_reply(reply)
+
+
+@pytest.mark.parametrize("reply", ["T退订吧", "stop it", "好的", "", "TT"])
+def test_other_replies_are_not_opt_outs(reply):
+    assert not is_opt_out_reply(reply)
+
+
+def test_promotion_words_are_marketing_markers():
+    assert looks_like_marketing("【某某银行】您的验证码是123456，限时抢购低至五折")
+
+
+def test_verification_text_is_not_marketing():
+    assert not looks_like_marketing("【某某银行】您的验证码是123456，5分钟内有效，请勿泄露。")
