@@ -3,12 +3,14 @@ credentials identity bootstrapped, and credit's blacklist decides what registry 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 
 from porttrust_shared.stack import Stack
+from porttrust_shared.validators import uscc_check_char
 
 pytestmark = pytest.mark.e2e
 
@@ -16,6 +18,35 @@ pytestmark = pytest.mark.e2e
 def post(stack: Stack, service: str, path: str, token: str, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(stack.url(service) + path, json=body, timeout=15,
                       headers={"Authorization": f"Bearer {token}"})
+
+
+def get(stack: Stack, service: str, path: str, token: str) -> httpx.Response:
+    return httpx.get(stack.url(service) + path, timeout=15,
+                     headers={"Authorization": f"Bearer {token}"})
+
+
+def uscc(first17: str) -> str:
+    return first17 + uscc_check_char(first17)
+
+
+def user_token(stack: Stack, admin_token: str, username: str, *roles: str) -> str:
+    password = "e2e-password-" + username
+    created = post(stack, "identity", "/v1/users", admin_token, {
+        "username": username, "password": password, "roles": list(roles), "province": "HQ"})
+    assert created.status_code == 201, created.text
+    form = {"grant_type": "password", "username": username, "password": password}
+    response = httpx.post(stack.url("identity") + "/v1/token", data=form, timeout=15)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def eventually(probe: Any, timeout: float = 20.0) -> Any:
+    """Poll `probe` until it returns something truthy: outbox delivery is asynchronous."""
+    deadline = time.monotonic() + timeout
+    while not (result := probe()) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return result
 
 
 def register_holder(stack: Stack, token: str, uscc: str, province: str) -> None:
@@ -46,3 +77,24 @@ def test_holder_blacklisted_at_credit_is_refused_a_port_by_registry(
     response = new_port(stack, admin_token, "10620002", "91440300708461136T", "44")
     assert response.status_code == 409
     assert response.json()["type"].endswith("blacklisted")
+
+
+def test_whitelist_approval_reaches_registrys_sub_port_flag_through_the_outbox(
+        stack: Stack, admin_token: str) -> None:
+    holder, sub_port = uscc("91350100MA2XXXXX0"), "1062000301"
+    register_holder(stack, admin_token, holder, "35")
+    assert new_port(stack, admin_token, "10620003", holder, "35").status_code == 201
+    created = post(stack, "registry", "/v1/sub-ports", admin_token,
+                   {"number": sub_port, "province": "35"})
+    assert created.status_code == 201, created.text
+    applied = post(stack, "whitelist", "/v1/applications", admin_token, {
+        "number": sub_port, "category": "life_safety", "province": "35",
+        "justification": "earthquake early warning"})
+    assert applied.status_code == 201, applied.text
+    approver = user_token(stack, admin_token, "e2e-approver", "whitelist_admin")
+    approved = post(stack, "whitelist", f"/v1/applications/{applied.json()['id']}/approve",
+                    approver, {})
+    assert approved.status_code in (200, 201), approved.text
+    flagged = eventually(lambda: get(stack, "registry", f"/v1/sub-ports/{sub_port}",
+                                     admin_token).json().get("whitelisted"))
+    assert flagged is True
