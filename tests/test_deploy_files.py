@@ -123,6 +123,21 @@ def test_compose_migrations_wait_for_a_healthy_postgres(compose: dict[str, Any],
         "service_healthy")
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_migrates_the_database_the_service_serves(compose: dict[str, Any],
+                                                         service: str) -> None:
+    assert compose[f"{service}-migrate"]["environment"] == compose[service]["environment"]
+
+
+def test_compose_builds_one_image_for_every_service(compose: dict[str, Any]) -> None:
+    images = {spec["image"] for name, spec in compose.items() if name != "postgres"}
+    dockerfiles = {spec["build"]["dockerfile"] for name, spec in compose.items()
+                   if name != "postgres"}
+    assert len(images) == 1
+    assert dockerfiles == {"deploy/Dockerfile"}
+    assert (ROOT / "deploy" / "Dockerfile").is_file()
+
+
 @pytest.mark.parametrize("name", [f"{s}{suffix}" for s in SERVICES for suffix in ("", "-migrate")])
 def test_compose_sets_only_variables_the_service_reads(compose: dict[str, Any], name: str) -> None:
     service = name.removesuffix("-migrate")
@@ -243,6 +258,13 @@ def test_k8s_deployment_runs_replicas_without_migrating(k8s: list[dict[str, Any]
 def test_k8s_migration_job_per_service(k8s: list[dict[str, Any]], service: str) -> None:
     job = k8s_object(k8s, "Job", f"{service}-migrate")
     assert only_container(job)["command"] == ["python", "-m", service, "migrate"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_k8s_migration_job_uses_the_deployments_environment(k8s: list[dict[str, Any]],
+                                                            service: str) -> None:
+    job = only_container(k8s_object(k8s, "Job", f"{service}-migrate"))
+    assert job["env"] == only_container(k8s_object(k8s, "Deployment", service))["env"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
