@@ -207,6 +207,14 @@ def test_compose_environment_is_accepted_by_prod_settings(
     assert not settings.is_sqlite
 
 
+def test_env_file_template_names_every_variable_compose_needs() -> None:
+    needed = set(re.findall(r"\$\{(\w+)", (ROOT / "docker-compose.yml").read_text()))
+    template = (ROOT / "deploy" / "compose.env.example").read_text()
+    offered = set(re.findall(r"^(\w+)=", template, re.MULTILINE))
+    assert needed == offered
+    assert re.findall(r"^\w+=(.+)$", template, re.MULTILINE) == []
+
+
 def test_compose_bootstraps_a_client_per_calling_service(compose: dict[str, Any]) -> None:
     env = env_map(compose["identity"]["environment"])
     clients = json.loads(env["IDENTITY_BOOTSTRAP_CLIENTS"])
