@@ -11,11 +11,14 @@ from registry.events import HANDLERS
 from registry.models import IdempotencyRecord, InboxEvent, OutboxEvent
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
+from registry.whitelist_client import WhitelistClient
 
 
 async def start_clients(app: FastAPI) -> None:
     app.state.credit = CreditClient(base_url=app.state.settings.credit_url,
                                     tokens=app.state.tokens, http=app.state.http)
+    app.state.whitelist = WhitelistClient(base_url=app.state.settings.whitelist_url,
+                                          tokens=app.state.tokens, http=app.state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from porttrust_shared.settings import ServiceSettings
@@ -14,3 +15,6 @@ class Settings(ServiceSettings):
     whitelist_url: str = "http://127.0.0.1:8003"
     # CSV "name,id_number" the local identity verifier checks names against, when set.
     identity_match_file: Path | None = None
+    # R4: this many valid complaints on one sub-port within the window open a review.
+    complaint_review_threshold: int = Field(default=5, ge=1)
+    complaint_review_window_days: int = Field(default=10, ge=1)

@@ -1,0 +1,49 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.pagination import Page
+from porttrust_shared.tokens import Principal
+from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer
+from registry.schemas import Province
+from registry.schemas_enforcement import BackfillReport, EnforcementIn, EnforcementRead, QueueItem
+from registry.service import backfill as svc
+from registry.whitelist_client import WhitelistChecker
+
+router = APIRouter(tags=["back-fill"])
+ReportReader = Annotated[Principal, Depends(require_roles(
+    "hq_admin", "province_operator", "auditor"))]
+
+
+def _whitelist(request: Request) -> WhitelistChecker:
+    """Built at start-up; tests put their own on app.state.whitelist."""
+    whitelist: WhitelistChecker = request.app.state.whitelist
+    return whitelist
+
+
+WhitelistDep = Annotated[WhitelistChecker, Depends(_whitelist)]
+
+
+@router.get("/v1/backfill/report")
+async def get_backfill_report(session: SessionDep, actor: ReportReader) -> BackfillReport:
+    """Per province: complete vs incomplete sub-ports and what is missing how often."""
+    return await svc.backfill_report(session, actor=actor)
+
+
+@router.get("/v1/backfill/queue")
+async def get_backfill_queue(session: SessionDep, actor: Reader, settings: SettingsDep,
+                             province: Province | None = None, limit: Limit = None,
+                             cursor: Cursor = None) -> Page[QueueItem]:
+    """Incomplete sub-ports of a province, by priority (volume, value, importance)."""
+    items, after = await svc.backfill_queue(session, actor=actor, province=province,
+                                            limit=limit, cursor=cursor,
+                                            max_limit=settings.page_limit_max)
+    return Page(items=items, next_cursor=after)
+
+
+@router.post("/v1/backfill/enforcement")
+async def enforce_backfill_deadline(data: EnforcementIn, session: SessionDep, actor: Writer,
+                                    whitelist: WhitelistDep) -> EnforcementRead:
+    """At the deadline, suspend incomplete active sub-ports unless whitelisted (`dry_run`)."""
+    return await svc.enforce_deadline(session, data=data, actor=actor, whitelist=whitelist)

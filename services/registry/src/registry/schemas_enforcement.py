@@ -1,0 +1,133 @@
+"""Complaints, complaint reviews and back-fill: request and response shapes."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from registry.schemas import (
+    Forbid,
+    Mobile,
+    Province,
+    TraceHandler,
+    TraceParty,
+    TracePort,
+    TraceSubPort,
+)
+
+ComplaintNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3,21}$")]
+Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _not_future(value: dt.datetime) -> dt.datetime:
+    # A little slack for callers' clocks; a complaint from the future cannot be traced.
+    if value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+        raise ValueError("received_at must not be in the future")
+    return value
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_utc)]
+PastMoment = Annotated[dt.datetime, AfterValidator(_utc), AfterValidator(_not_future)]
+
+
+class ComplaintCreate(BaseModel):
+    model_config = Forbid
+    number: ComplaintNumber = Field(description="The number the spam came from.")
+    reporter: Mobile = Field(description="The complaining recipient; stored encrypted.")
+    content: Content
+    received_at: PastMoment = Field(description="When the spam arrived; naive means UTC.")
+
+
+class ComplaintTraceRead(BaseModel):
+    """The trace of the number at `received_at`, plus what became of the complaint."""
+
+    complaint_id: str
+    traced: bool = Field(description="False when the number was not registered then (or is "
+                                     "outside your province): stored, not forwarded.")
+    valid: bool = Field(description="Counts toward the sub-port's review threshold.")
+    review_id: int | None = Field(default=None,
+                                  description="The review this complaint opened, if any.")
+    reporter: str = Field(description="Masked, e.g. 138****5678.")
+    received_at: dt.datetime
+    number: str
+    at: dt.datetime
+    matched: Literal["sub_port", "port"] | None = None
+    sub_port: TraceSubPort | None = None
+    port: TracePort | None = None
+    holder: TraceParty | None = None
+    user_unit: TraceParty | None = None
+    handler: TraceHandler | None = None
+
+
+class ComplaintRead(BaseModel):
+    id: str
+    number: str
+    sub_port_number: str | None
+    province: str | None
+    traced: bool
+    valid: bool
+    reporter: str = Field(description="Masked, e.g. 138****5678.")
+    content: str
+    received_at: dt.datetime
+    created_at: dt.datetime
+    trace: dict[str, Any] | None
+
+
+class ComplaintReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sub_port_number: str
+    province: str
+    complaint_count: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    status: str
+    created_at: dt.datetime
+
+
+class ProvinceBackfill(BaseModel):
+    province: str
+    total: int = Field(description="Sub-ports not cancelled.")
+    complete: int = Field(description="Done: nothing missing.")
+    incomplete: int = Field(description="Outstanding: something missing.")
+    incomplete_active: int = Field(description="Outstanding and live: suspended at deadline.")
+    incomplete_whitelisted: int
+    missing: dict[str, int] = Field(description="Outstanding sub-ports per missing item.")
+
+
+class BackfillReport(BaseModel):
+    provinces: list[ProvinceBackfill]
+
+
+class QueueItem(BaseModel):
+    number: str
+    province: str
+    status: str
+    missing: list[str]
+    score: int = Field(description="Priority 0–10000; higher is worked first.")
+    monthly_volume: int | None
+    value_contribution: int | None
+    customer_importance: int | None
+    whitelisted: bool
+
+
+class EnforcementIn(BaseModel):
+    model_config = Forbid
+    province: Province
+    deadline: Moment
+    dry_run: bool = False
+
+
+class EnforcementRead(BaseModel):
+    province: str
+    deadline: dt.datetime
+    dry_run: bool
+    checked: int = Field(description="Incomplete active sub-ports found.")
+    suspended_count: int = Field(description="Suspended, or would be in a dry run.")
+    suspended: list[str]
+    exempted_count: int = Field(description="Whitelisted: left active.")
+    exempted: list[str]

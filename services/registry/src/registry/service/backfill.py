@@ -1,0 +1,174 @@
+"""Back-fill (notice 二(一), R2): find incomplete sub-ports, work them in priority order, and
+suspend the live ones at the deadline unless whitelisted.
+
+Priority score, 0–10000 (higher first), within one province:
+  5000 × volume / the largest volume among its incomplete sub-ports
++ 3000 × value contribution / the largest value contribution among them
++ 2000 × customer importance / 10
+A missing figure counts as 0; ties go by number. The maxima move as records are completed, so
+a cursor is a position in the order, not a snapshot.
+"""
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import BadRequest, Conflict, NotFound
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.tokens import Principal
+from registry.models import AuditEvent, Handler, SubPort
+from registry.schemas_enforcement import (
+    BackfillReport,
+    EnforcementIn,
+    EnforcementRead,
+    ProvinceBackfill,
+    QueueItem,
+)
+from registry.service.common import ensure_own_province, visible
+from registry.service.lifecycle import set_status
+from registry.service.sub_ports import REQUIRED, missing_fields
+from registry.whitelist_client import WhitelistChecker
+
+WEIGHTS = {"monthly_volume": 5000, "value_contribution": 3000}
+IMPORTANCE_WEIGHT, IMPORTANCE_MAX = 2000, 10
+REASON = "backfill_deadline"
+
+
+def _blank(column: Any) -> ColumnElement[bool]:
+    return or_(column.is_(None), column == "")
+
+
+def incomplete() -> ColumnElement[bool]:
+    """`missing_fields(...) != []` in SQL, over SubPort outer-joined to its Handler."""
+    return or_(_blank(SubPort.user_unit_uscc), Handler.id.is_(None),
+               Handler.verification_status != "verified",
+               *[_blank(getattr(SubPort, field)) for field in REQUIRED])
+
+
+async def _incomplete_rows(session: AsyncSession, *, province: str | None,
+                           statuses: tuple[str, ...]) -> list[tuple[SubPort, Handler | None]]:
+    query = (select(SubPort, Handler).outerjoin(Handler, Handler.id == SubPort.handler_id)
+             .where(SubPort.status.in_(statuses), incomplete()).order_by(SubPort.number))
+    if province is not None:
+        query = query.where(SubPort.province == province)
+    return [(sub, handler) for sub, handler in (await session.execute(query)).all()]
+
+
+LIVE = ("registered", "active", "suspended")
+
+
+async def backfill_report(session: AsyncSession, *, actor: Principal) -> BackfillReport:
+    """Per province: done vs outstanding, and how often each item is missing."""
+    scope = actor.province_scope
+    totals_query = (select(SubPort.province, func.count()).where(SubPort.status.in_(LIVE))
+                    .group_by(SubPort.province))
+    if scope is not None:
+        totals_query = totals_query.where(SubPort.province == scope)
+    totals = {p: n for p, n in (await session.execute(totals_query)).all()}
+    rows = await _incomplete_rows(session, province=scope, statuses=LIVE)
+    return BackfillReport(provinces=[_province_line(p, totals[p], rows)
+                                     for p in sorted(totals)])
+
+
+def _province_line(province: str, total: int,
+                   rows: list[tuple[SubPort, Handler | None]]) -> ProvinceBackfill:
+    mine = [(sub, handler) for sub, handler in rows if sub.province == province]
+    missing: Counter[str] = Counter()
+    for sub, handler in mine:
+        missing.update(missing_fields(sub, handler))
+    return ProvinceBackfill(
+        province=province, total=total, complete=total - len(mine), incomplete=len(mine),
+        incomplete_active=sum(sub.status == "active" for sub, _ in mine),
+        incomplete_whitelisted=sum(sub.whitelisted for sub, _ in mine),
+        missing=dict(sorted(missing.items())))
+
+
+def _scores(subs: list[SubPort]) -> dict[str, int]:
+    peaks = {f: max((getattr(s, f) or 0 for s in subs), default=0) for f in WEIGHTS}
+
+    def score(sub: SubPort) -> int:
+        total = sum(weight * (getattr(sub, f) or 0) / peaks[f]
+                    for f, weight in WEIGHTS.items() if peaks[f])
+        total += IMPORTANCE_WEIGHT * (sub.customer_importance or 0) / IMPORTANCE_MAX
+        return round(total)
+
+    return {sub.number: score(sub) for sub in subs}
+
+
+def _queue_province(actor: Principal, province: str | None) -> str:
+    wanted = province or actor.province_scope
+    if wanted is None:
+        raise BadRequest("Name the province whose queue you want.")
+    if not visible(actor, wanted):
+        raise NotFound("No back-fill queue for that province in your scope.")
+    return wanted
+
+
+def _after(cursor: str | None) -> tuple[int, str] | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        return int(values[0]), str(values[1])
+    except (ValueError, TypeError, IndexError):
+        raise BadRequest("The cursor is not valid.") from None
+
+
+async def backfill_queue(
+    session: AsyncSession, *, actor: Principal, province: str | None, limit: int | None,
+    cursor: str | None, max_limit: int = 500,
+) -> tuple[list[QueueItem], str | None]:
+    """Incomplete sub-ports of one province, highest priority first."""
+    size = clamp_limit(limit, max_limit)
+    rows = await _incomplete_rows(session, province=_queue_province(actor, province),
+                                  statuses=LIVE)
+    scores = _scores([sub for sub, _ in rows])
+    items = sorted((_item(sub, handler, scores[sub.number]) for sub, handler in rows),
+                   key=lambda i: (-i.score, i.number))
+    after = _after(cursor)
+    if after:
+        items = [i for i in items if (-i.score, i.number) > (-after[0], after[1])]
+    return page_of(items[:size + 1], size, lambda i: [i.score, i.number])
+
+
+def _item(sub: SubPort, handler: Handler | None, score: int) -> QueueItem:
+    return QueueItem(number=sub.number, province=sub.province, status=sub.status,
+                     missing=missing_fields(sub, handler), score=score,
+                     monthly_volume=sub.monthly_volume,
+                     value_contribution=sub.value_contribution,
+                     customer_importance=sub.customer_importance, whitelisted=sub.whitelisted)
+
+
+async def enforce_deadline(session: AsyncSession, *, data: EnforcementIn, actor: Principal,
+                           whitelist: WhitelistChecker) -> EnforcementRead:
+    """Suspend every incomplete active sub-port of the province unless whitelisted.
+
+    The whitelist service is asked first, for all of them; if it cannot answer, nothing is
+    suspended (503). A sub-port flagged whitelisted here is exempt too: the flag may be ahead
+    of or behind the service, and a wrong suspension of a life-safety port costs more.
+    """
+    ensure_own_province(actor, data.province)
+    if utcnow() < data.deadline and not data.dry_run:
+        raise Conflict("The deadline has not passed; only a dry run is allowed before it.",
+                       code="before_deadline")
+    subs = [sub for sub, _ in await _incomplete_rows(session, province=data.province,
+                                                      statuses=("active",))]
+    remote = await whitelist.statuses([s.number for s in subs]) if subs else {}
+    exempt = {s.number for s in subs if s.whitelisted or remote[s.number].whitelisted}
+    exempted = [s for s in subs if s.number in exempt]
+    suspended = [s for s in subs if s.number not in exempt]
+    if not data.dry_run:
+        for sub in suspended:
+            await set_status(session, sub, status="suspended", reason=REASON, actor=actor.sub)
+        await append_audit(session, AuditEvent, actor=actor.sub, action="backfill.enforced",
+                           entity="province", entity_id=data.province, province=data.province,
+                           data={"deadline": data.deadline.isoformat(),
+                                 "suspended": len(suspended), "exempted": len(exempted)})
+    return EnforcementRead(
+        province=data.province, deadline=data.deadline, dry_run=data.dry_run, checked=len(subs),
+        suspended_count=len(suspended), suspended=[s.number for s in suspended],
+        exempted_count=len(exempted), exempted=[s.number for s in exempted])

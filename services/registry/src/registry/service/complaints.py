@@ -1,0 +1,221 @@
+"""Spam complaints (R4, R6): traced at intake, forwarded to credit, counted toward review.
+
+A complaint on a number that was not registered at `received_at` (or that lies outside the
+caller's province, which must look the same) is still kept, as untraced evidence: it is
+neither forwarded nor counted. Valid complaints are traced to a sub-port and are not a repeat
+by the same reporter on that sub-port within the window, so one person cannot open a review.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import BadRequest, NotFound
+from porttrust_shared.outbox import enqueue
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.tokens import Principal
+from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
+from registry.schemas import TraceRead
+from registry.schemas_enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
+from registry.service.common import ensure_visible
+from registry.service.trace import state_at, trace_number
+
+EVIDENCE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    threshold: int
+    window: dt.timedelta
+
+
+async def _trace(session: AsyncSession, data: ComplaintCreate,
+                 actor: Principal) -> dict[str, Any] | None:
+    try:
+        return await trace_number(session, number=data.number, at=data.received_at,
+                                  actor=actor)
+    except NotFound:
+        return None
+
+
+def _stored_trace(trace: dict[str, Any]) -> dict[str, Any]:
+    """The masked trace as kept with the complaint; the blind index stays out of it."""
+    return TraceRead.model_validate(trace).model_dump(
+        mode="json", exclude_none=True, exclude={"handler": {"id_number_index"}})
+
+
+async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor: Principal,
+                         cipher: PiiCipher, rule: ReviewRule) -> ComplaintTraceRead:
+    trace = await _trace(session, data, actor)
+    sub = trace["sub_port"] if trace else None
+    complaint = Complaint(
+        number=data.number, traced=trace is not None, content=data.content,
+        sub_port_number=sub["number"] if sub else None,
+        province=trace["port"]["province"] if trace else actor.province_scope,
+        reporter_enc=cipher.encrypt(data.reporter, field="phone"),
+        reporter_index=cipher.blind_index(data.reporter, field="phone"),
+        received_at=data.received_at, trace=_stored_trace(trace) if trace else None,
+        actor=actor.sub, created_at=utcnow())
+    if sub is not None:
+        complaint.province = sub["province"]
+        complaint.valid = not await _repeat(session, complaint, rule.window)
+    session.add(complaint)
+    await session.flush()
+    review = await _review_if_due(session, complaint, rule) if complaint.valid else None
+    if trace is not None:
+        await _forward(session, complaint, trace)
+    await append_audit(session, AuditEvent, actor=actor.sub, action="complaint.received",
+                       entity="complaint", entity_id=complaint.id, province=complaint.province,
+                       data={"number": complaint.number, "sub_port": complaint.sub_port_number,
+                             "traced": complaint.traced, "valid": complaint.valid})
+    return ComplaintTraceRead(
+        **(trace or {"number": data.number, "at": data.received_at}),
+        complaint_id=complaint.id, traced=complaint.traced, valid=complaint.valid,
+        review_id=review.id if review else None, reporter=mask_phone(data.reporter),
+        received_at=complaint.received_at)
+
+
+async def _repeat(session: AsyncSession, complaint: Complaint, window: dt.timedelta) -> bool:
+    at = complaint.received_at
+    query = select(Complaint.id).where(
+        Complaint.sub_port_number == complaint.sub_port_number,
+        Complaint.reporter_index == complaint.reporter_index, Complaint.valid.is_(True),
+        Complaint.received_at > at - window, Complaint.received_at < at + window).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+async def _review_if_due(session: AsyncSession, complaint: Complaint,
+                         rule: ReviewRule) -> ComplaintReview | None:
+    """Open a review when some window holding this complaint holds `threshold` valid ones.
+
+    Complaints may arrive out of order, so every window ending at a valid complaint no
+    earlier than this one (and close enough to include it) is checked, not only the latest.
+    """
+    number, at = complaint.sub_port_number, complaint.received_at
+    assert number is not None and complaint.province is not None
+    times = sorted((await session.execute(select(Complaint.received_at).where(
+        Complaint.sub_port_number == number, Complaint.valid.is_(True),
+        Complaint.received_at > at - rule.window,
+        Complaint.received_at < at + rule.window))).scalars().all())
+    full = [(end, count) for end in times if end >= at
+            if (count := sum(end - rule.window < t <= end for t in times)) >= rule.threshold]
+    if not full or await _open_review(session, number):
+        return None
+    end, count = full[0]
+    review = ComplaintReview(sub_port_number=number, province=complaint.province,
+                             complaint_count=count, window_start=end - rule.window,
+                             window_end=end, status="open", created_at=utcnow())
+    session.add(review)
+    await session.flush()
+    await append_audit(session, AuditEvent, actor="registry",
+                       action="sub_port.complaint_review_opened", entity="sub_port",
+                       entity_id=number, province=complaint.province,
+                       data={"review_id": review.id, "complaints": count,
+                             "window_days": rule.window.days})
+    return review
+
+
+async def _open_review(session: AsyncSession, number: str) -> bool:
+    query = select(ComplaintReview.id).where(ComplaintReview.sub_port_number == number,
+                                             ComplaintReview.status == "open").limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+async def _subjects(session: AsyncSession, trace: dict[str, Any],
+                    at: dt.datetime) -> list[dict[str, str]]:
+    """holder, user unit and handler as credit subjects; the handler by its blind index."""
+    subjects = [{"kind": "holder", "key": trace["holder"]["uscc"]}]
+    if trace.get("user_unit"):
+        subjects.append({"kind": "user_unit", "key": trace["user_unit"]["uscc"]})
+    if trace.get("handler"):
+        state = await state_at(session, "handler", trace["handler"]["id"], at)
+        if state and state.get("id_number_index"):
+            subjects.append({"kind": "handler", "id_number_index": state["id_number_index"]})
+    return subjects
+
+
+async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str, Any]) -> None:
+    evidence = {"complaint_id": complaint.id, "number": complaint.number,
+                "sub_port": complaint.sub_port_number,
+                "received_at": complaint.received_at.isoformat(),
+                "content": complaint.content[:EVIDENCE_CHARS]}
+    for subject in await _subjects(session, trace, complaint.received_at):
+        await enqueue(session, OutboxEvent, destination="credit", topic="credit_event.reported",
+                      payload={"subject": subject, "type": "spam_complaint",
+                               "occurred_at": complaint.received_at.isoformat(),
+                               "evidence": evidence,
+                               "source_ref": f"registry:complaint:{complaint.id}"})
+
+
+def to_read(complaint: Complaint, cipher: PiiCipher) -> ComplaintRead:
+    reporter = mask_phone(cipher.decrypt(complaint.reporter_enc, field="phone"))
+    return ComplaintRead(
+        id=complaint.id, number=complaint.number, sub_port_number=complaint.sub_port_number,
+        province=complaint.province, traced=complaint.traced, valid=complaint.valid,
+        reporter=reporter, content=complaint.content, received_at=complaint.received_at,
+        created_at=complaint.created_at, trace=complaint.trace)
+
+
+async def get_complaint(session: AsyncSession, *, complaint_id: str,
+                        actor: Principal) -> Complaint:
+    found = await session.get(Complaint, complaint_id)
+    return ensure_visible(actor, found, found.province if found else None, "complaint")
+
+
+def _after(cursor: str | None) -> tuple[dt.datetime, str] | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(values[0])), str(values[1])
+    except (ValueError, IndexError):
+        raise BadRequest("The cursor is not valid.") from None
+
+
+async def list_complaints(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    filters: dict[str, Any], max_limit: int = 500,
+) -> tuple[list[Complaint], str | None]:
+    """Newest first. `filters`: sub_port_number, number, traced, valid."""
+    size = clamp_limit(limit, max_limit)
+    query = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    if actor.province_scope is not None:
+        query = query.where(Complaint.province == actor.province_scope)
+    for field, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Complaint, field) == value)
+    after = _after(cursor)
+    if after:
+        at, last = after
+        query = query.where(or_(Complaint.received_at < at,
+                                (Complaint.received_at == at) & (Complaint.id < last)))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda c: [c.received_at.isoformat(), c.id])
+
+
+async def list_reviews(
+    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
+    filters: dict[str, Any], max_limit: int = 500,
+) -> tuple[list[ComplaintReview], str | None]:
+    """Oldest first. `filters`: sub_port_number, status."""
+    size = clamp_limit(limit, max_limit)
+    query = select(ComplaintReview).order_by(ComplaintReview.id)
+    if actor.province_scope is not None:
+        query = query.where(ComplaintReview.province == actor.province_scope)
+    for field, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(ComplaintReview, field) == value)
+    after = decode_cursor(cursor)
+    if after:
+        try:
+            query = query.where(ComplaintReview.id > int(after[0]))
+        except (ValueError, TypeError, IndexError):
+            raise BadRequest("The cursor is not valid.") from None
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda r: [r.id])
