@@ -255,3 +255,23 @@ async def test_an_edited_cursor_is_400(client, headers):
     response = await client.get("/v1/complaints", params={"cursor": "bm90LWEtY3Vyc29y"},
                                 headers=headers("hq_admin"))
     assert response.status_code == 400
+
+
+async def test_a_repeated_idempotency_key_replays_without_a_second_complaint(
+        sub_port, client, headers, db_session):
+    body = {"number": NUMBER, "reporter": REPORTER, "content": "spam",
+            "received_at": _days_ago(1)}
+    sent = {**headers("gateway", sub="gw-1"), "Idempotency-Key": "c-1"}
+    first = await client.post("/v1/complaints", json=body, headers=sent)
+    again = await client.post("/v1/complaints", json=body, headers=sent)
+    stored = (await db_session.execute(select(Complaint.id))).scalars().all()
+    assert again.json()["complaint_id"] == first.json()["complaint_id"]
+    assert stored == [first.json()["complaint_id"]]
+
+
+async def test_a_complaint_on_a_port_number_is_forwarded_to_the_holder_only(
+        sub_port, client, headers, db_session):
+    body = (await _complain(client, headers, number="10690123")).json()
+    events = await _credit_events(db_session)
+    assert (body["matched"], body["valid"]) == ("port", False)
+    assert [e["subject"]["kind"] for e in events] == ["holder"]

@@ -50,20 +50,24 @@ def _stored_trace(trace: dict[str, Any]) -> dict[str, Any]:
         mode="json", exclude_none=True, exclude={"handler": {"id_number_index"}})
 
 
-async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor: Principal,
-                         cipher: PiiCipher, rule: ReviewRule) -> ComplaintTraceRead:
-    trace = await _trace(session, data, actor)
+def _new_complaint(data: ComplaintCreate, trace: dict[str, Any] | None, actor: Principal,
+                   cipher: PiiCipher) -> Complaint:
     sub = trace["sub_port"] if trace else None
-    complaint = Complaint(
-        number=data.number, traced=trace is not None, content=data.content,
-        sub_port_number=sub["number"] if sub else None,
-        province=trace["port"]["province"] if trace else actor.province_scope,
+    province = (sub or trace["port"])["province"] if trace else actor.province_scope
+    return Complaint(
+        number=data.number, traced=trace is not None, valid=False, content=data.content,
+        sub_port_number=sub["number"] if sub else None, province=province,
         reporter_enc=cipher.encrypt(data.reporter, field="phone"),
         reporter_index=cipher.blind_index(data.reporter, field="phone"),
         received_at=data.received_at, trace=_stored_trace(trace) if trace else None,
         actor=actor.sub, created_at=utcnow())
-    if sub is not None:
-        complaint.province = sub["province"]
+
+
+async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor: Principal,
+                         cipher: PiiCipher, rule: ReviewRule) -> ComplaintTraceRead:
+    trace = await _trace(session, data, actor)
+    complaint = _new_complaint(data, trace, actor, cipher)
+    if complaint.sub_port_number is not None:
         complaint.valid = not await _repeat(session, complaint, rule.window)
     session.add(complaint)
     await session.flush()
