@@ -1,0 +1,408 @@
+"""Import rows chunk by chunk: batch lookups with IN queries, one blacklist call per 1,000
+subjects, bulk inserts, a version row per created or changed record and one audit entry per
+chunk. Re-running a file changes nothing: identical rows are `unchanged`, changed ones get a
+new version, a number never gets a second row."""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import new_id, utcnow
+from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import carries_sms_content, check_uscc
+from registry.clients import BlacklistChecker, Subject
+from registry.imports.parsing import RawRow
+from registry.imports.rows import ImportRow, RowError, validate_row
+from registry.models import (
+    AuditEvent,
+    EntityVersion,
+    Handler,
+    Organization,
+    Port,
+    SubPort,
+    WhitelistEntry,
+)
+from registry.service import handlers as handler_svc
+from registry.service import organizations as org_svc
+from registry.service.common import apply_changes, visible
+from registry.service.ports import MIN_PORT_LEN
+from registry.service.screening import Party, handler_party, organization_party, restricted
+from registry.service.sub_ports import ENTITY, FIELDS, missing_fields
+from registry.service.sub_ports import snapshot as sub_snapshot
+
+CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
+
+
+@dataclass
+class Outcome:
+    row: int
+    number: str | None
+    outcome: str  # created | updated | unchanged | failed
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What one valid row will do, once screening agrees."""
+
+    raw: RawRow
+    data: ImportRow
+    port: Port
+    values: dict[str, Any]
+    existing: SubPort | None
+    parties: list[Party]
+
+
+@dataclass
+class Importer:
+    """State across the chunks of one file (numbers seen so far, for duplicates)."""
+
+    actor: Principal
+    credit: BlacklistChecker
+    cipher: PiiCipher
+    source: str
+    seen: dict[str, int] = field(default_factory=dict)
+
+    async def chunk(self, session: AsyncSession, rows: list[RawRow]) -> list[Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        valid = self._validated(rows, outcomes)
+        ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher)
+        plans = [plan for raw, data in valid
+                 if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
+        plans = await self._screened(session, plans, outcomes)
+        await _write(session, plans, ctx, self.actor.sub, self.cipher)
+        for plan in plans:
+            kind = "created" if plan.existing is None else (
+                "updated" if plan.values else "unchanged")
+            outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind)
+        await self._audit(session, plans)
+        return [outcomes[raw.row] for raw in rows]
+
+    def _validated(self, rows: list[RawRow],
+                   outcomes: dict[int, Outcome]) -> list[tuple[RawRow, ImportRow]]:
+        valid = []
+        for raw in rows:
+            number = str(raw.values.get("number") or "").strip()
+            first = self.seen.setdefault(number, raw.row) if number else raw.row
+            result = validate_row(raw)
+            if first != raw.row:
+                result = [RowError(raw.row, number[:21], "duplicate_number", "number",
+                                   f"The number is also on row {first}; only that one counts.")]
+            elif isinstance(result, ImportRow) and not visible(self.actor, result.province):
+                result = [RowError(raw.row, result.number, "other_province", "province",
+                                   "A province-bound caller imports only its own province.")]
+            if isinstance(result, ImportRow):
+                valid.append((raw, result))
+            else:
+                outcomes[raw.row] = _failed(raw.row, result)
+        return valid
+
+    def _plan(self, raw: RawRow, data: ImportRow, ctx: "_Lookups",
+              outcomes: dict[int, Outcome]) -> Plan | None:
+        def fail(code: str, name: str | None, detail: str) -> None:
+            outcomes[raw.row] = _failed(raw.row, [RowError(raw.row, data.number, code, name,
+                                                           detail)])
+
+        port = ctx.port_for(data.number)
+        if problem := _port_problem(data, port):
+            fail(*problem)
+            return None
+        assert port is not None
+        plan = Plan(raw, data, port, data.model_dump(include=set(FIELDS), exclude_none=True),
+                    ctx.subs.get(data.number), [])
+        if problem := self._people(plan, ctx):
+            fail(*problem)
+            return None
+        if problem := _change_problem(plan, ctx):
+            fail(*problem)
+            return None
+        if plan.existing is None or plan.values:
+            plan.parties = self._parties(plan, ctx)
+        return plan
+
+    def _people(self, plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
+        data = plan.data
+        if data.user_unit_uscc and data.user_unit_uscc not in ctx.orgs:
+            if not data.user_unit_name:
+                return ("unknown_user_unit", "user_unit_uscc",
+                        "No registered organization; add user_unit_name to register it.")
+            ctx.new_org(data)
+        if data.handler_id:
+            handler = ctx.handlers.get(data.handler_id)
+            if handler is None or not visible(self.actor, handler.province):
+                return ("unknown_handler", "handler_id", "handler_id names no handler you can see.")
+        elif data.handler_id_number:
+            plan.values["handler_id"] = ctx.person(data, self.cipher)
+        return None
+
+    def _parties(self, plan: Plan, ctx: "_Lookups") -> list[Party]:
+        """Who must be screened: everyone for a new record, the changed people otherwise."""
+        new = plan.existing is None or plan.existing.status == "cancelled"
+        parties = [organization_party("holder", plan.port.holder_uscc)] if new else []
+        unit = plan.values.get("user_unit_uscc")
+        if unit and (new or "user_unit_uscc" in plan.values):
+            parties.append(organization_party("user_unit", unit))
+        handler_id = plan.values.get("handler_id")
+        if handler_id and (new or "handler_id" in plan.values):
+            if handler_id in ctx.new_people:
+                parties.append(Party("handler", plan.data.handler_id_number or "",
+                                     ctx.new_people[handler_id]["id_number_index"],
+                                     {"kind": "handler", "id": handler_id}))
+            else:
+                parties.append(handler_party(ctx.handlers[handler_id], self.cipher))
+        return parties
+
+    async def _screened(self, session: AsyncSession, plans: list[Plan],
+                        outcomes: dict[int, Outcome]) -> list[Plan]:
+        """Local restrictions, then credit for every subject of the chunk at once. Credit
+        down: the rows that needed screening fail with `credit_unavailable`."""
+        parties = [p for plan in plans for p in plan.parties]
+        if not parties:
+            return plans
+        refused = {(p.kind, p.local_key) for p in await restricted(session, parties)}
+        try:
+            listed = await _blacklisted(self.credit, parties)
+        except DependencyUnavailable:
+            for plan in plans:
+                if plan.parties:
+                    _fail_plan(plan, outcomes, "credit_unavailable",
+                               "Blacklist screening is unavailable; the row was not imported.")
+            return [plan for plan in plans if not plan.parties]
+        kept = []
+        for plan in plans:
+            if any((p.kind, p.local_key) in refused or (p.kind, p.key) in listed
+                   for p in plan.parties):
+                _fail_plan(plan, outcomes, "blacklisted",
+                           "The holder, user unit or handler may not register.")
+            else:
+                kept.append(plan)
+        return kept
+
+    async def _audit(self, session: AsyncSession, plans: list[Plan]) -> None:
+        changed = [p for p in plans if p.existing is None or p.values]
+        if not changed:
+            return
+        counts = Counter("created" if p.existing is None else "updated" for p in changed)
+        await append_audit(session, AuditEvent, actor=self.actor.sub, action="sub_port.imported",
+                           entity="import", entity_id=self.source,
+                           province=self.actor.province_scope,
+                           data={"counts": dict(counts),
+                                 "numbers": sorted(p.data.number for p in changed)})
+
+
+def _failed(row: int, errors: list[RowError]) -> Outcome:
+    return Outcome(row, errors[0].number if errors else None, "failed", errors)
+
+
+def _fail_plan(plan: Plan, outcomes: dict[int, Outcome], code: str, detail: str) -> None:
+    outcomes[plan.raw.row] = _failed(plan.raw.row, [
+        RowError(plan.raw.row, plan.data.number, code, None, detail)])
+
+
+async def _blacklisted(credit: BlacklistChecker, parties: list[Party]) -> set[tuple[str, str]]:
+    subjects = sorted({(p.kind, p.key) for p in parties})
+    listed: set[tuple[str, str]] = set()
+    for start in range(0, len(subjects), CREDIT_BATCH):
+        batch = subjects[start:start + CREDIT_BATCH]
+        results = await credit.check([Subject(kind=k, key=v) for k, v in batch])
+        listed |= {s for s, r in zip(batch, results, strict=True) if r.blacklisted}
+    return listed
+
+
+def _port_problem(data: ImportRow, port: Port | None) -> tuple[str, str | None, str] | None:
+    """The rules register_sub_port applies to the port, as row errors."""
+    if not carries_sms_content(data.number):
+        return "m2m_port", "number", "M2M ports (1064) carry no SMS sub-ports."
+    if port is None:
+        return "unknown_port", "number", "No registered port is a prefix of this number."
+    if port.scope == "provincial" and port.province != data.province:
+        return "port_province", "province", "A provincial port's sub-ports stay in its province."
+    return None
+
+
+def _change_problem(plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
+    """For an existing number: keep only real changes; refuse what update_sub_port refuses."""
+    sub = plan.existing
+    if sub is None:
+        return None
+    if sub.province != plan.data.province:
+        return "province_mismatch", "province", "The number is registered in another province."
+    if sub.status == "cancelled":
+        plan.values = {**plan.values, "status": "registered", "status_reason": None,
+                       "port_number": plan.port.number}
+        return None
+    plan.values = {k: v for k, v in plan.values.items() if getattr(sub, k) != v}
+    if plan.values.get("user_unit_uscc") and sub.status == "active" and sub.user_unit_uscc:
+        return "sub_port_taken", "user_unit_uscc", "This sub-port serves another user unit."
+    if sub.status == "active" and plan.values:
+        merged = {f: plan.values.get(f, getattr(sub, f)) for f in FIELDS}
+        handler = ctx.handlers.get(merged["handler_id"] or "")
+        if missing_fields(SubPort(**merged), handler):
+            return "incomplete", None, "An active sub-port must stay complete."
+    return None
+
+
+class _Lookups:
+    """Everything a chunk refers to, loaded with a few IN queries."""
+
+    def __init__(self) -> None:
+        self.subs: dict[str, SubPort] = {}
+        self.ports: dict[str, Port] = {}
+        self.orgs: set[str] = set()
+        self.handlers: dict[str, Handler] = {}
+        self.people: dict[tuple[str, str], str] = {}
+        self.new_orgs: dict[str, dict[str, Any]] = {}
+        self.new_people: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, rows: list[ImportRow],
+                   cipher: PiiCipher) -> "_Lookups":
+        self = cls()
+        if not rows:
+            return self
+        numbers = {r.number for r in rows}
+        self.subs = {s.number: s for s in await _all(session, select(SubPort).where(
+            SubPort.number.in_(numbers)))}
+        prefixes = {n[:i] for n in numbers for i in range(MIN_PORT_LEN, len(n) + 1)}
+        self.ports = {p.number: p for p in await _all(session, select(Port).where(
+            Port.number.in_(prefixes)))}
+        units = {r.user_unit_uscc for r in rows if r.user_unit_uscc}
+        self.orgs = set((await session.execute(select(Organization.uscc).where(
+            Organization.uscc.in_(units)))).scalars()) if units else set()
+        ids = {r.handler_id for r in rows if r.handler_id}
+        indexes = {cipher.blind_index(r.handler_id_number, field="id_number")
+                   for r in rows if r.handler_id_number}
+        if ids or indexes:
+            found = await _all(session, select(Handler).where(or_(
+                Handler.id.in_(ids), Handler.id_number_index.in_(indexes))))
+            self.handlers = {h.id: h for h in found}
+            self.people = {(h.id_number_index, h.organization_uscc): h.id for h in found}
+        return self
+
+    def port_for(self, number: str) -> Port | None:
+        for size in range(len(number), MIN_PORT_LEN - 1, -1):
+            if number[:size] in self.ports:
+                return self.ports[number[:size]]
+        return None
+
+    def new_org(self, data: ImportRow) -> None:
+        """A user unit named on the row, registered with it (once per chunk)."""
+        uscc = data.user_unit_uscc or ""
+        if uscc in self.new_orgs:
+            return
+        now = utcnow()
+        self.new_orgs[uscc] = {
+            "uscc": uscc, "name": data.user_unit_name, "province": data.province,
+            "roles": ["user_unit"], "contact": None,
+            "uscc_review": check_uscc(uscc).needs_review, "version": 1, "created_at": now,
+            "updated_at": now}
+
+    def person(self, data: ImportRow, cipher: PiiCipher) -> str:
+        """The handler id for the row's person fields: found by blind index, or a new one
+        (an existing handler's name and phone are not changed by an import)."""
+        index = cipher.blind_index(data.handler_id_number or "", field="id_number")
+        key = (index, data.user_unit_uscc or "")
+        if key in self.people:
+            return self.people[key]
+        now, handler_id = utcnow(), new_id()
+        row: dict[str, Any] = {"id": handler_id, "organization_uscc": data.user_unit_uscc,
+               "province": data.province,
+               "name_enc": cipher.encrypt(data.handler_name or "", field="name"),
+               "id_number_enc": cipher.encrypt(data.handler_id_number or "", field="id_number"),
+               "id_number_index": index,
+               "phone_enc": cipher.encrypt(data.handler_phone or "", field="phone"),
+               "phone_index": cipher.blind_index(data.handler_phone or "", field="phone"),
+               "verification_status": "unverified", "version": 1, "created_at": now,
+               "updated_at": now}
+        self.new_people[handler_id] = row
+        self.people[key] = handler_id
+        return handler_id
+
+
+async def _all(session: AsyncSession, query: Any) -> list[Any]:
+    return list((await session.execute(query)).scalars().all())
+
+
+async def _covered(session: AsyncSession, numbers: Iterable[str]) -> set[str]:
+    """Which of `numbers` a live whitelist entry covers (on the number or a prefix)."""
+    numbers = list(numbers)
+    prefixes = {n[:i] for n in numbers for i in range(1, len(n) + 1)}
+    if not numbers:
+        return set()
+    now = utcnow()
+    live = set((await session.execute(select(WhitelistEntry.number).where(
+        WhitelistEntry.number.in_(prefixes), WhitelistEntry.revoked_at.is_(None),
+        or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > now)))).scalars())
+    return {n for n in numbers if any(n[:i] in live for i in range(1, len(n) + 1))} if live \
+        else set()
+
+
+async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
+                 cipher: PiiCipher) -> None:
+    now = utcnow()
+    versions: list[dict[str, Any]] = []
+    await _write_people(session, plans, ctx, actor, cipher, versions)
+    new = [p for p in plans if p.existing is None]
+    covered = await _covered(session, [p.data.number for p in new])
+    rows: list[dict[str, Any]] = [{"number": p.data.number, "port_number": p.port.number,
+             "province": p.data.province, "status": "registered", "status_reason": None,
+             "whitelisted": p.data.number in covered, "version": 1, "created_at": now,
+             "updated_at": now, **{f: p.values.get(f) for f in FIELDS}} for p in new]
+    if rows:
+        await session.execute(insert(SubPort), rows)
+    versions += [_version(ENTITY, row["number"], 1, actor, now, _snapshot(row),
+                          sorted(_snapshot(row))) for row in rows]
+    for plan in plans:
+        if plan.existing is not None and plan.values:
+            sub = plan.existing
+            changed = apply_changes(sub, plan.values)
+            sub.version += 1
+            sub.updated_at = now
+            versions.append(_version(ENTITY, sub.number, sub.version, actor, now,
+                                     sub_snapshot(sub), changed))
+    await session.flush()
+    if versions:
+        await session.execute(insert(EntityVersion), versions)
+
+
+async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
+                        cipher: PiiCipher, versions: list[dict[str, Any]]) -> None:
+    """The user units and handlers the surviving rows refer to, with their first version."""
+    units = {p.values.get("user_unit_uscc") for p in plans}
+    orgs = [org for uscc, org in ctx.new_orgs.items() if uscc in units]
+    ids = {p.values.get("handler_id") for p in plans}
+    people = [person for key, person in ctx.new_people.items() if key in ids]
+    if orgs:
+        await session.execute(insert(Organization), orgs)
+        for org in orgs:
+            snap = org_svc.snapshot(Organization(**org))
+            versions.append(_version(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
+                                     snap, sorted(snap)))
+    if people:
+        await session.execute(insert(Handler), people)
+        for person in people:
+            snap = handler_svc.snapshot(Handler(**person), cipher)
+            versions.append(_version(handler_svc.ENTITY, person["id"], 1, actor,
+                                     person["updated_at"], snap,
+                                     ["id_number", "name", "organization_uscc", "phone"]))
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    """The same shape as registry.service.sub_ports.snapshot, from plain values."""
+    keys = ("number", "port_number", "province", "status", "status_reason", "whitelisted",
+            *FIELDS)
+    return {k: row[k] for k in keys}
+
+
+def _version(entity: str, key: str, version: int, actor: str, at: dt.datetime,
+             snapshot: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    return {"entity": entity, "key": key, "version": version, "actor": actor, "at": at,
+            "snapshot": snapshot, "changed": changed}

@@ -1,0 +1,90 @@
+"""One import row: the contract's sub-port fields (SubPortCreate's own validators) plus the
+user unit's name and the handler's person fields, so a province can import people too."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from registry.imports.parsing import RawRow
+from registry.schemas import IdNumber, Mobile, PersonName, SubPortCreate, Text200
+
+HANDLER_FIELDS = ("handler_name", "handler_id_number", "handler_phone")
+# Reason code per field whose value failed its check; anything else is `invalid_value`.
+CODES = {"number": "bad_number", "province": "bad_province", "user_unit_uscc": "bad_uscc",
+         "handler_id_number": "bad_id_number", "handler_phone": "bad_phone",
+         "handler_name": "bad_name"}
+
+
+class ImportRow(SubPortCreate):
+    user_unit_name: Text200 | None = None
+    handler_name: PersonName | None = None
+    handler_id_number: IdNumber | None = None
+    handler_phone: Mobile | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    number: str | None
+    code: str
+    field: str | None = None
+    detail: str | None = None
+
+
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+    """Blank cells are absent values; masked handler cells next to a handler_id are what
+    the export writes, so they are dropped rather than refused."""
+    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+    clean = {k: v for k, v in clean.items() if v is not None}
+    if clean.get("handler_id"):
+        for name in HANDLER_FIELDS:
+            if "*" in str(clean.get(name, "")):
+                clean.pop(name)
+    return clean
+
+
+def _errors(raw: RawRow, number: str | None, exc: ValidationError) -> list[RowError]:
+    out = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else None
+        if err["type"] == "missing":
+            code = "missing_value"
+        elif err["type"] == "extra_forbidden":
+            code = "unknown_field"
+        else:
+            code = CODES.get(name or "", "invalid_value")
+        detail = str(err.get("msg", "")).removeprefix("Value error, ")[:200]
+        if err["type"] != "value_error":
+            detail = "invalid value"
+        out.append(RowError(raw.row, number, code, name, detail))
+    return out
+
+
+def _handler_errors(raw: RawRow, data: ImportRow) -> list[RowError]:
+    given = [name for name in HANDLER_FIELDS if getattr(data, name) is not None]
+    if not given:
+        return []
+    if data.handler_id:
+        return [RowError(raw.row, data.number, "handler_ambiguous", "handler_id",
+                         "Give handler_id or the handler's person fields, not both.")]
+    if len(given) < len(HANDLER_FIELDS):
+        missing = sorted(set(HANDLER_FIELDS) - set(given))
+        return [RowError(raw.row, data.number, "handler_incomplete", missing[0],
+                         "A new handler needs name, ID number and phone.")]
+    if not data.user_unit_uscc:
+        return [RowError(raw.row, data.number, "handler_needs_user_unit", "user_unit_uscc",
+                         "An imported handler acts for the row's user unit.")]
+    return []
+
+
+def validate_row(raw: RawRow) -> ImportRow | list[RowError]:
+    number = raw.values.get("number")
+    shown = number.strip()[:21] if isinstance(number, str) and number.strip().isdigit() else None
+    if raw.error:
+        return [RowError(raw.row, shown, raw.error, None, "The row could not be read.")]
+    try:
+        data = ImportRow.model_validate(_cleaned(raw.values))
+    except ValidationError as exc:
+        return _errors(raw, shown, exc)
+    return _handler_errors(raw, data) or data

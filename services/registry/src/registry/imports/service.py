@@ -1,0 +1,148 @@
+"""Running an import: inline for small files, as a tracked job for large ones.
+
+A job commits once per chunk, progress and row errors with the chunk's rows, so a crash loses
+at most one chunk and re-running the file finishes the rest without duplicates.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.pagination import clamp_limit, page_of
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.tokens import Principal
+from registry.clients import BlacklistChecker
+from registry.imports.engine import Importer, Outcome
+from registry.imports.parsing import ParsedFile, RawRow
+from registry.imports.rows import RowError
+from registry.imports.schemas import (
+    ImportCounts,
+    ImportError_,
+    ImportJobRead,
+    ImportResult,
+    ImportRowResult,
+)
+from registry.models import ImportJob, ImportRowError
+from registry.service.common import ensure_visible, int_after
+
+log = logging.getLogger("registry.imports")
+
+
+@dataclass(frozen=True)
+class Tools:
+    actor: Principal
+    credit: BlacklistChecker
+    cipher: PiiCipher
+    chunk_size: int = 1000
+
+
+def _chunks(rows: list[RawRow], size: int) -> list[list[RawRow]]:
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
+def _counts(outcomes: list[Outcome]) -> Counter[str]:
+    return Counter(o.outcome for o in outcomes)
+
+
+async def import_inline(session: AsyncSession, *, parsed: ParsedFile, tools: Tools,
+                        ) -> ImportResult:
+    """Import a small file in the caller's transaction and report every row."""
+    importer = Importer(tools.actor, tools.credit, tools.cipher, source="inline")
+    outcomes: list[Outcome] = []
+    for chunk in _chunks(parsed.rows, tools.chunk_size):
+        outcomes += await importer.chunk(session, chunk)
+    counts = _counts(outcomes)
+    return ImportResult(
+        encoding=parsed.encoding, total=len(parsed.rows),
+        counts=ImportCounts(**{k: counts[k] for k in ImportCounts.model_fields}),
+        errors=[ImportError_.model_validate(e, from_attributes=True)
+                for o in outcomes for e in o.errors],
+        results=[ImportRowResult(row=o.row, number=o.number, outcome=o.outcome)
+                 for o in outcomes])
+
+
+async def create_job(sessions: async_sessionmaker[AsyncSession], *, parsed: ParsedFile,
+                     actor: Principal) -> ImportJob:
+    """The job row, committed at once so its progress can be read while it runs."""
+    async with sessions() as session:
+        job = ImportJob(actor=actor.sub, province=actor.province, status="queued",
+                        total=len(parsed.rows), created_at=utcnow())
+        session.add(job)
+        await session.commit()
+    return job
+
+
+async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
+                  rows: list[RawRow], tools: Tools) -> None:
+    """Process the rows chunk by chunk, committing progress with each chunk."""
+    importer = Importer(tools.actor, tools.credit, tools.cipher, source=job_id)
+    try:
+        for chunk in _chunks(rows, tools.chunk_size):
+            await _run_chunk(sessions, job_id, importer, chunk)
+        await _finish(sessions, job_id, "done", None)
+    except Exception:
+        log.exception("import job failed", extra={"job_id": job_id})
+        await _finish(sessions, job_id, "failed", "The import stopped; re-run the file.")
+
+
+async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,
+                     importer: Importer, chunk: list[RawRow]) -> None:
+    async with sessions() as session:
+        try:
+            outcomes = await importer.chunk(session, chunk)
+        except SQLAlchemyError:
+            await session.rollback()
+            log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)
+            outcomes = [Outcome(r.row, None, "failed", [RowError(
+                r.row, None, "chunk_failed", None, "Storing this chunk failed; re-run the file.")])
+                for r in chunk]
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        counts = _counts(outcomes)
+        job.status, job.processed = "running", job.processed + len(chunk)
+        for kind in ("created", "updated", "unchanged", "failed"):
+            setattr(job, kind, getattr(job, kind) + counts[kind])
+        session.add_all([ImportRowError(job_id=job_id, row=e.row, number=e.number, code=e.code,
+                                        field=e.field, detail=e.detail)
+                         for o in outcomes for e in o.errors])
+        await session.commit()
+
+
+async def _finish(sessions: async_sessionmaker[AsyncSession], job_id: str, status: str,
+                  detail: str | None) -> None:
+    async with sessions() as session:
+        job = await session.get(ImportJob, job_id)
+        if job is not None:
+            job.status, job.detail, job.finished_at = status, detail, utcnow()
+            await session.commit()
+
+
+async def get_job(session: AsyncSession, *, job_id: str, actor: Principal, limit: int | None,
+                  cursor: str | None, max_limit: int = 500) -> ImportJobRead:
+    """A job of your province (an HQ job: HQ only), with a page of its row errors."""
+    job = await session.get(ImportJob, job_id)
+    job = ensure_visible(actor, job, job.province if job else None, "import job")
+    size = clamp_limit(limit, max_limit)
+    query = select(ImportRowError).where(ImportRowError.job_id == job.id)
+    after = int_after(cursor)
+    if after is not None:
+        query = query.where(ImportRowError.id > after)
+    errors, next_cursor = page_of(list((await session.execute(
+        query.order_by(ImportRowError.id).limit(size + 1))).scalars()), size, lambda e: [e.id])
+    return job_read(job, [ImportError_.model_validate(e) for e in errors], next_cursor)
+
+
+def job_read(job: ImportJob, errors: list[ImportError_] | None = None,
+             next_cursor: str | None = None) -> ImportJobRead:
+    return ImportJobRead(
+        job_id=job.id, status=job.status, total=job.total,
+        processed=job.processed, created_at=job.created_at, finished_at=job.finished_at,
+        detail=job.detail,
+        counts=ImportCounts(created=job.created, updated=job.updated, unchanged=job.unchanged,
+                            failed=job.failed),
+        errors=errors or [], next_cursor=next_cursor)

@@ -1,0 +1,87 @@
+"""Per-province figures for HQ: sub-ports by state, completeness, verified handlers, holders
+with signed agreements. Every province appears, with zeros where nothing is registered."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.db import utcnow
+from porttrust_shared.tokens import Principal
+from porttrust_shared.validators import PROVINCES
+from registry.models import Handler, Port, SubPort
+from registry.service.sub_ports import REQUIRED
+
+STATUSES = ("registered", "active", "suspended", "cancelled")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _complete() -> ColumnElement[bool]:
+    """What missing_fields() calls complete, as SQL: a user unit, a verified handler, and
+    every required field filled."""
+    filled = [and_(getattr(SubPort, f).is_not(None), getattr(SubPort, f) != "")
+              for f in REQUIRED]
+    return and_(SubPort.user_unit_uscc.is_not(None), Handler.verification_status == "verified",
+                *filled)
+
+
+async def _sub_ports(session: AsyncSession) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = await session.execute(select(SubPort.province, SubPort.status, func.count())
+                                 .group_by(SubPort.province, SubPort.status))
+    for province, status, count in rows:
+        out[province][status] = count
+    complete = await session.execute(
+        select(SubPort.province, func.count())
+        .select_from(SubPort).outerjoin(Handler, Handler.id == SubPort.handler_id)
+        .where(SubPort.status != "cancelled", _complete()).group_by(SubPort.province))
+    for province, count in complete:
+        out[province]["complete"] = count
+    return out
+
+
+async def _handlers(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    verified = func.sum(case((Handler.verification_status == "verified", 1), else_=0))
+    rows = await session.execute(select(Handler.province, func.count(), verified)
+                                 .group_by(Handler.province))
+    return {p: (int(total), int(ok or 0)) for p, total, ok in rows}
+
+
+async def _holders(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """A holder counts as signed in a province when every one of its ports there is."""
+    rows = await session.execute(
+        select(Port.province, Port.holder_uscc, func.count(), func.count(Port.agreement_signed_at))
+        .group_by(Port.province, Port.holder_uscc))
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for province, _holder, ports, signed in rows:
+        out[province][0] += 1
+        out[province][1] += int(ports == signed)
+    return {p: (v[0], v[1]) for p, v in out.items()}
+
+
+async def province_report(session: AsyncSession, *, actor: Principal) -> dict[str, Any]:
+    subs, handlers, holders = (await _sub_ports(session), await _handlers(session),
+                               await _holders(session))
+    scope = actor.province_scope
+    items = []
+    for code, name in sorted(PROVINCES.items()):
+        if scope is not None and code != scope:
+            continue
+        counts = subs.get(code, {})
+        by_status = {s: counts.get(s, 0) for s in STATUSES}
+        live = sum(by_status.values()) - by_status["cancelled"]
+        complete = counts.get("complete", 0)
+        h_total, h_ok = handlers.get(code, (0, 0))
+        o_total, o_ok = holders.get(code, (0, 0))
+        items.append({
+            "province": code, "name": name,
+            "sub_ports": {**by_status, "total": sum(by_status.values())},
+            "completeness": {"complete": complete, "total": live, "rate": _rate(complete, live)},
+            "handlers": {"verified": h_ok, "total": h_total, "rate": _rate(h_ok, h_total)},
+            "holders": {"signed": o_ok, "total": o_total, "rate": _rate(o_ok, o_total)},
+        })
+    return {"generated_at": utcnow(), "items": items}
