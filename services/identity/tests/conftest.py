@@ -1,9 +1,10 @@
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from identity import service
 from identity.main import create_app
@@ -12,6 +13,16 @@ from identity.settings import Settings
 from porttrust_shared.testing import ServiceSpec
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Production argon2 parameters cost ~0.3 s a hash here; tests need the format, not the
+    cost. Hashes stay argon2, verified the same way."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                        parallelism=1))
+        yield
 
 
 @pytest.fixture(scope="session")

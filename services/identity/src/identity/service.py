@@ -1,5 +1,6 @@
 """Identity domain: clients, users, token issuing. No FastAPI here."""
 
+import asyncio
 import datetime as dt
 import logging
 import secrets
@@ -38,11 +39,20 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
-def _verify(stored: str, presented: str) -> bool:
+def _verify_now(stored: str, presented: str) -> bool:
     try:
         return hasher.verify(stored, presented)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# argon2 is slow on purpose (tens of ms); in a thread it does not stall the event loop.
+async def _verify(stored: str, presented: str) -> bool:
+    return await asyncio.to_thread(_verify_now, stored, presented)
+
+
+async def _hash(secret: str) -> str:
+    return await asyncio.to_thread(hasher.hash, secret)
 
 
 async def create_client(session: AsyncSession, *, data: ClientCreate, actor: str,
@@ -51,7 +61,7 @@ async def create_client(session: AsyncSession, *, data: ClientCreate, actor: str
     if await session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict("A client with this client_id exists.")
     secret = secret or secrets.token_urlsafe(32)
-    row = Client(client_id=client_id, secret_hash=hasher.hash(secret), name=data.name,
+    row = Client(client_id=client_id, secret_hash=await _hash(secret), name=data.name,
                  roles=data.roles, province=data.province, created_by=actor)
     session.add(row)
     await session.flush()
@@ -65,7 +75,7 @@ async def create_client(session: AsyncSession, *, data: ClientCreate, actor: str
 async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) -> User:
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("A user with this username exists.")
-    row = User(username=data.username, password_hash=hasher.hash(data.password),
+    row = User(username=data.username, password_hash=await _hash(data.password),
                roles=data.roles, province=data.province, created_by=actor)
     session.add(row)
     await session.flush()
@@ -76,7 +86,7 @@ async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) ->
 
 async def authenticate_client(session: AsyncSession, *, client_id: str, secret: str) -> Principal:
     row = await session.scalar(select(Client).where(Client.client_id == client_id))
-    ok = _verify(row.secret_hash if row else _DUMMY_HASH, secret)
+    ok = await _verify(row.secret_hash if row else _DUMMY_HASH, secret)
     if not ok or row is None or not row.active:
         raise InvalidClient()
     return Principal(sub=row.client_id, roles=frozenset(row.roles), province=row.province)
@@ -84,11 +94,11 @@ async def authenticate_client(session: AsyncSession, *, client_id: str, secret: 
 
 async def authenticate_user(session: AsyncSession, *, username: str, password: str) -> Principal:
     row = await session.scalar(select(User).where(User.username == username))
-    ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
+    ok = await _verify(row.password_hash if row else _DUMMY_HASH, password)
     if not ok or row is None or not row.active:
         raise InvalidGrant()
     if hasher.check_needs_rehash(row.password_hash):  # parameters were raised since
-        row.password_hash = hasher.hash(password)
+        row.password_hash = await _hash(password)
     return Principal(sub="user:" + row.username, roles=frozenset(row.roles), province=row.province)
 
 
