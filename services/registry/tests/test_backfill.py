@@ -247,3 +247,24 @@ async def test_enforcement_rejects_unknown_fields(client, headers):
     response = await client.post("/v1/backfill/enforcement", json=body,
                                  headers=headers("hq_admin"))
     assert response.status_code == 422
+
+
+async def test_an_unverified_handler_puts_a_sub_port_in_the_queue(reg, client, headers):
+    await reg.port()
+    await reg.complete_sub_port("1069012331", verified=False)
+    response = await client.get("/v1/backfill/queue", params={"province": "44"},
+                                headers=headers("hq_admin"))
+    assert [(i["number"], i["missing"]) for i in response.json()["items"]] == [
+        ("1069012331", ["handler_verified"])]
+
+
+async def test_a_queue_for_a_made_up_province_is_422(client, headers):
+    response = await client.get("/v1/backfill/queue", params={"province": "99"},
+                                headers=headers("hq_admin"))
+    assert response.status_code == 422
+
+
+async def test_enforcement_asks_whitelist_only_about_incomplete_active_sub_ports(
+        province_44, whitelist, client, headers):
+    await _enforce(client, headers, dry_run=True)
+    assert whitelist.calls == [["1069012302", "1069012303"]]
