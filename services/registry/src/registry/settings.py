@@ -18,3 +18,7 @@ class Settings(ServiceSettings):
     # R4: this many valid complaints on one sub-port within the window open a review.
     complaint_review_threshold: int = Field(default=5, ge=1)
     complaint_review_window_days: int = Field(default=10, ge=1)
+    # Templates are "mostly fixed text" (R6) when either bound holds: this many fixed
+    # characters, or this share of fixed characters against fixed plus variable maxima.
+    template_min_fixed_chars: int = Field(default=15, ge=1)
+    template_min_fixed_share: float = Field(default=0.5, gt=0, le=1)

@@ -1,0 +1,106 @@
+"""Schemas for templates, send checks and mo messages (R4, R5, R6)."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from registry.schemas import BusinessType, Mobile
+
+Forbid = ConfigDict(extra="forbid")
+TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                max_length=1000)]
+Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3,
+                                          max_length=253,
+                                          pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Content = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=32)]
+SubPortNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=32)]
+TemplateStatus = Literal["pending", "approved", "rejected"]
+
+
+class TemplateCreate(BaseModel):
+    model_config = Forbid
+    text: TemplateText = Field(description="【signature】 then fixed text with {name:type[:max]}")
+    kind: BusinessType
+    allowed_domains: list[Domain] = Field(default_factory=list, max_length=20)
+
+
+class VariableRead(BaseModel):
+    name: str
+    type: str
+    max: int
+
+
+class TemplateRead(BaseModel):
+    id: str
+    sub_port: str
+    text: str
+    kind: str
+    signature: str
+    variables: list[VariableRead]
+    fixed_chars: int
+    allowed_domains: list[str]
+    status: str = Field(description="pending, approved or rejected")
+    created_by: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    version: int
+
+
+class ApproveIn(BaseModel):
+    model_config = Forbid
+    reason: Reason | None = None
+
+
+class RejectIn(BaseModel):
+    model_config = Forbid
+    reason: Reason
+
+
+class SendCheckIn(BaseModel):
+    model_config = Forbid
+    sub_port: SubPortNumber
+    recipient: Recipient
+    content: Content
+
+
+class SendCheckRead(BaseModel):
+    sub_port: str
+    recipient: str = Field(description="Masked, e.g. 138****5678.")
+    allowed: bool
+    reasons: list[str]
+    template_id: str | None
+    explanation: dict[str, Any] | None = Field(
+        description="The best-matching template's result, part by part.")
+
+
+class SendCheckBatchIn(BaseModel):
+    model_config = Forbid
+    checks: list[SendCheckIn] = Field(min_length=1, max_length=1000)
+
+
+class SendCheckBatchRead(BaseModel):
+    results: list[SendCheckRead]
+
+
+class MoMessageIn(BaseModel):
+    model_config = Forbid
+    sub_port: SubPortNumber
+    sender: Mobile
+    text: Annotated[str, StringConstraints(max_length=2000)]
+    received_at: AwareDatetime
+
+
+class MoMessageRead(BaseModel):
+    id: str
+    sub_port: str
+    sender: str = Field(description="Masked, e.g. 138****5678.")
+    opt_out: bool
+    keyword: str | None
+    received_at: dt.datetime

@@ -1,0 +1,62 @@
+"""Recipients' replies (mo messages) and the opt-outs they make (R5): honoured at once."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.tokens import Principal
+from registry.matching.keywords import opt_out_keyword
+from registry.models import AuditEvent, MoMessage, OptOut, SubPort
+from registry.schemas_messaging import MoMessageIn
+from registry.service.common import ensure_visible
+
+PHONE = "phone"  # the cipher field every service uses for phones, so indexes agree
+TEXT = "mo_text"
+
+
+async def _remember_opt_out(session: AsyncSession, mo: MoMessage, keyword: str) -> None:
+    known = (await session.execute(select(OptOut.id).where(
+        OptOut.sub_port_number == mo.sub_port_number,
+        OptOut.phone_index == mo.phone_index))).first()
+    if known is None:
+        session.add(OptOut(sub_port_number=mo.sub_port_number, phone_index=mo.phone_index,
+                           phone_enc=mo.phone_enc, keyword=keyword, mo_message_id=mo.id,
+                           received_at=mo.received_at, created_at=utcnow()))
+
+
+async def record_mo_message(session: AsyncSession, *, data: MoMessageIn, actor: Principal,
+                            cipher: PiiCipher) -> tuple[MoMessage, str | None]:
+    """Keep the reply; an opt-out keyword stops that sub-port messaging that phone."""
+    sub = await session.get(SubPort, data.sub_port)
+    sub = ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
+    keyword = opt_out_keyword(data.text)
+    mo = MoMessage(sub_port_number=sub.number, province=sub.province,
+                   phone_index=cipher.blind_index(data.sender, field=PHONE),
+                   phone_enc=cipher.encrypt(data.sender, field=PHONE),
+                   text_enc=cipher.encrypt(data.text, field=TEXT), opt_out=keyword is not None,
+                   received_at=data.received_at, actor=actor.sub, created_at=utcnow())
+    session.add(mo)
+    await session.flush()
+    if keyword is not None:
+        await _remember_opt_out(session, mo, keyword)
+        await append_audit(session, AuditEvent, actor=actor.sub, action="opt_out.recorded",
+                           entity="opt_out", entity_id=mo.id, province=sub.province,
+                           data={"sub_port": sub.number, "phone": mask_phone(data.sender),
+                                 "keyword": keyword})
+    await session.flush()
+    return mo, keyword
+
+
+async def opted_out(session: AsyncSession, *, numbers: Iterable[str],
+                    phone_indexes: Iterable[str]) -> set[tuple[str, str]]:
+    """(sub-port, phone index) pairs with an opt-out, among those asked about."""
+    numbers, phone_indexes = set(numbers), set(phone_indexes)
+    if not numbers or not phone_indexes:
+        return set()
+    rows = await session.execute(select(OptOut.sub_port_number, OptOut.phone_index).where(
+        OptOut.sub_port_number.in_(numbers), OptOut.phone_index.in_(phone_indexes)))
+    return {(row[0], row[1]) for row in rows}

@@ -1,0 +1,63 @@
+"""Send-log retention (R6): old rows go, nothing younger than 180 days ever does."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from porttrust_shared.db import utcnow
+from registry.models import SendLogEntry
+from registry.service.send_log import append_entries, cutoff, purge_expired
+from registry.settings import Settings
+
+NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+
+
+def entry(age_days: float) -> SendLogEntry:
+    return SendLogEntry(checked_at=NOW - dt.timedelta(days=age_days),
+                        sub_port_number="106901234567", province="44", recipient_index=None,
+                        recipient_masked="138****5678",
+                        allowed=True, reasons=[], template_id=None, content_digest="0" * 64,
+                        content_length=10, actor="gateway")
+
+
+async def ages(db_session) -> list[int]:
+    rows = (await db_session.execute(select(SendLogEntry.checked_at))).scalars().all()
+    return sorted(round((NOW - at).total_seconds() / 86400) for at in rows)
+
+
+async def test_rows_past_retention_are_deleted(db_session):
+    await append_entries(db_session, [entry(1), entry(200), entry(400)])
+    removed = await purge_expired(db_session, retention_days=365, now=NOW)
+    assert removed == 1
+    assert await ages(db_session) == [1, 200]
+
+
+async def test_rows_younger_than_180_days_survive_even_a_lower_setting(db_session):
+    await append_entries(db_session, [entry(179.9), entry(181)])
+    await purge_expired(db_session, retention_days=30, now=NOW)
+    assert await ages(db_session) == [180]
+
+
+async def test_row_of_exactly_180_days_is_kept(db_session):
+    await append_entries(db_session, [entry(180)])
+    assert await purge_expired(db_session, retention_days=180, now=NOW) == 0
+
+
+@pytest.mark.parametrize("days", [0, 30, 179])
+def test_retention_setting_below_180_days_is_refused(days):
+    with pytest.raises(ValueError, match="180"):
+        Settings(retention_days=days)
+
+
+async def test_send_log_grows_by_one_row_per_check(client, headers, db_session):
+    count = select(func.count()).select_from(SendLogEntry)
+    before = (await db_session.execute(count)).scalar_one()
+    await client.post("/v1/send-checks", json={
+        "sub_port": "106909999999", "recipient": "13812345678", "content": "【某某】你好"},
+        headers=headers("gateway"))
+    assert (await db_session.execute(count)).scalar_one() == before + 1
+
+
+def test_cutoff_never_reaches_into_the_last_180_days():
+    assert cutoff(utcnow(), 0) <= utcnow() - dt.timedelta(days=180)
