@@ -158,3 +158,19 @@ async def test_problem_instance_masks_an_id_number_in_the_path(client):
     assert response.status_code == 404
     assert "11010519491231002X" not in response.text
     assert response.json()["instance"] == "/v1/people/110105********002X"
+
+
+async def test_a_500_carries_the_request_id(client):
+    response = await client.get("/v1/boom", headers={"X-Request-ID": "rid-500"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "rid-500"
+
+
+async def test_an_unexpected_error_is_logged_with_personal_data_masked(client, caplog):
+    from porttrust_shared.logs import JsonFormatter
+
+    await client.get("/v1/boom")
+    record = next(r for r in caplog.records if r.exc_info)
+    line = JsonFormatter().format(record)
+    assert "RuntimeError" in line
+    assert "11010519491231002X" not in line

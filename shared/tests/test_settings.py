@@ -88,3 +88,9 @@ def test_settings_are_frozen():
     settings = ExampleSettings()
     with pytest.raises(ValidationError):
         settings.page_limit_max = 1
+
+
+def test_jwks_url_follows_identity_url_unless_set():
+    assert (ExampleSettings(identity_url="https://id.example/").jwks_url
+            == "https://id.example/.well-known/jwks.json")
+    assert ExampleSettings(jwks_url="https://other/jwks").jwks_url == "https://other/jwks"

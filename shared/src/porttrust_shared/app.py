@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from porttrust_shared.db import READ_ONLY, create_engine, session_factory
 from porttrust_shared.errors import (
     DependencyUnavailable,
+    InternalError,
     PayloadTooLarge,
     install_error_handlers,
     problem_response,
@@ -54,11 +55,11 @@ class RequestContextMiddleware:
             return
         rid = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
         token = request_id_var.set(rid)
-        started, status = time.perf_counter(), [500]
+        started, status, responded = time.perf_counter(), [500], [False]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
+                status[0], responded[0] = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
@@ -68,6 +69,13 @@ class RequestContextMiddleware:
                 await _too_large(scope, receive, send_with_id)
             else:
                 await self.app(scope, body_receive, send_with_id)
+        except Exception:
+            if responded[0]:
+                raise
+            # Answered here rather than by Starlette's outermost handler, so the 500 problem
+            # and its log line carry the request id like every other response.
+            log.exception("unhandled error on %s", scope.get("path", "?"))
+            await problem_response(InternalError())(scope, receive, send_with_id)
         finally:
             self._observe(scope, status[0], time.perf_counter() - started)
             request_id_var.reset(token)

@@ -87,6 +87,13 @@ class Unprocessable(Problem):
     type, title, status = _t("validation-error"), "Request validation failed", 422
 
 
+class InternalError(Problem):
+    type, title, status = _t("internal"), "Internal server error", 500
+
+    def __init__(self) -> None:
+        super().__init__("An unexpected error occurred; it has been logged.")
+
+
 class DependencyUnavailable(Problem):
     type, title, status = _t("dependency-unavailable"), "A service this depends on is down", 503
 
@@ -153,10 +160,7 @@ async def _on_operational(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
-    problem = Problem("An unexpected error occurred; it has been logged.")
-    problem.status, problem.title = 500, "Internal server error"
-    problem.type = _t("internal")
-    return problem_response(problem, request)
+    return problem_response(InternalError(), request)
 
 
 def install_error_handlers(app: FastAPI) -> None:

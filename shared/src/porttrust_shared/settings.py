@@ -30,7 +30,7 @@ class ServiceSettings(BaseSettings):
 
     # Token verification: identity's issuer and where its keys are published.
     issuer: str = "http://127.0.0.1:8000"
-    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    jwks_url: str = ""  # empty: identity_url + /.well-known/jwks.json
     jwks_file: Path | None = None
     jwks_cache_seconds: int = 300
 
@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             url = f"sqlite+aiosqlite:///{self.var_dir / (self.service_name + '.db')}"
             object.__setattr__(self, "database_url", url)
+        if not self.jwks_url:
+            jwks = self.identity_url.rstrip("/") + "/.well-known/jwks.json"
+            object.__setattr__(self, "jwks_url", jwks)
         if self.retention_days < 180:
             raise ValueError("retention_days below 180 is refused: logs are kept >= 6 months")
         if self.environment == "prod":
