@@ -75,6 +75,12 @@ def test_marketing_template_without_opt_out_instruction_is_refused():
         "opt_out_instruction_missing"]
 
 
+def test_notification_template_with_promotion_wording_is_refused():
+    template = compile_template("【某某银行】您的账单已出，信用卡分期限时抢购低至五折，回T退订")
+    assert rule_violations(template, kind="notification", rules=TemplateRules()) == [
+        "marketing_wording"]
+
+
 @pytest.mark.parametrize("instruction", ["回T退订", "拒收请回复R", "退订回T", "回复TD退订",
                                          "Reply STOP to unsubscribe", "回N退订", "退订回ｔ"])
 def test_opt_out_instructions_are_recognised(instruction):

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from registry.matching.keywords import has_opt_out_instruction
+from registry.matching.keywords import has_opt_out_instruction, looks_like_marketing
 from registry.matching.normalize import split_signature, squeeze
 
 VARIABLE_TYPES = ("digits", "text", "amount", "date", "url", "phone")
@@ -137,6 +137,8 @@ def rule_violations(compiled: CompiledTemplate, *, kind: str, rules: TemplateRul
         problems.append("not_mostly_fixed")
     if kind == "marketing" and not has_opt_out_instruction(compiled.wording):
         problems.append("opt_out_instruction_missing")
+    if kind != "marketing" and looks_like_marketing(compiled.wording):
+        problems.append("marketing_wording")  # R4: service ports send no promotions
     if compiled.allowed_domains and not any(v.type == "url" for v in compiled.variables):
         problems.append("allowed_domains_without_url")
     return problems
