@@ -11,7 +11,7 @@ import os
 import secrets
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -67,32 +67,51 @@ async def _postgres_databases(admin_url: str, names: dict[str, str], *, drop_onl
         await engine.dispose()
 
 
+DatabaseMaker = Callable[[str], Awaitable[dict[str, str]]]
+
+
 @pytest.fixture(scope="session")
-async def e2e_database_urls() -> AsyncIterator[dict[str, str]]:
+async def fresh_databases() -> AsyncIterator[DatabaseMaker]:
+    """await fresh_databases("pt_e2e") → {service: URL of a new empty PostgreSQL database};
+    all dropped at the end of the session. Only with PORTTRUST_TEST_POSTGRES_URL set."""
+    admin, made = os.environ.get(POSTGRES_ENV), []
+
+    async def make(prefix: str) -> dict[str, str]:
+        assert admin, f"{POSTGRES_ENV} is not set"
+        names = {svc: f"{prefix}_{svc}_{os.getpid()}" for svc in SERVICES}
+        try:
+            await _postgres_databases(admin, names, drop_only=False)
+        except Exception as exc:
+            pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
+                        pytrace=False)
+        made.append(names)
+        base = make_url(admin)
+        return {svc: base.set(database=db).render_as_string(hide_password=False)
+                for svc, db in names.items()}
+
+    yield make
+    for names in made:
+        await _postgres_databases(str(admin), names, drop_only=True)
+
+
+@pytest.fixture(scope="session")
+async def e2e_database_urls(fresh_databases: DatabaseMaker) -> dict[str, str]:
     """{} on SQLite (each service makes its file in var_dir); fresh databases on PostgreSQL."""
-    admin = os.environ.get(POSTGRES_ENV)
-    if not admin:
-        yield {}
-        return
-    names = {svc: f"pt_e2e_{svc}_{os.getpid()}" for svc in SERVICES}
-    try:
-        await _postgres_databases(admin, names, drop_only=False)
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
-                    pytrace=False)
-    base = make_url(admin)
-    yield {svc: base.set(database=db).render_as_string(hide_password=False)
-           for svc, db in names.items()}
-    await _postgres_databases(admin, names, drop_only=True)
+    return await fresh_databases("pt_e2e") if os.environ.get(POSTGRES_ENV) else {}
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory,
-          e2e_database_urls: dict[str, str]) -> Iterator[Stack]:
+def service_ports() -> Callable[[], dict[str, int]]:
+    """service_ports() → a free loopback port for each service."""
+    return lambda: dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, e2e_database_urls: dict[str, str],
+          service_ports: Callable[[], dict[str, int]]) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
-    running = Stack(var_dir=var_dir, ports=dict(zip(SERVICES, free_ports(len(SERVICES)),
-                                                       strict=True)),
-                    database_urls=e2e_database_urls, admin_password=ADMIN_PASSWORD)
+    running = Stack(var_dir=var_dir, ports=service_ports(), database_urls=e2e_database_urls,
+                    admin_password=ADMIN_PASSWORD)
     try:
         try:
             running.start_all()
