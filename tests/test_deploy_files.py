@@ -318,6 +318,44 @@ def test_k8s_env_references_existing_keys(k8s: list[dict[str, Any]], service: st
             assert source["secretKeyRef"]["key"] in secret
 
 
+def filled_k8s_secret() -> dict[str, str]:
+    """What an operator puts in the Secret: every key of the template, with real-looking values."""
+    client_secrets = {s: "s3cret-" + s * 4 for s in SERVICES[1:]}
+    values = {"admin-password": "a-long-admin-password", "pii-keys": "k1:" + "A" * 43 + "=",
+              "blind-index-key": "B" * 44,
+              "identity-bootstrap-clients": json.dumps([
+                  {"client_id": f"svc-{s}", "client_secret": secret, "name": s,
+                   "roles": ["service"], "province": "HQ"}
+                  for s, secret in client_secrets.items()])}
+    values.update({f"{s}-client-secret": secret for s, secret in client_secrets.items()})
+    values.update({f"{s}-database-url": f"postgresql+asyncpg://pt:pw@db:5432/{s}"
+                   for s in SERVICES})
+    return values
+
+
+def resolve_env(entry: dict[str, Any], config: dict[str, str], secret: dict[str, str]) -> str:
+    source = entry.get("valueFrom", {})
+    if "configMapKeyRef" in source:
+        return config[source["configMapKeyRef"]["key"]]
+    if "secretKeyRef" in source:
+        return secret[source["secretKeyRef"]["key"]]
+    return str(entry["value"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_k8s_environment_is_accepted_by_prod_settings(
+        k8s: list[dict[str, Any]], service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = k8s_object(k8s, "ConfigMap", "porttrust-config")["data"]
+    secret = filled_k8s_secret()
+    assert set(secret) == set(k8s_object(k8s, "Secret", "porttrust-secrets")["stringData"])
+    for entry in only_container(k8s_object(k8s, "Deployment", service))["env"]:
+        monkeypatch.setenv(entry["name"], resolve_env(entry, config, secret))
+    settings = settings_cls(service)()
+    assert settings.environment == "prod"
+    assert settings.database_url.endswith(f"/{service}")
+    assert settings.host == "0.0.0.0"
+
+
 def test_k8s_secret_template_holds_no_secret(k8s: list[dict[str, Any]]) -> None:
     secret = k8s_object(k8s, "Secret", "porttrust-secrets")
     assert "data" not in secret
