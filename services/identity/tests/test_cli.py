@@ -59,3 +59,10 @@ def test_create_client_refuses_unknown_roles(cli, capsys):
 def test_create_client_makes_an_id_when_none_is_given(cli, capsys):
     assert cli(["create-client", "--name", "x", "--roles", "enforcement"]) == 0
     assert capsys.readouterr().out.startswith("client_id=c-")
+
+
+def test_rotate_key_starts_a_new_signing_key(cli, capsys):
+    assert cli(["rotate-key"]) == 0
+    assert cli(["rotate-key"]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.split()[3] != second.split()[3]
