@@ -1,0 +1,206 @@
+"""Shared pieces of the cross-service flow tests: an HTTP caller per token, valid synthetic
+identifiers, the registration of a complete active sub-port, and bounded polling.
+
+Every call goes over real HTTP to real service processes; nothing here is mocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from porttrust_shared.stack import Stack
+from porttrust_shared.validators import id_check_char, uscc_check_char
+
+T = TypeVar("T")
+POLL_SECONDS = 15.0
+PHONE = "13812345678"
+
+
+@dataclass
+class Api:
+    """One caller (one token) talking to the stack's services."""
+
+    stack: Stack
+    token: str
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def post(self, service: str, path: str, body: Any = None) -> httpx.Response:
+        return httpx.post(self.stack.url(service) + path, json=body if body is not None else {},
+                          headers=self._headers(), timeout=15)
+
+    def get(self, service: str, path: str) -> httpx.Response:
+        return httpx.get(self.stack.url(service) + path, headers=self._headers(), timeout=15)
+
+
+def password_token(stack: Stack, username: str, password: str) -> str:
+    form = {"grant_type": "password", "username": username, "password": password}
+    response = httpx.post(stack.url("identity") + "/v1/token", data=form, timeout=15)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def new_user(admin: Api, username: str, *roles: str) -> Api:
+    """A second person at identity (hq_admin's POST /v1/users), signed in by password."""
+    password = "flows-" + username + "-Pa55word!"
+    created = admin.post("identity", "/v1/users", {
+        "username": username, "password": password, "roles": list(roles), "province": "HQ"})
+    assert created.status_code == 201, created.text
+    return Api(admin.stack, password_token(admin.stack, username, password))
+
+
+def new_client(admin: Api, name: str, *roles: str) -> Api:
+    """A machine client at identity (POST /v1/clients), signed in by client credentials."""
+    created = admin.post("identity", "/v1/clients",
+                         {"name": name, "roles": list(roles), "province": "HQ"})
+    assert created.status_code == 201, created.text
+    form = {"grant_type": "client_credentials", "client_id": created.json()["client_id"],
+            "client_secret": created.json()["client_secret"]}
+    response = httpx.post(admin.stack.url("identity") + "/v1/token", data=form, timeout=15)
+    assert response.status_code == 200, response.text
+    return Api(admin.stack, response.json()["access_token"])
+
+
+def uscc(serial: int) -> str:
+    """A valid USCC (GB 32100-2015 check character) unique per serial."""
+    first17 = f"91350100MA{serial:07d}"
+    return first17 + uscc_check_char(first17)
+
+
+def id_number(serial: int) -> str:
+    """A valid resident ID number (GB 11643-1999 check character), born 1980-01-01."""
+    first17 = f"11010519800101{serial:03d}"
+    return first17 + id_check_char(first17)
+
+
+def eventually(probe: Callable[[], T], timeout: float = POLL_SECONDS) -> T:
+    """Poll `probe` until it returns something truthy or `timeout` passes; the last value
+    is returned either way so the caller's assert shows what was seen."""
+    deadline = time.monotonic() + timeout
+    while not (result := probe()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who stands behind one sub-port."""
+
+    holder: str
+    user_unit: str
+    id_number: str
+    handler_id: str
+    port: str
+    sub_port: str
+    province: str
+
+
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def register_organization(api: Api, uscc_: str, role: str, province: str) -> None:
+    created(api.post("registry", "/v1/organizations", {
+        "uscc": uscc_, "name": f"Flows {role} {uscc_[-6:]}", "province": province,
+        "roles": [role]}))
+
+
+def register_verified_handler(api: Api, id_number_: str, organization: str) -> str:
+    handler = created(api.post("registry", "/v1/handlers", {
+        "name": "张三", "id_number": id_number_, "phone": PHONE,
+        "organization_uscc": organization}))
+    verified = api.post("registry", f"/v1/handlers/{handler['id']}/verify")
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["verification"]["status"] == "verified"
+    handler_id: str = handler["id"]
+    return handler_id
+
+
+def sub_port_body(number: str, parties: Parties) -> dict[str, Any]:
+    return {"number": number, "province": parties.province, "user_unit_uscc": parties.user_unit,
+            "handler_id": parties.handler_id, "business_type": "notification",
+            "purpose": "order shipping notices", "machine_room": "Fuzhou A3",
+            "equipment": "SMSC-07"}
+
+
+def register_parties(api: Api, serial: int, province: str = "35") -> Parties:
+    """Holder, user unit, verified handler, port and a complete (still registered) sub-port.
+    `serial` (0–999) keeps every identifier of one scenario apart from the others."""
+    holder, user_unit = uscc(2 * serial), uscc(2 * serial + 1)
+    register_organization(api, holder, "holder", province)
+    register_organization(api, user_unit, "user_unit", province)
+    person = id_number(serial)
+    handler_id = register_verified_handler(api, person, user_unit)
+    port = f"10627{serial:03d}"
+    created(api.post("registry", "/v1/ports", {
+        "number": port, "holder_uscc": holder, "province": province, "scope": "provincial",
+        "agreement_signed_at": "2026-01-05T08:00:00Z"}))
+    parties = Parties(holder=holder, user_unit=user_unit, id_number=person,
+                      handler_id=handler_id, port=port, sub_port=port + "01", province=province)
+    sub = created(api.post("registry", "/v1/sub-ports", sub_port_body(parties.sub_port, parties)))
+    assert sub["status"] == "registered"
+    assert sub["missing"] == []
+    return parties
+
+
+def activate(api: Api, number: str) -> httpx.Response:
+    return api.post("registry", f"/v1/sub-ports/{number}/activate", {})
+
+
+def register_active(api: Api, serial: int, province: str = "35") -> Parties:
+    parties = register_parties(api, serial, province)
+    response = activate(api, parties.sub_port)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "active"
+    return parties
+
+
+def sub_port(api: Api, number: str) -> dict[str, Any]:
+    response = api.get("registry", f"/v1/sub-ports/{number}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def status_becomes(api: Api, number: str, wanted: str,
+                   timeout: float = POLL_SECONDS) -> str:
+    """The sub-port's status once it is `wanted`, or the last status seen at the deadline."""
+    seen: list[str] = []
+
+    def probe() -> bool:
+        seen.append(sub_port(api, number)["status"])
+        return seen[-1] == wanted
+
+    eventually(probe, timeout)
+    return seen[-1]
+
+
+def suspensions(api: Api, number: str) -> int:
+    response = api.get("registry", f"/v1/sub-ports/{number}/transitions")
+    assert response.status_code == 200, response.text
+    return sum(1 for step in response.json() if step["to_status"] == "suspended")
+
+
+def blacklist(api: Api, kind: str, key: str) -> httpx.Response:
+    return api.post("credit", "/v1/blacklist", {
+        "subject": {"kind": kind, "key": key}, "reason": "fraud use of a sub-port",
+        "evidence": "flows test case file"})
+
+
+def is_problem(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("application/problem+json")
