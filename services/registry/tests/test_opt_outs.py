@@ -137,3 +137,11 @@ async def test_no_phone_in_logs(two_sub_ports, client, headers, caplog):
         await reply(client, headers, "T")
         await allowed(client, headers)
     assert PHONE not in caplog.text
+
+
+async def test_opt_out_is_audited_with_the_phone_masked(two_sub_ports, client, headers):
+    await reply(client, headers, "T")
+    events = await client.get("/v1/audit-events", headers=headers("hq_admin"))
+    entry = next(e for e in events.json()["items"] if e["action"] == "opt_out.recorded")
+    assert entry["data"]["phone"] == "138****5678"
+    assert PHONE not in events.text

@@ -236,3 +236,19 @@ async def test_no_unmasked_phone_in_response_or_log(reg, client, headers, caplog
             headers=headers("gateway"))
     assert recipient not in response.text
     assert recipient not in caplog.text
+
+
+async def test_approval_takes_effect_on_the_next_check(reg, client, headers):
+    template = await setup(reg, client, headers, approve=False)
+    before = await check(client, headers)
+    await client.post(f"/v1/templates/{template['id']}/approve",
+                      headers=headers("hq_admin", sub="checker"))
+    assert before["allowed"] is False
+    assert (await check(client, headers))["allowed"] is True
+
+
+async def test_rejected_template_is_template_not_approved(reg, client, headers):
+    template = await setup(reg, client, headers, approve=False)
+    await client.post(f"/v1/templates/{template['id']}/reject", json={"reason": "签名不符"},
+                      headers=headers("hq_admin", sub="checker"))
+    assert (await check(client, headers))["reasons"] == ["template_not_approved"]
