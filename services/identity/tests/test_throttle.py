@@ -52,3 +52,11 @@ def test_failures_outside_the_window_are_forgotten():
     clock.now += 61
     throttle.failed("user:a")
     throttle.check("user:a")
+
+
+def test_memory_stays_bounded_under_a_flood_of_names(monkeypatch):
+    monkeypatch.setattr("identity.throttle.MAX_TRACKED", 10)
+    throttle = _throttle(Clock())
+    for n in range(50):
+        throttle.failed(f"user:{n}")
+    assert len(throttle._records) <= 11

@@ -134,7 +134,7 @@ def audience_for(requested: str | None, settings: Settings) -> list[str]:
     allowed = [a.strip() for a in settings.default_audience.split(",") if a.strip()]
     if not requested:
         return allowed
-    wanted = requested.replace(",", " ").split()
+    wanted = sorted(set(requested.replace(",", " ").split()))
     if any(a not in allowed for a in wanted):
         raise InvalidAudience("audience must name services among: " + ", ".join(allowed))
     return wanted

@@ -48,3 +48,6 @@ class FailureThrottle:
         for key in [k for k, r in self._records.items()
                     if r.locked_until < now and all(now - t >= self.window for t in r.failures)]:
             del self._records[key]
+        # A flood of distinct names must not grow memory without bound: the oldest go first.
+        for key in list(self._records)[: max(0, len(self._records) - MAX_TRACKED)]:
+            del self._records[key]
