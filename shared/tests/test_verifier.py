@@ -154,3 +154,24 @@ def test_principal_require_refuses_missing_roles():
     with pytest.raises(Forbidden):
         principal.require("hq_admin")
     assert principal.require("hq_admin", "auditor") is principal
+
+
+async def test_a_cached_token_is_refused_once_it_expires(verifier, identity, monkeypatch):
+    import datetime as dt
+
+    import jose.jwt
+
+    token = identity.token(lifetime=60)
+    await verifier.verify(token)
+    shift = dt.timedelta(seconds=120)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.now(tz) + shift
+
+    real_time = tokens_module.time.time
+    monkeypatch.setattr(tokens_module.time, "time", lambda: real_time() + 120)
+    monkeypatch.setattr(jose.jwt, "datetime", Later)
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)

@@ -134,3 +134,11 @@ async def test_a_province_user_carries_the_province_claim(client, headers):
     token = await client.post("/v1/token", data={
         "grant_type": "password", "username": "gd.operator", "password": USER["password"]})
     assert jwt.get_unverified_claims(token.json()["access_token"])["province"] == "44"
+
+
+@pytest.mark.parametrize("path", ["/v1/clients", "/v1/users"])
+async def test_a_province_operator_without_a_province_is_422(client, headers, path):
+    body = (CLIENT if path == "/v1/clients" else USER) | {"roles": ["province_operator"],
+                                                          "province": "HQ"}
+    response = await client.post(path, json=body, headers=headers("hq_admin"))
+    assert response.status_code == 422

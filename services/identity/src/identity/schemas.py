@@ -1,7 +1,14 @@
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from porttrust_shared.tokens import HQ, ROLES
 from porttrust_shared.validators import check_province
@@ -25,7 +32,19 @@ ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ClientCreate(BaseModel):
+class _Scoped(BaseModel):
+    roles: Roles
+    province: Province
+
+    @model_validator(mode="after")
+    def _operator_has_a_province(self) -> Self:
+        # An HQ province would lift the operator's province scoping: it would see every province.
+        if "province_operator" in self.roles and self.province == HQ:
+            raise ValueError("a province_operator must belong to one province, not HQ")
+        return self
+
+
+class ClientCreate(_Scoped):
     model_config = ConfigDict(extra="forbid")
     name: Name
     roles: Roles
@@ -42,7 +61,7 @@ class ClientCreated(BaseModel):
     created_at: dt.datetime
 
 
-class UserCreate(BaseModel):
+class UserCreate(_Scoped):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
     password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD, max_length=256)]
