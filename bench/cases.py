@@ -1,11 +1,15 @@
 """Named benchmark cases. Add one with @case: it gets a Context and returns Verdicts.
 
-A case starts what it needs (harness.service / harness.baseline), measures the baseline and
-the candidate with the same Load in the same run, and judges the ratio against its budget.
+Cases may also live in their own modules named `bench/<anything>_cases.py`: `load_all()`
+imports them. A case starts what it needs (harness.service / harness.baseline), measures
+the baseline and the candidate with the same Load in the same run, and judges the ratio
+against its budget.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +54,15 @@ async def token_check_overhead(ctx: Context) -> list[Verdict]:
     headers = ctx.signer.headers("hq_admin", audience=["whitelist"])
     with harness.baseline(ctx.work_dir, ctx.signer, audience="whitelist") as base:
         bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
-    with harness.service("whitelist", ctx.work_dir, ctx.signer) as svc:
+    with harness.service("whitelist", ctx.work_dir / "token_check_overhead", ctx.signer) as svc:
         full = await harness.generate(
             Request("GET", svc.url + "/v1/entries?limit=1", headers), ctx.load)
     return [harness.judge("token_check_overhead", full, bare, budget=5.0, metric="mean")]
+
+
+def load_all() -> dict[str, Case]:
+    """Import every `bench/*_cases.py` module (each registers its cases) and return CASES."""
+    for module in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
+        if module.name.endswith("_cases"):
+            importlib.import_module(f"bench.{module.name}")
+    return CASES

@@ -105,7 +105,9 @@ def running(name: str, argv: Sequence[str], env: Mapping[str, str], port: int, l
 def service(name: str, work_dir: Path, signer: Signer,
             extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
     """One PortTrust service exactly as `python -m <name> serve` runs it (migrates first), on
-    SQLite in `work_dir` unless `extra_env` names a database, trusting `signer`'s tokens."""
+    SQLite in `work_dir` unless `extra_env` names a database, trusting `signer`'s tokens.
+    The database outlives the block: give a case its own `work_dir` for a fresh one."""
+    work_dir.mkdir(parents=True, exist_ok=True)
     prefix, port = name.upper() + "_", free_port()
     env = {prefix + "HOST": "127.0.0.1", prefix + "PORT": str(port),
            prefix + "ENVIRONMENT": "test", prefix + "VAR_DIR": str(work_dir),
