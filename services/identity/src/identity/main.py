@@ -13,6 +13,7 @@ from identity.models import IdempotencyRecord
 from identity.settings import Settings
 from identity.throttle import FailureThrottle
 from porttrust_shared.app import create_service_app
+from porttrust_shared.db import READ_ONLY
 from porttrust_shared.tokens import TokenVerifier
 
 log = logging.getLogger("identity")
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def own_keys() -> dict[str, Any]:
         async with holder["app"].state.sessions() as session:
+            # A read: on SQLite it must not queue behind (or block) a writer.
+            await session.connection(execution_options=READ_ONLY)
             return await keys.jwks(session, holder["app"].state.cipher)
 
     # identity verifies its own tokens from its own table, not over HTTP to itself.
