@@ -129,6 +129,10 @@ def demo_router() -> APIRouter:
         page, next_cursor = page_of(rows, size, lambda item: [item.id])
         return Page(items=[ItemOut(id=i.id, name=i.name) for i in page], next_cursor=next_cursor)
 
+    @router.post("/v1/counts")
+    async def count(data: dict[str, int]) -> dict[str, int]:
+        return {"keys": len(data)}
+
     @router.post("/v1/uploads")
     async def upload(data: dict[str, Any]) -> dict[str, int]:
         return {"keys": len(data)}

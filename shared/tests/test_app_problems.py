@@ -174,3 +174,10 @@ async def test_an_unexpected_error_is_logged_with_personal_data_masked(client, c
     line = JsonFormatter().format(record)
     assert "RuntimeError" in line
     assert "11010519491231002X" not in line
+
+
+async def test_a_client_chosen_key_in_an_error_location_is_masked(client):
+    response = await client.post("/v1/counts", json={"13812345678": "not a number"})
+    assert response.status_code == 422
+    assert "13812345678" not in response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "138****5678"]

@@ -114,8 +114,10 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # they may be an ID number or a phone.
     errors = []
     for err in exc.errors():
-        loc = [str(part) for part in err.get("loc", ())]
-        errors.append({"loc": loc, "msg": _safe_msg(err), "type": err.get("type", "invalid")})
+        # A location can be a client-chosen key (a dict body): masked like a log line.
+        loc = [scrub(str(part)) for part in err.get("loc", ())]
+        errors.append({"loc": loc, "msg": scrub(_safe_msg(err)),
+                       "type": err.get("type", "invalid")})
     return errors
 
 

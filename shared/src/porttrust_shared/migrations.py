@@ -10,7 +10,7 @@ from alembic import command, context
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 
 from porttrust_shared.db import create_engine
@@ -55,7 +55,21 @@ def run_env(metadata: MetaData, default_url: str) -> None:
     asyncio.run(_run_async(url, metadata))
 
 
+def _partitions(connection: Connection) -> set[str]:
+    """PostgreSQL partitions of a partitioned table: storage, not tables a model declares."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    rows = connection.execute(text("SELECT relname FROM pg_class WHERE relispartition"))
+    return {row[0] for row in rows}
+
+
 def drift(connection: Connection, metadata: MetaData) -> list[Any]:
     """Differences between the migrated database and the models (empty when in step)."""
-    ctx = MigrationContext.configure(connection, opts={"compare_type": True})
+    partitions = _partitions(connection)
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return not (type_ == "table" and reflected and compare_to is None and name in partitions)
+
+    ctx = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                       "include_object": include})
     return list(compare_metadata(ctx, metadata))
