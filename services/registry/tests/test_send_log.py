@@ -3,11 +3,16 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from porttrust_shared.db import utcnow
 from registry.models import SendLogEntry
-from registry.service.send_log import append_entries, cutoff, purge_expired
+from registry.service.send_log import (
+    append_entries,
+    cutoff,
+    ensure_partitions,
+    purge_expired,
+)
 from registry.settings import Settings
 
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
@@ -61,3 +66,51 @@ async def test_send_log_grows_by_one_row_per_check(client, headers, db_session):
 
 def test_cutoff_never_reaches_into_the_last_180_days():
     assert cutoff(utcnow(), 0) <= utcnow() - dt.timedelta(days=180)
+
+
+def needs_postgres(db_session) -> None:
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("monthly partitions exist on PostgreSQL only")
+
+
+async def exists(db_session, name: str) -> bool:
+    found = await db_session.execute(text("SELECT to_regclass(:n)"), {"n": name})
+    return found.scalar() is not None
+
+
+async def test_retention_job_creates_this_and_the_next_months_partitions(db_session):
+    needs_postgres(db_session)
+    created = await ensure_partitions(db_session, now=NOW)
+    assert created == ["send_log_p202611", "send_log_p202612", "send_log_p202701"]
+
+
+async def test_rows_land_in_their_month_partition(db_session):
+    needs_postgres(db_session)
+    await ensure_partitions(db_session, now=NOW, months_ahead=0)
+    await append_entries(db_session, [entry(1)])
+    count = await db_session.execute(text("SELECT count(*) FROM send_log_p202611"))
+    assert count.scalar_one() == 1
+
+
+async def test_expired_month_is_dropped_whole(db_session):
+    needs_postgres(db_session)
+    await ensure_partitions(db_session, now=NOW - dt.timedelta(days=400), months_ahead=0)
+    await append_entries(db_session, [entry(400), entry(399)])
+    removed = await purge_expired(db_session, retention_days=180, now=NOW)
+    assert removed == 2
+    assert not await exists(db_session, "send_log_p202510")
+
+
+async def test_month_straddling_the_cutoff_is_kept_and_trimmed_by_age(db_session):
+    needs_postgres(db_session)
+    await ensure_partitions(db_session, now=NOW - dt.timedelta(days=180), months_ahead=0)
+    await append_entries(db_session, [entry(181), entry(179)])
+    await purge_expired(db_session, retention_days=180, now=NOW)
+    assert await exists(db_session, "send_log_p202606")
+    assert await ages(db_session) == [179]
+
+
+async def test_partitions_are_a_no_op_on_sqlite(db_session):
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite behaviour")
+    assert await ensure_partitions(db_session, now=NOW) == []

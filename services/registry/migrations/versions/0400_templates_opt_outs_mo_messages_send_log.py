@@ -70,6 +70,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opt_outs')),
     sa.UniqueConstraint('sub_port_number', 'phone_index', name=op.f('uq_opt_outs_sub_port_number'))
     )
+    # On PostgreSQL the send log is range-partitioned by month (a partition's key must be in
+    # its primary key); `python -m registry retention` creates months ahead and drops old
+    # ones. Rows outside any month land in the default partition and are deleted by age.
+    postgres = op.get_bind().dialect.name == "postgresql"
     op.create_table('send_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('checked_at', porttrust_shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -83,8 +87,12 @@ def upgrade() -> None:
     sa.Column('content_digest', sa.String(length=64), nullable=False),
     sa.Column('content_length', sa.Integer(), nullable=False),
     sa.Column('actor', sa.String(length=128), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_send_log'))
+    sa.PrimaryKeyConstraint(*(('id', 'checked_at') if postgres else ('id',)),
+                            name=op.f('pk_send_log')),
+    **({'postgresql_partition_by': 'RANGE (checked_at)'} if postgres else {}),
     )
+    if postgres:
+        op.execute('CREATE TABLE send_log_default PARTITION OF send_log DEFAULT')
     with op.batch_alter_table('send_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_send_log_checked_at'), ['checked_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_send_log_recipient_index'), ['recipient_index'], unique=False)
