@@ -96,26 +96,54 @@ class ChainReport:
     problem: str | None = None
 
 
+class _ChainWalker:
+    """Checks entries one at a time, in seq order, against the chain so far."""
+
+    def __init__(self) -> None:
+        self.prev, self.expected_seq = GENESIS, 1
+        self.failure: ChainReport | None = None
+
+    def step(self, entry: AuditEventMixin) -> bool:
+        checked = self.expected_seq - 1
+        if entry.seq != self.expected_seq:
+            self.failure = ChainReport(False, checked, entry.seq, "sequence gap or reorder")
+        elif entry.prev_hash != self.prev:
+            self.failure = ChainReport(False, checked, entry.seq, "previous hash mismatch")
+        elif _recompute(self.prev, entry) != entry.hash:
+            self.failure = ChainReport(False, checked, entry.seq, "entry content altered")
+        else:
+            self.prev, self.expected_seq = entry.hash, self.expected_seq + 1
+        return self.failure is None
+
+    def report(self) -> ChainReport:
+        return self.failure or ChainReport(True, self.expected_seq - 1)
+
+
+def _recompute(prev: str, entry: AuditEventMixin) -> str:
+    return entry_hash(prev, seq=entry.seq, at=entry.at, actor=entry.actor,
+                      province=entry.province, action=entry.action, entity=entry.entity,
+                      entity_id=entry.entity_id, data=entry.data)
+
+
 def verify_entries(entries: Sequence[AuditEventMixin]) -> ChainReport:
     """Recompute every hash in order: an altered, deleted or reordered entry breaks the chain."""
-    prev, expected_seq = GENESIS, 1
+    walker = _ChainWalker()
     for entry in entries:
-        if entry.seq != expected_seq:
-            return ChainReport(False, expected_seq - 1, entry.seq, "sequence gap or reorder")
-        if entry.prev_hash != prev:
-            return ChainReport(False, expected_seq - 1, entry.seq, "previous hash mismatch")
-        recomputed = entry_hash(prev, seq=entry.seq, at=entry.at, actor=entry.actor,
-                                province=entry.province, action=entry.action,
-                                entity=entry.entity, entity_id=entry.entity_id, data=entry.data)
-        if recomputed != entry.hash:
-            return ChainReport(False, expected_seq - 1, entry.seq, "entry content altered")
-        prev, expected_seq = entry.hash, expected_seq + 1
-    return ChainReport(True, expected_seq - 1)
+        if not walker.step(entry):
+            break
+    return walker.report()
 
 
 async def verify_chain(session: AsyncSession, model: type[AuditEventMixin]) -> ChainReport:
-    rows = (await session.execute(select(model).order_by(model.seq))).scalars().all()
-    return verify_entries(rows)
+    """verify_entries over the whole table, streamed: months of entries never sit in memory."""
+    walker = _ChainWalker()
+    rows = await session.stream_scalars(
+        select(model).order_by(model.seq).execution_options(yield_per=1000))
+    async for entry in rows:
+        if not walker.step(entry):
+            break
+    await rows.close()
+    return walker.report()
 
 
 async def count_entries(session: AsyncSession, model: type[AuditEventMixin]) -> int:
