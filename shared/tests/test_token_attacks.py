@@ -183,3 +183,13 @@ async def test_non_bearer_authorization_is_rejected(client, value):
 async def test_token_in_the_query_string_is_ignored(client, token):
     response = await client.get("/v1/whoami", params={"access_token": token("hq_admin")})
     assert _is_401_problem(response)
+
+
+async def test_a_missing_token_gets_a_challenge_without_an_error_code(client):
+    response = await client.get("/v1/whoami")
+    assert response.headers["www-authenticate"] == 'Bearer realm="porttrust"'
+
+
+async def test_a_bad_token_gets_invalid_token(client):
+    response = await _whoami(client, "not-a-token")
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]

@@ -47,10 +47,10 @@ async def current_principal(
     request: Request, authorization: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     if not authorization:
-        raise Unauthorized("A bearer token is required.")
+        raise Unauthorized("A bearer token is required.", token_sent=False)
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("A bearer token is required.")
+        raise Unauthorized("A bearer token is required.", token_sent=False)
     principal: Principal = await request.app.state.verifier.verify(token.strip())
     return principal
 

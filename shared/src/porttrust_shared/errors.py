@@ -54,9 +54,13 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     type, title, status = _t("unauthorized"), "Authentication required", 401
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        super().__init__(detail, headers=headers, **extra)
+    def __init__(self, detail: str | None = None, *, token_sent: bool = True,
+                 **extra: Any) -> None:
+        # RFC 6750 3.1: a request without a token gets the challenge but no error code.
+        challenge = 'Bearer realm="porttrust"'
+        if token_sent:
+            challenge += ', error="invalid_token"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge}, **extra)
 
 
 class Forbidden(Problem):
