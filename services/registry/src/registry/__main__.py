@@ -1,9 +1,10 @@
-"""`python -m registry serve|migrate|retention`."""
+"""`python -m registry serve|migrate|import|export|retention`."""
 
 import sys
 from pathlib import Path
 
 from porttrust_shared.cli import run_cli
+from registry.imports.cli import COMMANDS
 from registry.main import create_app
 from registry.service.send_log import RETENTION_COMMAND
 from registry.settings import Settings
@@ -13,7 +14,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 def main() -> int:
     return run_cli(prog="registry", settings_cls=Settings, create_app=create_app,
-                   service_dir=SERVICE_DIR, commands=[RETENTION_COMMAND])
+                   service_dir=SERVICE_DIR, commands=[*COMMANDS, RETENTION_COMMAND])
 
 
 if __name__ == "__main__":

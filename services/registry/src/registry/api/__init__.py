@@ -5,9 +5,11 @@ from registry.api import (
     backfill,
     complaints,
     handlers,
+    imports,
     mo_messages,
     organizations,
     ports,
+    reports,
     send_checks,
     sub_ports,
     templates,
@@ -15,7 +17,9 @@ from registry.api import (
 )
 
 router = APIRouter()
-for module in (organizations, handlers, ports, sub_ports, trace, audit, complaints, backfill):
+# imports first: its /v1/sub-ports/export must win over /v1/sub-ports/{number}.
+for module in (imports, organizations, handlers, ports, sub_ports, trace, audit, reports,
+               complaints, backfill):
     router.include_router(module.router)
 for module in (templates, send_checks, mo_messages):
     router.include_router(module.router)

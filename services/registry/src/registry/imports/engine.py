@@ -5,11 +5,10 @@ new version, a number never gets a second row."""
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -19,6 +18,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content, check_uscc
 from registry.clients import BlacklistChecker, Subject
+from registry.imports.bulk import among, bulk_insert
 from registry.imports.parsing import RawRow
 from registry.imports.rows import ImportRow, RowError, validate_row
 from registry.models import (
@@ -49,6 +49,14 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
 
 
+Checked = ImportRow | list[RowError]
+
+
+def check_rows(rows: list[RawRow]) -> list[Checked]:
+    """Each row through the schema on its own: pure, so it may run in a worker thread."""
+    return [validate_row(raw) for raw in rows]
+
+
 @dataclass
 class Plan:
     """What one valid row will do, once screening agrees."""
@@ -71,9 +79,12 @@ class Importer:
     source: str
     seen: dict[str, int] = field(default_factory=dict)
 
-    async def chunk(self, session: AsyncSession, rows: list[RawRow]) -> list[Outcome]:
+    async def chunk(self, session: AsyncSession, rows: list[RawRow],
+                    checked: list[Checked] | None = None) -> list[Outcome]:
+        """Import one chunk; `checked` is check_rows(rows) when already done elsewhere (a
+        job checks the next chunk in a thread while this one waits on the database)."""
         outcomes: dict[int, Outcome] = {}
-        valid = self._validated(rows, outcomes)
+        valid = self._validated(rows, checked or check_rows(rows), outcomes)
         ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher)
         plans = [plan for raw, data in valid
                  if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
@@ -86,17 +97,18 @@ class Importer:
         await self._audit(session, plans)
         return [outcomes[raw.row] for raw in rows]
 
-    def _validated(self, rows: list[RawRow],
+    def _validated(self, rows: list[RawRow], checked: list[Checked],
                    outcomes: dict[int, Outcome]) -> list[tuple[RawRow, ImportRow]]:
+        """Checked rows, less duplicates of an earlier row and other provinces' rows."""
         valid = []
-        for raw in rows:
+        scope = self.actor.province_scope
+        for raw, result in zip(rows, checked, strict=True):
             number = str(raw.values.get("number") or "").strip()
             first = self.seen.setdefault(number, raw.row) if number else raw.row
-            result = validate_row(raw)
             if first != raw.row:
                 result = [RowError(raw.row, number[:21], "duplicate_number", "number",
                                    f"The number is also on row {first}; only that one counts.")]
-            elif isinstance(result, ImportRow) and not visible(self.actor, result.province):
+            elif isinstance(result, ImportRow) and scope not in (None, result.province):
                 result = [RowError(raw.row, result.number, "other_province", "province",
                                    "A province-bound caller imports only its own province.")]
             if isinstance(result, ImportRow):
@@ -146,10 +158,10 @@ class Importer:
     def _parties(self, plan: Plan, ctx: "_Lookups") -> list[Party]:
         """Who must be screened: everyone for a new record, the changed people otherwise."""
         new = plan.existing is None or plan.existing.status == "cancelled"
-        parties = [organization_party("holder", plan.port.holder_uscc)] if new else []
+        parties = [ctx.org_party("holder", plan.port.holder_uscc)] if new else []
         unit = plan.values.get("user_unit_uscc")
         if unit and (new or "user_unit_uscc" in plan.values):
-            parties.append(organization_party("user_unit", unit))
+            parties.append(ctx.org_party("user_unit", unit))
         handler_id = plan.values.get("handler_id")
         if handler_id and (new or "handler_id" in plan.values):
             if handler_id in ctx.new_people:
@@ -157,7 +169,7 @@ class Importer:
                                      ctx.new_people[handler_id]["id_number_index"],
                                      {"kind": "handler", "id": handler_id}))
             else:
-                parties.append(handler_party(ctx.handlers[handler_id], self.cipher))
+                parties.append(ctx.party_of(handler_id, self.cipher))
         return parties
 
     async def _screened(self, session: AsyncSession, plans: list[Plan],
@@ -261,6 +273,7 @@ class _Lookups:
         self.people: dict[tuple[str, str], str] = {}
         self.new_orgs: dict[str, dict[str, Any]] = {}
         self.new_people: dict[str, dict[str, Any]] = {}
+        self.parties: dict[tuple[str, str], Party] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow],
@@ -270,22 +283,35 @@ class _Lookups:
             return self
         numbers = {r.number for r in rows}
         self.subs = {s.number: s for s in await _all(session, select(SubPort).where(
-            SubPort.number.in_(numbers)))}
-        prefixes = {n[:i] for n in numbers for i in range(MIN_PORT_LEN, len(n) + 1)}
+            among(session, SubPort.number, numbers)))}
+        # A port that prefixes a number sorts between the number's first 8 digits and it.
+        low, high = min(n[:MIN_PORT_LEN] for n in numbers), max(numbers)
         self.ports = {p.number: p for p in await _all(session, select(Port).where(
-            Port.number.in_(prefixes)))}
+            Port.number >= low, Port.number <= high))}
         units = {r.user_unit_uscc for r in rows if r.user_unit_uscc}
         self.orgs = set((await session.execute(select(Organization.uscc).where(
-            Organization.uscc.in_(units)))).scalars()) if units else set()
+            among(session, Organization.uscc, units)))).scalars()) if units else set()
         ids = {r.handler_id for r in rows if r.handler_id}
         indexes = {cipher.blind_index(r.handler_id_number, field="id_number")
                    for r in rows if r.handler_id_number}
         if ids or indexes:
             found = await _all(session, select(Handler).where(or_(
-                Handler.id.in_(ids), Handler.id_number_index.in_(indexes))))
+                among(session, Handler.id, ids),
+                among(session, Handler.id_number_index, indexes))))
             self.handlers = {h.id: h for h in found}
             self.people = {(h.id_number_index, h.organization_uscc): h.id for h in found}
         return self
+
+    def org_party(self, kind: str, uscc: str) -> Party:
+        if (kind, uscc) not in self.parties:
+            self.parties[kind, uscc] = organization_party(kind, uscc)
+        return self.parties[kind, uscc]
+
+    def party_of(self, handler_id: str, cipher: PiiCipher) -> Party:
+        """The handler as a screening party, its ID number decrypted once per chunk."""
+        if ("handler", handler_id) not in self.parties:
+            self.parties["handler", handler_id] = handler_party(self.handlers[handler_id], cipher)
+        return self.parties["handler", handler_id]
 
     def port_for(self, number: str) -> Port | None:
         for size in range(len(number), MIN_PORT_LEN - 1, -1):
@@ -331,18 +357,18 @@ async def _all(session: AsyncSession, query: Any) -> list[Any]:
     return list((await session.execute(query)).scalars().all())
 
 
-async def _covered(session: AsyncSession, numbers: Iterable[str]) -> set[str]:
-    """Which of `numbers` a live whitelist entry covers (on the number or a prefix)."""
-    numbers = list(numbers)
-    prefixes = {n[:i] for n in numbers for i in range(1, len(n) + 1)}
+async def _covered(session: AsyncSession, numbers: list[str]) -> set[str]:
+    """Which of `numbers` a live whitelist entry covers (on the number or a prefix): the
+    live entries are few, so they are read once per chunk."""
     if not numbers:
         return set()
     now = utcnow()
     live = set((await session.execute(select(WhitelistEntry.number).where(
-        WhitelistEntry.number.in_(prefixes), WhitelistEntry.revoked_at.is_(None),
+        WhitelistEntry.revoked_at.is_(None),
         or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > now)))).scalars())
-    return {n for n in numbers if any(n[:i] in live for i in range(1, len(n) + 1))} if live \
-        else set()
+    if not live:
+        return set()
+    return {n for n in numbers if any(n[:i] in live for i in range(1, len(n) + 1))}
 
 
 async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
@@ -356,10 +382,10 @@ async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor:
              "province": p.data.province, "status": "registered", "status_reason": None,
              "whitelisted": p.data.number in covered, "version": 1, "created_at": now,
              "updated_at": now, **{f: p.values.get(f) for f in FIELDS}} for p in new]
-    if rows:
-        await session.execute(insert(SubPort), rows)
-    versions += [_version(ENTITY, row["number"], 1, actor, now, _snapshot(row),
-                          sorted(_snapshot(row))) for row in rows]
+    await bulk_insert(session, SubPort, rows)
+    every = sorted(_snapshot(rows[0])) if rows else []
+    versions += [_version(ENTITY, row["number"], 1, actor, now, _snapshot(row), every)
+                 for row in rows]
     for plan in plans:
         if plan.existing is not None and plan.values:
             sub = plan.existing
@@ -369,8 +395,7 @@ async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor:
             versions.append(_version(ENTITY, sub.number, sub.version, actor, now,
                                      sub_snapshot(sub), changed))
     await session.flush()
-    if versions:
-        await session.execute(insert(EntityVersion), versions)
+    await bulk_insert(session, EntityVersion, versions)
 
 
 async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
@@ -381,13 +406,13 @@ async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups,
     ids = {p.values.get("handler_id") for p in plans}
     people = [person for key, person in ctx.new_people.items() if key in ids]
     if orgs:
-        await session.execute(insert(Organization), orgs)
+        await bulk_insert(session, Organization, orgs)
         for org in orgs:
             snap = org_svc.snapshot(Organization(**org))
             versions.append(_version(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
                                      snap, sorted(snap)))
     if people:
-        await session.execute(insert(Handler), people)
+        await bulk_insert(session, Handler, people)
         for person in people:
             snap = handler_svc.snapshot(Handler(**person), cipher)
             versions.append(_version(handler_svc.ENTITY, person["id"], 1, actor,

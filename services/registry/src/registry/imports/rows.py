@@ -2,10 +2,12 @@
 user unit's name and the handler's person fields, so a province can import people too."""
 
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 
+from porttrust_shared.validators import check_uscc
 from registry.imports.parsing import RawRow
 from registry.schemas import IdNumber, Mobile, PersonName, SubPortCreate, Text200
 
@@ -16,7 +18,14 @@ CODES = {"number": "bad_number", "province": "bad_province", "user_unit_uscc": "
          "handler_name": "bad_name"}
 
 
+@lru_cache(maxsize=65536)
+def _uscc(value: str) -> str:
+    """schemas.Uscc's check, remembered: a file names the same few user units many times."""
+    return check_uscc(value).value
+
+
 class ImportRow(SubPortCreate):
+    user_unit_uscc: Annotated[str, AfterValidator(_uscc)] | None = None
     user_unit_name: Text200 | None = None
     handler_name: PersonName | None = None
     handler_id_number: IdNumber | None = None
@@ -35,12 +44,19 @@ class RowError:
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     """Blank cells are absent values; masked handler cells next to a handler_id are what
     the export writes, so they are dropped rather than refused."""
-    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
-    clean = {k: v for k, v in clean.items() if v is not None}
-    if clean.get("handler_id"):
+    clean = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        elif value is None:
+            continue
+        clean[name] = value
+    if "handler_id" in clean:
         for name in HANDLER_FIELDS:
             if "*" in str(clean.get(name, "")):
-                clean.pop(name)
+                del clean[name]
     return clean
 
 

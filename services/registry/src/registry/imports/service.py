@@ -4,6 +4,7 @@ A job commits once per chunk, progress and row errors with the chunk's rows, so 
 at most one chunk and re-running the file finishes the rest without duplicates.
 """
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
-from registry.imports.engine import Importer, Outcome
+from registry.imports.engine import Checked, Importer, Outcome, check_rows
 from registry.imports.parsing import ParsedFile, RawRow
 from registry.imports.rows import RowError
 from registry.imports.schemas import (
@@ -81,9 +82,16 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
                   rows: list[RawRow], tools: Tools) -> None:
     """Process the rows chunk by chunk, committing progress with each chunk."""
     importer = Importer(tools.actor, tools.credit, tools.cipher, source=job_id)
+    chunks = _chunks(rows, tools.chunk_size)
     try:
-        for chunk in _chunks(rows, tools.chunk_size):
-            await _run_chunk(sessions, job_id, importer, chunk)
+        ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[0])) if chunks \
+            else None
+        for index, chunk in enumerate(chunks):
+            assert ahead is not None
+            checked = await ahead
+            if index + 1 < len(chunks):  # the next chunk is checked while this one is stored
+                ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index + 1]))
+            await _run_chunk(sessions, job_id, importer, chunk, checked)
         await _finish(sessions, job_id, "done", None)
     except Exception:
         log.exception("import job failed", extra={"job_id": job_id})
@@ -91,10 +99,10 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
 
 
 async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,
-                     importer: Importer, chunk: list[RawRow]) -> None:
+                     importer: Importer, chunk: list[RawRow], checked: list[Checked]) -> None:
     async with sessions() as session:
         try:
-            outcomes = await importer.chunk(session, chunk)
+            outcomes = await importer.chunk(session, chunk, checked)
         except SQLAlchemyError:
             await session.rollback()
             log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)

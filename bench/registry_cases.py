@@ -1,0 +1,203 @@
+"""Registry benchmarks: bulk import against a plain PostgreSQL COPY of the same rows, and one
+sub-port GET against the bare token-check endpoint. Imported by bench/cases.py.
+
+The import case needs PostgreSQL: PORTTRUST_BENCH_POSTGRES_URL (an admin URL, default
+postgresql://postgres@127.0.0.1:5432/postgres); it creates and drops its own database.
+credit is replaced by a stub that answers "not blacklisted", so the import still makes its
+one screening call per chunk over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+from fastapi import FastAPI
+
+from bench import harness
+from bench.cases import Context, case
+from bench.harness import LoadResult, Request, Verdict
+from porttrust_shared.validators import id_check_char, uscc_check_char
+
+ROWS = int(os.environ.get("PORTTRUST_BENCH_IMPORT_ROWS", "100000"))
+ADMIN_URL = os.environ.get("PORTTRUST_BENCH_POSTGRES_URL",
+                           "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "pt_bench_registry"
+PORT = "10690123"
+COLUMNS = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
+           "machine_room", "equipment", "monthly_volume", "value_contribution",
+           "customer_importance"]
+
+
+def fake_credit_app() -> FastAPI:
+    """credit's POST /v1/blacklist/check, answering every subject "not blacklisted"."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/blacklist/check")
+    async def check(body: dict[str, Any]) -> dict[str, Any]:
+        return {"results": [{"kind": s["kind"], "blacklisted": False}
+                            for s in body["subjects"]]}
+
+    return app
+
+
+@contextmanager
+def fake_credit(work_dir: Path) -> Iterator[harness.Server]:
+    port = harness.free_port()
+    argv = ["-m", "uvicorn", "--factory", "bench.registry_cases:fake_credit_app", "--host",
+            "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    with harness.running("credit-stub", argv, {}, port, work_dir / "credit-stub.log") as server:
+        yield server
+
+
+def _uscc(n: int) -> str:
+    first17 = f"91440300MA5{n:06d}"
+    return first17 + uscc_check_char(first17)
+
+
+def _id_number(n: int) -> str:
+    first17 = f"44010619850101{n:03d}"
+    return first17 + id_check_char(first17)
+
+
+async def _seed(url: str, headers: dict[str, str]) -> tuple[str, str]:
+    """A holder with port 10690123, a user unit and its verified handler, through the API."""
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
+        async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = await http.post(path, json=body)
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"seeding {path}: {response.status_code} {response.text}")
+            data: dict[str, Any] = response.json()
+            return data
+
+        holder = await post("/v1/organizations", {"uscc": _uscc(1), "name": "持有单位",
+                                                  "province": "44", "roles": ["holder"]})
+        unit = await post("/v1/organizations", {"uscc": _uscc(2), "name": "使用单位",
+                                                "province": "44", "roles": ["user_unit"]})
+        await post("/v1/ports", {"number": PORT, "holder_uscc": holder["uscc"],
+                                 "province": "44", "scope": "provincial"})
+        handler = await post("/v1/handlers", {"name": "张三", "id_number": _id_number(1),
+                                              "phone": "13800000001",
+                                              "organization_uscc": unit["uscc"]})
+        return unit["uscc"], handler["id"]
+
+
+def _write_csv(path: Path, unit: str, handler: str, rows: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            writer.writerow([f"{PORT}{n:07d}", "44", unit, handler, "notification",
+                             "订单发货通知", "广州南方基地A3", "SMSC-GZ-07", 1000 + n % 500,
+                             n % 9000, n % 10])
+
+
+def _result(rows: int, seconds: float, failed: int) -> LoadResult:
+    ms = seconds * 1000
+    return LoadResult(requests=rows, unexpected=failed, statuses={"rows": rows - failed},
+                      seconds=round(seconds, 3), rps=round(rows / seconds, 1), mean_ms=ms,
+                      p50_ms=ms, p95_ms=ms, p99_ms=ms)
+
+
+async def _import(url: str, headers: dict[str, str], data: bytes) -> tuple[float, int]:
+    """Seconds from upload to the job's last chunk, and how many rows failed."""
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=600) as http:
+        started = time.perf_counter()
+        response = await http.post("/v1/sub-ports/import", content=data,
+                                   headers={"Content-Type": "text/csv"})
+        if response.status_code not in (200, 202):
+            raise RuntimeError(f"import: {response.status_code} {response.text[:500]}")
+        body = response.json()
+        job_id = body.get("job_id")
+        while body.get("status") != "done":
+            if body.get("status") == "failed":
+                raise RuntimeError(f"import job failed: {body}")
+            await asyncio.sleep(0.05)
+            reply = await http.get(f"/v1/sub-ports/import/{job_id}", params={"limit": 1})
+            if reply.status_code != 200:
+                raise RuntimeError(f"import job: {reply.status_code} {reply.text[:500]}")
+            body = reply.json()
+        elapsed = time.perf_counter() - started
+    return elapsed, int(body["counts"]["failed"])
+
+
+async def _copy(dsn: str, path: Path) -> float:
+    """A plain COPY of the same CSV into a table shaped like sub_ports."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DROP TABLE IF EXISTS copy_sub_ports")
+        # Same columns, primary key and indexes as the real table.
+        await conn.execute("CREATE TABLE copy_sub_ports (LIKE sub_ports INCLUDING ALL)")
+        for column in ("port_number", "status", "whitelisted", "version", "created_at",
+                       "updated_at"):
+            await conn.execute(f"ALTER TABLE copy_sub_ports ALTER COLUMN {column} DROP NOT NULL")
+        started = time.perf_counter()
+        await conn.copy_to_table("copy_sub_ports", source=str(path), columns=COLUMNS,
+                                 format="csv", header=True)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def _database(name: str) -> str:
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@case("registry_import_vs_copy",
+      "registry CSV import of 100,000 sub-ports on PostgreSQL vs a plain COPY of the same rows")
+async def registry_import_vs_copy(ctx: Context) -> list[Verdict]:
+    dsn = await _database(DB_NAME)
+    env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+           "REGISTRY_MAX_BODY_BYTES": str(512 * 1024 * 1024), "REGISTRY_LOG_LEVEL": "WARNING"}
+    headers = ctx.signer.headers("hq_admin", audience=["registry"])
+    path = ctx.work_dir / "sub-ports.csv"
+    with fake_credit(ctx.work_dir) as credit:
+        env["REGISTRY_CREDIT_URL"] = credit.url
+        with harness.service("registry", ctx.work_dir, ctx.signer, extra_env=env) as svc:
+            unit, handler = await _seed(svc.url, headers)
+            _write_csv(path, unit, handler, ROWS)
+            seconds, failed = await _import(svc.url, headers, path.read_bytes())
+    copy_seconds = await _copy(dsn, path)
+    verdict = harness.judge("registry_import_vs_copy", _result(ROWS, seconds, failed),
+                            _result(ROWS, copy_seconds, 0), budget=4.0, metric="rps")
+    return [verdict]
+
+
+@case("registry_get_sub_port",
+      "registry GET /v1/sub-ports/{number} vs bare FastAPI GET with the same token check")
+async def registry_get_sub_port(ctx: Context) -> list[Verdict]:
+    headers = ctx.signer.headers("hq_admin", audience=["registry"])
+    with harness.baseline(ctx.work_dir, ctx.signer, audience="registry") as base:
+        bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
+    with fake_credit(ctx.work_dir) as credit:
+        env = {"REGISTRY_CREDIT_URL": credit.url, "REGISTRY_LOG_LEVEL": "WARNING"}
+        with harness.service("registry", ctx.work_dir, ctx.signer, extra_env=env) as svc:
+            unit, handler = await _seed(svc.url, headers)
+            number = PORT + "4567"
+            async with httpx.AsyncClient(base_url=svc.url, headers=headers) as http:
+                created = await http.post("/v1/sub-ports", json={
+                    "number": number, "province": "44", "user_unit_uscc": unit,
+                    "handler_id": handler, "business_type": "notification"})
+                if created.status_code != 201:
+                    raise RuntimeError(f"seeding the sub-port: {created.text}")
+            full = await harness.generate(
+                Request("GET", f"{svc.url}/v1/sub-ports/{number}", headers), ctx.load)
+    return [harness.judge("registry_get_sub_port", full, bare, budget=2.0, metric="rps")]

@@ -1,0 +1,236 @@
+"""POST /v1/sub-ports/import: every row checked, the good ones imported, none lost twice."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from porttrust_shared.validators import id_check_char
+
+HEADER = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
+          "machine_room", "equipment"]
+CSV = {"Content-Type": "text/csv"}
+
+
+def make_id_number(n):
+    first17 = f"44010619850101{n:03d}"
+    return first17 + id_check_char(first17)
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8"):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[row.get(name, "") for name in header] for row in rows])
+    return out.getvalue().encode(encoding)
+
+
+@pytest.fixture
+async def world(reg):
+    await reg.port()
+    unit = await reg.org(roles=["user_unit"])
+    handler = await reg.handler(unit)
+    return {"unit": unit["uscc"], "handler": handler["id"]}
+
+
+def good(world, number, **kw):
+    return {"number": number, "province": "44", "user_unit_uscc": world["unit"],
+            "handler_id": world["handler"], "business_type": "notification",
+            "purpose": "订单发货通知", "machine_room": "广州南方基地A3", "equipment": "SMSC-GZ-07",
+            **kw}
+
+
+async def post(client, headers, body, content_type=CSV, role="hq_admin", province="HQ",
+               params=None):
+    return await client.post("/v1/sub-ports/import", content=body, params=params,
+                             headers={**headers(role, province=province), **content_type})
+
+
+def codes(body):
+    return sorted((e["row"], e["code"]) for e in body["errors"])
+
+
+async def test_good_rows_are_created_and_readable(client, headers, world):
+    response = await post(client, headers, csv_bytes([good(world, "106901230001"),
+                                                      good(world, "106901230002")]))
+    assert response.status_code == 200
+    assert response.json()["counts"] == {"created": 2, "updated": 0, "unchanged": 0,
+                                         "failed": 0}
+    sub = await client.get("/v1/sub-ports/106901230002", headers=headers("hq_admin"))
+    assert sub.json()["missing"] == []
+
+
+async def test_each_bad_row_is_reported_and_no_good_row_is_lost(client, headers, world):
+    rows = [good(world, "106901230001"),
+            good(world, "106901230002", user_unit_uscc="91440300MA5XXXXXX!"),
+            good(world, "106901230003"),
+            good(world, "106991230004"),
+            good(world, "106901230001"),
+            good(world, "106901230005")]
+    body = (await post(client, headers, csv_bytes(rows))).json()
+    assert codes(body) == [(3, "bad_uscc"), (5, "unknown_port"), (6, "duplicate_number")]
+    assert body["counts"]["created"] == 3
+    for number in ("106901230001", "106901230003", "106901230005"):
+        got = await client.get(f"/v1/sub-ports/{number}", headers=headers("hq_admin"))
+        assert got.status_code == 200
+
+
+async def test_bad_id_number_of_an_imported_handler_is_a_row_error(client, headers, world):
+    header = [*HEADER, "handler_name", "handler_id_number", "handler_phone"]
+    bad_id = make_id_number(77)[:-1] + ("0" if make_id_number(77)[-1] != "0" else "1")
+    rows = [good(world, "106901230001", handler_id="", handler_name="李四",
+                 handler_id_number=bad_id, handler_phone="13800000077"),
+            good(world, "106901230002")]
+    body = (await post(client, headers, csv_bytes(rows, header))).json()
+    assert codes(body) == [(2, "bad_id_number")]
+    assert body["counts"]["created"] == 1
+
+
+async def test_row_errors_never_repeat_the_rejected_value(client, headers, world):
+    header = [*HEADER, "handler_name", "handler_id_number", "handler_phone"]
+    bad_id = make_id_number(78)[:-1] + ("0" if make_id_number(78)[-1] != "0" else "1")
+    rows = [good(world, "106901230001", handler_id="", handler_name="李四",
+                 handler_id_number=bad_id, handler_phone="13800000078")]
+    response = await post(client, headers, csv_bytes(rows, header))
+    assert bad_id not in response.text and bad_id[:-4] not in response.text
+
+
+async def test_missing_columns_are_one_file_error_listing_them(client, headers, world):
+    header = [name for name in HEADER if name not in ("purpose", "equipment")]
+    response = await post(client, headers, csv_bytes([good(world, "106901230001")], header))
+    assert response.status_code == 422
+    assert response.json()["missing"] == ["purpose", "equipment"]
+
+
+async def test_a_file_in_neither_utf8_nor_gbk_is_a_clear_422(client, headers, world):
+    body = csv_bytes([good(world, "106901230001")]).decode().encode("utf-16")
+    response = await post(client, headers, body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "bad_encoding"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_undecodable_line_is_a_row_error_and_the_others_import(client, headers, world):
+    lines = csv_bytes([good(world, "106901230001"), good(world, "106901230002")]).split(b"\n")
+    lines[1] = lines[1].replace("订单".encode(), b"\xff\xfe")
+    body = (await post(client, headers, b"\n".join(lines))).json()
+    assert codes(body) == [(2, "bad_encoding")]
+    assert body["counts"]["created"] == 1
+
+
+async def test_a_gbk_file_imports_with_its_chinese_text(client, headers, world):
+    body = csv_bytes([good(world, "106901230001")], encoding="gbk")
+    response = await post(client, headers, body)
+    assert response.json()["encoding"] == "gb18030"
+    sub = await client.get("/v1/sub-ports/106901230001", headers=headers("hq_admin"))
+    assert sub.json()["purpose"] == "订单发货通知"
+
+
+async def test_ndjson_imports_by_content_type(client, headers, world):
+    body = "\n".join(json.dumps(good(world, f"10690123000{n}")) for n in (1, 2)).encode()
+    response = await post(client, headers, body, {"Content-Type": "application/x-ndjson"})
+    assert response.json()["counts"]["created"] == 2
+
+
+async def test_ndjson_imports_by_format_parameter(client, headers, world):
+    body = json.dumps(good(world, "106901230001")).encode()
+    response = await post(client, headers, body, {"Content-Type": "application/octet-stream"},
+                          params={"format": "ndjson"})
+    assert response.json()["counts"]["created"] == 1
+
+
+async def test_ndjson_unknown_field_is_a_row_error(client, headers, world):
+    body = json.dumps({**good(world, "106901230001"), "colour": "red"}).encode()
+    response = await post(client, headers, body, {"Content-Type": "application/x-ndjson"})
+    assert codes(response.json()) == [(1, "unknown_field")]
+
+
+async def test_unknown_content_type_is_415(client, headers, world):
+    response = await post(client, headers, b"x", {"Content-Type": "application/pdf"})
+    assert response.status_code == 415
+
+
+async def test_rerunning_a_file_creates_no_duplicates(client, headers, world):
+    body = csv_bytes([good(world, "106901230001"), good(world, "106901230002")])
+    await post(client, headers, body)
+    again = (await post(client, headers, body)).json()
+    listed = await client.get("/v1/sub-ports", headers=headers("hq_admin"))
+    assert again["counts"] == {"created": 0, "updated": 0, "unchanged": 2, "failed": 0}
+    assert len(listed.json()["items"]) == 2
+
+
+async def test_a_changed_row_updates_with_a_new_version(client, headers, world):
+    await post(client, headers, csv_bytes([good(world, "106901230001")]))
+    body = (await post(client, headers, csv_bytes([
+        good(world, "106901230001", purpose="会员积分提醒")]))).json()
+    versions = await client.get("/v1/sub-ports/106901230001/versions",
+                                headers=headers("hq_admin"))
+    assert body["counts"]["updated"] == 1
+    assert [v["changed"] for v in versions.json()][-1] == ["purpose"]
+
+
+async def test_imported_sub_port_is_traceable(client, headers, world):
+    await post(client, headers, csv_bytes([good(world, "106901230001")]))
+    trace = (await client.get("/v1/trace/106901230001", headers=headers("hq_admin"))).json()
+    assert trace["user_unit"]["uscc"] == world["unit"]
+    assert trace["handler"]["id"] == world["handler"]
+
+
+async def test_province_operator_imports_only_its_province(client, headers, world, reg):
+    await reg.port("10690456", province="11")
+    rows = [good(world, "106901230001"),
+            good(world, "106904560001", province="11", handler_id="")]
+    body = (await post(client, headers, csv_bytes(rows), role="province_operator",
+                       province="44")).json()
+    assert codes(body) == [(3, "other_province")]
+    assert body["counts"]["created"] == 1
+
+
+async def test_auditor_cannot_import(client, headers, world):
+    response = await post(client, headers, csv_bytes([good(world, "106901230001")]),
+                          role="auditor")
+    assert response.status_code == 403
+
+
+async def test_people_are_imported_with_their_sub_ports(client, headers, world, reg):
+    header = [*HEADER, "user_unit_name", "handler_name", "handler_id_number", "handler_phone"]
+    uscc, id_number = reg.new_uscc(), make_id_number(555)
+    rows = [good(world, f"10690123000{n}", user_unit_uscc=uscc, user_unit_name="新单位",
+                 handler_id="", handler_name="王五", handler_id_number=id_number,
+                 handler_phone="13900000555") for n in (1, 2)]
+    body = (await post(client, headers, csv_bytes(rows, header))).json()
+    subs = [(await client.get(f"/v1/sub-ports/10690123000{n}", headers=headers("hq_admin")))
+            .json() for n in (1, 2)]
+    handler = await client.get(f"/v1/handlers/{subs[0]['handler_id']}",
+                               headers=headers("hq_admin"))
+    assert body["counts"]["created"] == 2
+    assert subs[0]["handler_id"] == subs[1]["handler_id"]
+    assert handler.json()["id_number"] == id_number[:6] + "********" + id_number[-4:]
+
+
+async def test_unknown_user_unit_without_a_name_is_a_row_error(client, headers, world, reg):
+    rows = [good(world, "106901230001", user_unit_uscc=reg.new_uscc())]
+    body = (await post(client, headers, csv_bytes(rows))).json()
+    assert codes(body) == [(2, "unknown_user_unit")]
+
+
+async def test_credit_down_fails_the_rows_that_need_screening(client, headers, world, credit):
+    credit.down = True
+    body = (await post(client, headers, csv_bytes([good(world, "106901230001")]))).json()
+    missing = await client.get("/v1/sub-ports/106901230001", headers=headers("hq_admin"))
+    assert codes(body) == [(2, "credit_unavailable")]
+    assert missing.status_code == 404
+
+
+async def test_blacklisted_user_unit_is_a_row_error(client, headers, world, credit):
+    credit.blacklisted.add(("user_unit", world["unit"]))
+    body = (await post(client, headers, csv_bytes([good(world, "106901230001")]))).json()
+    assert codes(body) == [(2, "blacklisted")]
+
+
+async def test_a_chunk_is_screened_in_one_credit_call(client, headers, world, credit):
+    rows = [good(world, f"1069012300{n:02d}") for n in range(20)]
+    credit.calls.clear()
+    await post(client, headers, csv_bytes(rows))
+    assert len(credit.calls) == 1
