@@ -73,6 +73,16 @@ def test_token_for_registry_only_is_refused_elsewhere(stack: Stack, service: str
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_token_for_registry_only_is_refused_by_identity(
+        stack: Stack, token_for: Callable[[str], str]) -> None:
+    client = {"name": "refused gateway", "roles": ["gateway"], "province": "44"}
+    response = httpx.post(stack.url("identity") + "/v1/clients", json=client,
+                          headers=bearer(token_for("registry")), timeout=10)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
 def test_token_for_registry_only_is_accepted_by_registry(
         stack: Stack, token_for: Callable[[str], str]) -> None:
     response = call_authenticated(stack, "registry", token_for("registry"))
