@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +29,10 @@ from bench.harness import LoadResult, Request, Verdict
 from porttrust_shared.validators import id_check_char, uscc_check_char
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_IMPORT_ROWS", "100000"))
-ADMIN_URL = os.environ.get("PORTTRUST_BENCH_POSTGRES_URL",
-                           "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
+             or os.environ.get("PORTTRUST_TEST_POSTGRES_URL")
+             or "postgresql://postgres@127.0.0.1:5432/postgres").replace("+asyncpg", "")
+COPY_RUNS = 3
 DB_NAME = "pt_bench_registry"
 PORT = "10690123"
 COLUMNS = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
@@ -134,7 +137,7 @@ async def _import(url: str, headers: dict[str, str], data: bytes) -> tuple[float
 
 
 async def _copy(dsn: str, path: Path) -> float:
-    """A plain COPY of the same CSV into a table shaped like sub_ports."""
+    """A plain COPY of the same CSV into a fresh table shaped like sub_ports."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("DROP TABLE IF EXISTS copy_sub_ports")
@@ -166,16 +169,18 @@ async def _database(name: str) -> str:
 async def registry_import_vs_copy(ctx: Context) -> list[Verdict]:
     dsn = await _database(DB_NAME)
     env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
-           "REGISTRY_MAX_BODY_BYTES": str(512 * 1024 * 1024), "REGISTRY_LOG_LEVEL": "WARNING"}
+           "REGISTRY_MAX_BODY_BYTES": str(512 * 1024 * 1024)}
     headers = ctx.signer.headers("hq_admin", audience=["registry"])
     path = ctx.work_dir / "sub-ports.csv"
     with fake_credit(ctx.work_dir) as credit:
         env["REGISTRY_CREDIT_URL"] = credit.url
-        with harness.service("registry", ctx.work_dir, ctx.signer, extra_env=env) as svc:
+        with harness.service("registry", ctx.work_dir / "registry_import", ctx.signer,
+                             extra_env=env) as svc:
             unit, handler = await _seed(svc.url, headers)
             _write_csv(path, unit, handler, ROWS)
             seconds, failed = await _import(svc.url, headers, path.read_bytes())
-    copy_seconds = await _copy(dsn, path)
+    # COPY is short and the import long: the median of several runs evens out a busy machine.
+    copy_seconds = statistics.median([await _copy(dsn, path) for _ in range(COPY_RUNS)])
     verdict = harness.judge("registry_import_vs_copy", _result(ROWS, seconds, failed),
                             _result(ROWS, copy_seconds, 0), budget=4.0, metric="rps")
     return [verdict]
@@ -188,8 +193,9 @@ async def registry_get_sub_port(ctx: Context) -> list[Verdict]:
     with harness.baseline(ctx.work_dir, ctx.signer, audience="registry") as base:
         bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
     with fake_credit(ctx.work_dir) as credit:
-        env = {"REGISTRY_CREDIT_URL": credit.url, "REGISTRY_LOG_LEVEL": "WARNING"}
-        with harness.service("registry", ctx.work_dir, ctx.signer, extra_env=env) as svc:
+        env = {"REGISTRY_CREDIT_URL": credit.url}
+        with harness.service("registry", ctx.work_dir / "registry_get", ctx.signer,
+                             extra_env=env) as svc:
             unit, handler = await _seed(svc.url, headers)
             number = PORT + "4567"
             async with httpx.AsyncClient(base_url=svc.url, headers=headers) as http:
