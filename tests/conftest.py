@@ -22,8 +22,8 @@ from sqlalchemy.engine import make_url
 from porttrust_shared.db import create_engine
 from porttrust_shared.stack import SERVICES, Stack
 
-# `bench` is a top-level package of the repository, not installed: make it importable when
-# pytest is run as `.venv/bin/pytest` (`python -m pytest` already has the cwd on sys.path).
+# `bench` and helper modules here (`tests.<module>`) are not installed: make them importable
+# when pytest runs as `.venv/bin/pytest` (`python -m pytest` has the cwd on sys.path already).
 ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
@@ -145,7 +145,8 @@ def password_token(stack: Stack, audience: str | None = None) -> str:
 
 @pytest.fixture(scope="session")
 def admin_token(stack: Stack) -> str:
-    """The bootstrap admin's token, for every service (identity's default audience)."""
+    """The bootstrap admin's token, for every service (identity's default audience). It is
+    issued when first asked for and lives 15 minutes: ample for the end-to-end tests."""
     return password_token(stack)
 
 
