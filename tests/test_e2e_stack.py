@@ -64,6 +64,21 @@ def test_call_without_a_token_is_refused(stack: Stack, service: str) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("service", sorted(AUTHENTICATED))
+def test_malformed_token_is_refused_with_a_problem_not_a_crash(stack: Stack,
+                                                               service: str) -> None:
+    response = call_authenticated(stack, service, "not.a.jwt")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_callers_request_id_comes_back(stack: Stack, service: str) -> None:
+    response = httpx.get(stack.url(service) + "/healthz", headers={"X-Request-ID": "e2e-trace-1"},
+                         timeout=10)
+    assert response.headers["x-request-id"] == "e2e-trace-1"
+
+
 @pytest.mark.parametrize("service", ["credit", "whitelist"])
 def test_token_for_registry_only_is_refused_elsewhere(stack: Stack, service: str,
                                                      token_for: Callable[[str], str]) -> None:
