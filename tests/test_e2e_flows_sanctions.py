@@ -104,6 +104,14 @@ def test_fraud_case_blacklists_holder_user_unit_and_handler_traced_at_that_momen
     assert (keys["holder"], keys["user_unit"]) == (parties.holder, parties.user_unit)
 
 
+def test_fraud_case_answer_never_shows_the_handlers_id_number_or_phone(
+        defrauded: tuple[Parties, dict[str, Any]]) -> None:
+    parties, case = defrauded
+
+    assert parties.id_number not in str(case)
+    assert "13812345678" not in str(case)
+
+
 def test_fraud_case_suspends_the_sub_port_in_registry_within_seconds(
         admin: Api, defrauded: tuple[Parties, dict[str, Any]]) -> None:
     parties, _ = defrauded
