@@ -162,3 +162,11 @@ async def test_a_success_clears_earlier_failures(client, new_user, password, set
     assert (await client.post("/v1/token", data=right)).status_code == 200
     await client.post("/v1/token", data=wrong)
     assert (await client.post("/v1/token", data=right)).status_code == 200
+
+
+async def test_a_failed_sign_in_is_logged_without_the_password(client, new_user, caplog):
+    username = await new_user()
+    await client.post("/v1/token", data={
+        "grant_type": "password", "username": username, "password": "guess-number-one"})
+    assert f"user:{username}" in caplog.text
+    assert "guess-number-one" not in caplog.text

@@ -125,6 +125,7 @@ async def token_principal(session: AsyncSession, *, request: TokenRequest,
             who = await authenticate_user(session, username=name, password=secret)
     except (InvalidClient, InvalidGrant):
         throttle.failed(key)
+        log.warning("sign-in failed for %s", key)  # the name only, never what was presented
         raise
     throttle.succeeded(key)
     return who
