@@ -78,6 +78,7 @@ class Importer:
     cipher: PiiCipher
     source: str
     seen: dict[str, int] = field(default_factory=dict)
+    known_orgs: set[str] = field(default_factory=set)
 
     async def chunk(self, session: AsyncSession, rows: list[RawRow],
                     checked: list[Checked] | None = None) -> list[Outcome]:
@@ -85,7 +86,8 @@ class Importer:
         job checks the next chunk in a thread while this one waits on the database)."""
         outcomes: dict[int, Outcome] = {}
         valid = self._validated(rows, checked or check_rows(rows), outcomes)
-        ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher)
+        ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher,
+                                  self.known_orgs)
         plans = [plan for raw, data in valid
                  if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
         plans = await self._screened(session, plans, outcomes)
@@ -95,6 +97,8 @@ class Importer:
                 "updated" if plan.values else "unchanged")
             outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind)
         await self._audit(session, plans)
+        self.known_orgs |= {p.values["user_unit_uscc"] for p in plans
+                            if p.values.get("user_unit_uscc")}
         return [outcomes[raw.row] for raw in rows]
 
     def _validated(self, rows: list[RawRow], checked: list[Checked],
@@ -276,8 +280,9 @@ class _Lookups:
         self.parties: dict[tuple[str, str], Party] = {}
 
     @classmethod
-    async def load(cls, session: AsyncSession, rows: list[ImportRow],
-                   cipher: PiiCipher) -> "_Lookups":
+    async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
+                   known_orgs: set[str]) -> "_Lookups":
+        """`known_orgs`: organizations earlier chunks found or created (they stay)."""
         self = cls()
         if not rows:
             return self
@@ -289,8 +294,11 @@ class _Lookups:
         self.ports = {p.number: p for p in await _all(session, select(Port).where(
             Port.number >= low, Port.number <= high))}
         units = {r.user_unit_uscc for r in rows if r.user_unit_uscc}
-        self.orgs = set((await session.execute(select(Organization.uscc).where(
-            among(session, Organization.uscc, units)))).scalars()) if units else set()
+        unknown = units - known_orgs
+        if unknown:
+            known_orgs |= set((await session.execute(select(Organization.uscc).where(
+                among(session, Organization.uscc, unknown)))).scalars())
+        self.orgs = units & known_orgs
         ids = {r.handler_id for r in rows if r.handler_id}
         indexes = {cipher.blind_index(r.handler_id_number, field="id_number")
                    for r in rows if r.handler_id_number}

@@ -62,18 +62,33 @@ def _decode(data: bytes) -> tuple[list[str | None], str]:
     return lines, "mixed"
 
 
+def _text(data: bytes, encoding: str) -> str:
+    return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+
+
 def parse_csv(data: bytes) -> ParsedFile:
     lines, encoding = _decode(data)
-    if not lines or not (lines[0] or "").strip():
+    text = "\n".join(line or "" for line in lines) if encoding == "mixed" else _text(
+        data, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_csv(reader, lines, encoding)
+    except csv.Error:
+        raise FileRejected(f"The CSV cannot be read near line {reader.line_num}.",
+                           code="bad_csv", line=reader.line_num) from None
+
+
+def _read_csv(reader: Any, lines: list[str | None], encoding: str) -> ParsedFile:
+    first = next(reader, None)
+    if not first or not any(cell.strip() for cell in first):
         raise FileRejected("The file has no header line.", code="empty_file")
-    header = [name.strip().lower() for name in next(csv.reader([lines[0] or ""]))]
+    header = [name.strip().lower() for name in first]
     _check_header(header)
     parsed = ParsedFile(encoding=encoding)
-    reader = csv.reader(io.StringIO("\n".join(line or "" for line in lines)))
-    next(reader)
+    unreadable = {index for index, line in enumerate(lines, start=1) if line is None}
     for cells in reader:
         row = reader.line_num
-        if lines[row - 1] is None:
+        if row in unreadable:
             parsed.rows.append(RawRow(row, {}, error="bad_encoding"))
         elif cells and any(cell.strip() for cell in cells):
             parsed.rows.append(_csv_row(row, header, cells))

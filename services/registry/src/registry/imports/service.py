@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -105,16 +105,18 @@ async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,
             outcomes = await importer.chunk(session, chunk, checked)
         except SQLAlchemyError:
             await session.rollback()
+            importer.known_orgs.clear()  # what this chunk created is not there after all
             log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)
             outcomes = [Outcome(r.row, None, "failed", [RowError(
                 r.row, None, "chunk_failed", None, "Storing this chunk failed; re-run the file.")])
                 for r in chunk]
-        job = await session.get(ImportJob, job_id)
-        assert job is not None
         counts = _counts(outcomes)
-        job.status, job.processed = "running", job.processed + len(chunk)
-        for kind in ("created", "updated", "unchanged", "failed"):
-            setattr(job, kind, getattr(job, kind) + counts[kind])
+        await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+            status="running", processed=ImportJob.processed + len(chunk),
+            created=ImportJob.created + counts["created"],
+            updated=ImportJob.updated + counts["updated"],
+            unchanged=ImportJob.unchanged + counts["unchanged"],
+            failed=ImportJob.failed + counts["failed"]))
         session.add_all([ImportRowError(job_id=job_id, row=e.row, number=e.number, code=e.code,
                                         field=e.field, detail=e.detail)
                          for o in outcomes for e in o.errors])
