@@ -181,3 +181,10 @@ async def test_a_client_chosen_key_in_an_error_location_is_masked(client):
     assert response.status_code == 422
     assert "13812345678" not in response.text
     assert response.json()["errors"][0]["loc"] == ["body", "138****5678"]
+
+
+def test_swagger_token_url_prefers_the_public_identity_url(settings, build_app):
+    app = build_app(settings.model_copy(update={
+        "public_identity_url": "https://login.porttrust.example"}))
+    flows = app.openapi()["components"]["securitySchemes"]["PortTrust"]["flows"]
+    assert flows["password"]["tokenUrl"] == "https://login.porttrust.example/v1/token"

@@ -213,7 +213,8 @@ def create_service_app(
     app.state.cipher = PiiCipher(settings.pii_keys, settings.blind_index_key)
     app.state.metrics = CollectorRegistry()
     install_error_handlers(app)
-    _token_url_from_settings(app, settings.identity_url.rstrip("/") + "/v1/token")
+    public = settings.public_identity_url or settings.identity_url
+    _token_url_from_settings(app, public.rstrip("/") + "/v1/token")
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)

@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
 
     # This service's own machine credentials, for calling other services.
     identity_url: str = "http://127.0.0.1:8000"
+    # Where a browser reaches identity (Swagger's Authorize); empty: identity_url.
+    public_identity_url: str = ""
     client_id: str = ""
     client_secret: str = ""
 
