@@ -2,12 +2,14 @@
 
 SQLite files in a temporary var dir by default; with PORTTRUST_TEST_POSTGRES_URL set, a fresh
 PostgreSQL database per service. When a test using the stack fails, the tail of every
-service log is attached to its report.
+service log is attached to its report; when the stack stops, its logs are searched for
+unmasked ID numbers and mobile numbers (an error at teardown if any is found).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import sys
@@ -21,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from porttrust_shared.db import create_engine
 from porttrust_shared.stack import SERVICES, Stack
+from porttrust_shared.validators import check_id_number
 
 # `bench` and helper modules here (`tests.<module>`) are not installed: make them importable
 # when pytest runs as `.venv/bin/pytest` (`python -m pytest` has the cwd on sys.path already).
@@ -44,6 +47,32 @@ def free_ports(count: int) -> list[int]:
     for sock in held:
         sock.close()
     return ports
+
+
+ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
+MOBILE_RE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+
+
+def unmasked_pii(var_dir: Path) -> list[str]:
+    """Where a service log holds a real-looking ID number or mobile number (R8: logs carry
+    PII masked only). Says file, line and kind, never the value."""
+    found = []
+    for name in SERVICES:
+        path = var_dir / f"{name}.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        for number, line in enumerate(lines, 1):
+            ids = [m for m in ID_NUMBER_RE.findall(line) if _is_id_number(m)]
+            if ids or MOBILE_RE.search(line):
+                found.append(f"{name}.log:{number}: {'ID number' if ids else 'mobile number'}")
+    return found
+
+
+def _is_id_number(candidate: str) -> bool:
+    try:
+        check_id_number(candidate)
+    except ValueError:
+        return False
+    return True
 
 
 def log_tails(var_dir: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -120,6 +149,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, e2e_database_urls: dict[str,
         yield running
     finally:
         running.stop_all()
+    leaks = unmasked_pii(var_dir)
+    assert not leaks, "unmasked personal data in service logs:\n" + "\n".join(leaks)
 
 
 @pytest.hookimpl(wrapper=True)
