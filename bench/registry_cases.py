@@ -1,7 +1,7 @@
 """Registry benchmarks: bulk import against a plain PostgreSQL COPY of the same rows, and one
-sub-port GET against the bare token-check endpoint. Imported by bench/cases.py.
+sub-port GET against the bare token-check endpoint. Found by bench.cases.load_all().
 
-The import case needs PostgreSQL: PORTTRUST_BENCH_POSTGRES_URL (an admin URL, default
+Both cases run registry on PostgreSQL: PORTTRUST_BENCH_POSTGRES_URL (an admin URL, default
 postgresql://postgres@127.0.0.1:5432/postgres); it creates and drops its own database.
 credit is replaced by a stub that answers "not blacklisted", so the import still makes its
 one screening call per chunk over loopback HTTP.
@@ -192,8 +192,11 @@ async def registry_get_sub_port(ctx: Context) -> list[Verdict]:
     headers = ctx.signer.headers("hq_admin", audience=["registry"])
     with harness.baseline(ctx.work_dir, ctx.signer, audience="registry") as base:
         bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
+    # PostgreSQL, as production runs (prod refuses SQLite, whose GETs queue on its lock).
+    dsn = await _database(DB_NAME + "_get")
     with fake_credit(ctx.work_dir) as credit:
-        env = {"REGISTRY_CREDIT_URL": credit.url}
+        env = {"REGISTRY_CREDIT_URL": credit.url,
+               "REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}
         with harness.service("registry", ctx.work_dir / "registry_get", ctx.signer,
                              extra_env=env) as svc:
             unit, handler = await _seed(svc.url, headers)
