@@ -9,7 +9,8 @@ Credit runs as production runs it (`python -m credit serve`, one uvicorn worker)
 one core; the load generator runs on the other cores. Its database is fresh PostgreSQL when
 reachable (PORTTRUST_BENCH_POSTGRES_URL, else PORTTRUST_TEST_POSTGRES_URL, else the local
 default), otherwise SQLite, migrated with Alembic and seeded with 100,000 subjects of whom
-5,000 are blacklisted.
+5,000 are blacklisted. Bare and candidate are measured in alternating rounds (best round each)
+so load from elsewhere on a shared machine falls on both sides alike.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ POPULATION = {"holder": 40_000, "user_unit": 40_000, "handler": 20_000}
 BLACKLISTED = 5_000
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SEED_BATCH = 5_000
+ROUNDS = 3
 
 
 # ------------------------------------------------------------------------------ population
@@ -242,6 +244,25 @@ async def measure(server: harness.Server, request: Request, load: Load) -> LoadR
         return await harness.generate(request, load)
 
 
+def best_of(rounds: list[LoadResult]) -> LoadResult:
+    """The least disturbed round (highest rps), still failing if any round went wrong."""
+    best = max(rounds, key=lambda r: r.rps)
+    return replace(best, unexpected=sum(r.unexpected for r in rounds),
+                   truncated=any(r.truncated for r in rounds))
+
+
+async def alternate(bare: tuple[harness.Server, Request], full: tuple[harness.Server, Request],
+                    load: Load) -> tuple[LoadResult, LoadResult]:
+    """Bare and candidate in turns, ROUNDS times each with a share of the load: on a shared
+    machine, load from elsewhere then falls on both sides alike instead of on one."""
+    share = replace(load, requests=max(1, load.requests // ROUNDS))
+    bare_rounds, full_rounds = [], []
+    for _ in range(ROUNDS):
+        bare_rounds.append(await measure(*bare, share))
+        full_rounds.append(await measure(*full, share))
+    return best_of(bare_rounds), best_of(full_rounds)
+
+
 # --------------------------------------------------------------------------- bare baseline
 
 def create_bare_check_app() -> FastAPI:
@@ -308,17 +329,16 @@ async def credit_bulk_check(ctx: Context) -> list[Verdict]:
     population = make_population()
     body, headers = check_body(population, CHECK_SIZE), ctx.signer.headers(
         "service", audience=["credit"])
-    load = bulk_load(ctx.load)
     with bare_check_server(ctx) as bare_server:
-        bare = await measure(bare_server, Request("POST", bare_server.url + "/bare-check",
-                                                  headers, body), load)
-    async with seeded_credit(ctx, "bulk", population) as (server, dialect):
-        hits = await hits_in_one_call(server, headers, body)
-        if hits != expected_hits(population, body):
-            raise RuntimeError(f"credit saw {hits} blacklisted, the seed has "
-                               f"{expected_hits(population, body)}: seeding went wrong")
-        full = await measure(server, Request("POST", server.url + "/v1/blacklist/check",
-                                             headers, body), load)
+        async with seeded_credit(ctx, "bulk", population) as (server, dialect):
+            hits = await hits_in_one_call(server, headers, body)
+            if hits != expected_hits(population, body):
+                raise RuntimeError(f"credit saw {hits} blacklisted, the seed has "
+                                   f"{expected_hits(population, body)}: seeding went wrong")
+            bare, full = await alternate(
+                (bare_server, Request("POST", bare_server.url + "/bare-check", headers, body)),
+                (server, Request("POST", server.url + "/v1/blacklist/check", headers, body)),
+                bulk_load(ctx.load))
     rate = full.rps * CHECK_SIZE
     target = harness.judge("credit_bulk_check_target", full,
                            target_result(TARGET_SUBJECTS_PER_SECOND / CHECK_SIZE),
@@ -344,11 +364,11 @@ async def credit_single_check(ctx: Context) -> list[Verdict]:
     body, headers = check_body(population, 1), ctx.signer.headers(
         "service", audience=["credit"])
     with harness.baseline(ctx.work_dir, ctx.signer, audience="credit") as base:
-        bare = await measure(base, Request("POST", base.url + "/bare", headers, body),
-                             ctx.load)
-    async with seeded_credit(ctx, "single", population) as (server, dialect):
-        full = await measure(server, Request("POST", server.url + "/v1/blacklist/check",
-                                             headers, body), ctx.load)
+        async with seeded_credit(ctx, "single", population) as (server, dialect):
+            bare, full = await alternate(
+                (base, Request("POST", base.url + "/bare", headers, body)),
+                (server, Request("POST", server.url + "/v1/blacklist/check", headers, body)),
+                ctx.load)
     verdict = harness.judge("credit_single_check", full, bare, budget=2.0, metric="rps")
     verdict.note = "; ".join(filter(None, [f"on {dialect}", verdict.note]))
     return [verdict]
