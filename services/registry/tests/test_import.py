@@ -234,3 +234,20 @@ async def test_a_chunk_is_screened_in_one_credit_call(client, headers, world, cr
     credit.calls.clear()
     await post(client, headers, csv_bytes(rows))
     assert len(credit.calls) == 1
+
+
+async def test_a_phone_in_the_number_column_is_not_repeated(client, headers, world):
+    response = await post(client, headers, csv_bytes([good(world, "13812345678")]))
+    assert codes(response.json()) == [(2, "bad_number")]
+    assert "13812345678" not in response.text
+
+
+async def test_a_csv_with_cr_line_ends_imports(client, headers, world):
+    body = csv_bytes([good(world, "106901230001")]).replace(b"\n", b"\r")
+    response = await post(client, headers, body)
+    assert response.json()["counts"]["created"] == 1
+
+
+async def test_an_empty_file_is_a_422(client, headers):
+    response = await post(client, headers, b"")
+    assert (response.status_code, response.json()["code"]) == (422, "empty_file")

@@ -52,8 +52,13 @@ def _start(request: Request, work: Coroutine[Any, Any, None], job_id: str) -> No
     task.add_done_callback(lambda _: tasks.pop(job_id, None))
 
 
-@router.post("/v1/sub-ports/import", response_model=ImportResult,
-             responses={202: {"model": ImportJobRead}})
+BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+    "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.post("/v1/sub-ports/import", response_model=ImportResult, openapi_extra=BODY,
+             responses={202: {"model": ImportJobRead}, 415: {"description": "Not CSV/NDJSON"}})
 async def import_sub_ports(request: Request, session: SessionDep, actor: Writer,
                            credit: CreditDep, cipher: CipherDep,
                            content_type: Annotated[str | None, Header()] = None,

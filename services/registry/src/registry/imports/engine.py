@@ -20,7 +20,7 @@ from porttrust_shared.validators import carries_sms_content, check_uscc
 from registry.clients import BlacklistChecker, Subject
 from registry.imports.bulk import among, bulk_insert
 from registry.imports.parsing import RawRow
-from registry.imports.rows import ImportRow, RowError, validate_row
+from registry.imports.rows import ImportRow, RowError, shown_number, validate_row
 from registry.models import (
     AuditEvent,
     EntityVersion,
@@ -110,7 +110,7 @@ class Importer:
             number = str(raw.values.get("number") or "").strip()
             first = self.seen.setdefault(number, raw.row) if number else raw.row
             if first != raw.row:
-                result = [RowError(raw.row, number[:21], "duplicate_number", "number",
+                result = [RowError(raw.row, shown_number(number), "duplicate_number", "number",
                                    f"The number is also on row {first}; only that one counts.")]
             elif isinstance(result, ImportRow) and scope not in (None, result.province):
                 result = [RowError(raw.row, result.number, "other_province", "province",

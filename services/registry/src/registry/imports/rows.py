@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ValidationError
 
-from porttrust_shared.validators import check_uscc
+from porttrust_shared.validators import check_port_number, check_uscc
 from registry.imports.parsing import RawRow
 from registry.schemas import IdNumber, Mobile, PersonName, SubPortCreate, Text200
 
@@ -94,9 +94,20 @@ def _handler_errors(raw: RawRow, data: ImportRow) -> list[RowError]:
     return []
 
 
+def shown_number(value: Any) -> str | None:
+    """The row's number as errors may repeat it: only when it is a port number, never (say)
+    a phone typed into the wrong column."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return check_port_number(value)
+    except ValueError:
+        return None
+
+
 def validate_row(raw: RawRow) -> ImportRow | list[RowError]:
     number = raw.values.get("number")
-    shown = number.strip()[:21] if isinstance(number, str) and number.strip().isdigit() else None
+    shown = shown_number(number)
     if raw.error:
         return [RowError(raw.row, shown, raw.error, None, "The row could not be read.")]
     try:
