@@ -4,8 +4,10 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
 from registry.imports.settings import ImportSettings
+from registry.models import AuditEvent
 
 HEADER = ["number", "province", "user_unit_uscc", "business_type", "purpose", "machine_room",
           "equipment"]
@@ -95,3 +97,14 @@ async def test_another_province_cannot_read_a_job(app, client, headers, unit, sm
 async def test_unknown_job_is_404(client, headers):
     response = await client.get("/v1/sub-ports/import/nope", headers=headers("hq_admin"))
     assert response.status_code == 404
+
+
+async def test_each_chunk_that_changed_something_adds_one_audit_entry(app, client, headers,
+                                                                        unit, small_jobs,
+                                                                        db_session):
+    job_id = (await start(client, headers, csv_file(unit, NUMBERS))).json()["job_id"]
+    await finished(app, client, headers, job_id)
+    entries = (await db_session.execute(select(AuditEvent.data).where(
+        AuditEvent.action == "sub_port.imported", AuditEvent.entity_id == job_id))).scalars()
+    assert [e["numbers"] for e in entries] == [["106901230001", "106901230002"],
+                                               ["106901230004"]]
