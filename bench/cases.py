@@ -52,11 +52,12 @@ def case(name: str, description: str) -> Callable[[CaseFn], CaseFn]:
       "whitelist GET /v1/entries (auth + database + middleware) vs bare FastAPI + token check")
 async def token_check_overhead(ctx: Context) -> list[Verdict]:
     headers = ctx.signer.headers("hq_admin", audience=["whitelist"])
-    with harness.baseline(ctx.work_dir, ctx.signer, audience="whitelist") as base:
-        bare = await harness.generate(Request("GET", base.url + "/bare", headers), ctx.load)
-    with harness.service("whitelist", ctx.work_dir / "token_check_overhead", ctx.signer) as svc:
-        full = await harness.generate(
-            Request("GET", svc.url + "/v1/entries?limit=1", headers), ctx.load)
+    with harness.baseline(ctx.work_dir, ctx.signer, audience="whitelist") as base, \
+            harness.service("whitelist", ctx.work_dir / "token_check_overhead",
+                            ctx.signer) as svc:
+        full, bare = await harness.generate_pair(
+            Request("GET", svc.url + "/v1/entries?limit=1", headers),
+            Request("GET", base.url + "/bare", headers), ctx.load)
     return [harness.judge("token_check_overhead", full, bare, budget=5.0, metric="mean")]
 
 

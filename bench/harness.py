@@ -207,6 +207,35 @@ async def generate(request: Request, load: Load) -> LoadResult:
     return summarise(latencies, statuses, set(request.expected), elapsed, truncated)
 
 
+async def generate_pair(candidate: Request, baseline: Request, load: Load,
+                        rounds: int = 4) -> tuple[LoadResult, LoadResult]:
+    """Measure both sides in alternating rounds (baseline, candidate, baseline, ...), each round
+    `load.requests // rounds` requests, so a burst of noise on the machine lands on both sides
+    rather than on one. Both servers must be running. Returns (candidate, baseline)."""
+    per_round = max(1, load.requests // rounds)
+    limits = httpx.Limits(max_connections=load.concurrency,
+                          max_keepalive_connections=load.concurrency)
+    sides = {"candidate": candidate, "baseline": baseline}
+    latencies: dict[str, list[float]] = {name: [] for name in sides}
+    statuses: dict[str, Counter[int]] = {name: Counter() for name in sides}
+    seconds = dict.fromkeys(sides, 0.0)
+    truncated = dict.fromkeys(sides, False)
+    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+        for request in (baseline, candidate):
+            await _drive(client, request, load.warmup, load.concurrency, load.max_seconds, [],
+                         Counter())
+        for _ in range(rounds):
+            for name in ("baseline", "candidate"):
+                started = time.perf_counter()
+                truncated[name] |= await _drive(client, sides[name], per_round, load.concurrency,
+                                                load.max_seconds / rounds, latencies[name],
+                                                statuses[name])
+                seconds[name] += time.perf_counter() - started
+    cand, base = (summarise(latencies[n], statuses[n], set(sides[n].expected), seconds[n],
+                            truncated[n]) for n in ("candidate", "baseline"))
+    return cand, base
+
+
 async def _drive(client: httpx.AsyncClient, request: Request, total: int, concurrency: int,
                  max_seconds: float, latencies: list[float], statuses: Counter[int]) -> bool:
     deadline = time.perf_counter() + max_seconds

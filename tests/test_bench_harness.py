@@ -65,6 +65,16 @@ async def test_load_sends_exactly_the_requested_count(baseline: harness.Server,
     assert not measured.truncated
 
 
+async def test_paired_load_measures_both_sides_in_rounds(baseline: harness.Server,
+                                                         signer: harness.Signer) -> None:
+    headers = signer.headers("gateway", audience=["registry"])
+    candidate, base = await harness.generate_pair(
+        Request("GET", baseline.url + "/bare", headers), Request("GET", baseline.url + "/healthz"),
+        Load(requests=40, concurrency=3, warmup=2), rounds=4)
+    assert (candidate.requests, base.requests) == (40, 40)
+    assert candidate.statuses == base.statuses == {"200": 40}
+
+
 async def test_load_stops_at_the_time_cap(baseline: harness.Server) -> None:
     request = Request("GET", baseline.url + "/healthz")
     measured = await harness.generate(request, Load(requests=10**9, concurrency=2,
