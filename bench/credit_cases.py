@@ -9,8 +9,8 @@ Credit runs as production runs it (`python -m credit serve`, one uvicorn worker)
 one core; the load generator runs on the other cores. Its database is fresh PostgreSQL when
 reachable (PORTTRUST_BENCH_POSTGRES_URL, else PORTTRUST_TEST_POSTGRES_URL, else the local
 default), otherwise SQLite, migrated with Alembic and seeded with 100,000 subjects of whom
-5,000 are blacklisted. Bare and candidate are measured in alternating rounds (best round each)
-so load from elsewhere on a shared machine falls on both sides alike.
+5,000 are blacklisted. Bare and candidate are measured in the harness's alternating rounds
+(`generate_pair`), so load from elsewhere on a shared machine falls on both sides alike.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ POPULATION = {"holder": 40_000, "user_unit": 40_000, "handler": 20_000}
 BLACKLISTED = 5_000
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SEED_BATCH = 5_000
-ROUNDS = 3
 
 
 # ------------------------------------------------------------------------------ population
@@ -238,29 +237,14 @@ def load_generator_off_the_server_core() -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
-async def measure(server: harness.Server, request: Request, load: Load) -> LoadResult:
-    pin(server)
+async def measure_pair(candidate: tuple[harness.Server, Request],
+                       baseline: tuple[harness.Server, Request],
+                       load: Load) -> tuple[LoadResult, LoadResult]:
+    """(candidate, baseline) in the harness's alternating rounds, both servers on one core."""
+    pin(candidate[0])
+    pin(baseline[0])
     with load_generator_off_the_server_core():
-        return await harness.generate(request, load)
-
-
-def best_of(rounds: list[LoadResult]) -> LoadResult:
-    """The least disturbed round (highest rps), still failing if any round went wrong."""
-    best = max(rounds, key=lambda r: r.rps)
-    return replace(best, unexpected=sum(r.unexpected for r in rounds),
-                   truncated=any(r.truncated for r in rounds))
-
-
-async def alternate(bare: tuple[harness.Server, Request], full: tuple[harness.Server, Request],
-                    load: Load) -> tuple[LoadResult, LoadResult]:
-    """Bare and candidate in turns, ROUNDS times each with a share of the load: on a shared
-    machine, load from elsewhere then falls on both sides alike instead of on one."""
-    share = replace(load, requests=max(1, load.requests // ROUNDS))
-    bare_rounds, full_rounds = [], []
-    for _ in range(ROUNDS):
-        bare_rounds.append(await measure(*bare, share))
-        full_rounds.append(await measure(*full, share))
-    return best_of(bare_rounds), best_of(full_rounds)
+        return await harness.generate_pair(candidate[1], baseline[1], load)
 
 
 # --------------------------------------------------------------------------- bare baseline
@@ -335,9 +319,9 @@ async def credit_bulk_check(ctx: Context) -> list[Verdict]:
             if hits != expected_hits(population, body):
                 raise RuntimeError(f"credit saw {hits} blacklisted, the seed has "
                                    f"{expected_hits(population, body)}: seeding went wrong")
-            bare, full = await alternate(
-                (bare_server, Request("POST", bare_server.url + "/bare-check", headers, body)),
+            full, bare = await measure_pair(
                 (server, Request("POST", server.url + "/v1/blacklist/check", headers, body)),
+                (bare_server, Request("POST", bare_server.url + "/bare-check", headers, body)),
                 bulk_load(ctx.load))
     rate = full.rps * CHECK_SIZE
     target = harness.judge("credit_bulk_check_target", full,
@@ -365,9 +349,9 @@ async def credit_single_check(ctx: Context) -> list[Verdict]:
         "service", audience=["credit"])
     with harness.baseline(ctx.work_dir, ctx.signer, audience="credit") as base:
         async with seeded_credit(ctx, "single", population) as (server, dialect):
-            bare, full = await alternate(
-                (base, Request("POST", base.url + "/bare", headers, body)),
+            full, bare = await measure_pair(
                 (server, Request("POST", server.url + "/v1/blacklist/check", headers, body)),
+                (base, Request("POST", base.url + "/bare", headers, body)),
                 ctx.load)
     verdict = harness.judge("credit_single_check", full, bare, budget=2.0, metric="rps")
     verdict.note = "; ".join(filter(None, [f"on {dialect}", verdict.note]))
