@@ -3,10 +3,13 @@
 import csv
 import io
 import json
+import logging
 
 import pytest
+from sqlalchemy import select
 
 from porttrust_shared.validators import id_check_char
+from registry.models import Handler
 
 HEADER = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
           "machine_room", "equipment"]
@@ -251,3 +254,27 @@ async def test_a_csv_with_cr_line_ends_imports(client, headers, world):
 async def test_an_empty_file_is_a_422(client, headers):
     response = await post(client, headers, b"")
     assert (response.status_code, response.json()["code"]) == (422, "empty_file")
+
+
+async def test_imported_people_are_stored_encrypted(client, headers, world, reg, app,
+                                                    db_session):
+    header = [*HEADER, "handler_name", "handler_id_number", "handler_phone"]
+    id_number = make_id_number(556)
+    rows = [good(world, "106901230001", handler_id="", handler_name="王五",
+                 handler_id_number=id_number, handler_phone="13900000556")]
+    await post(client, headers, csv_bytes(rows, header))
+    stored = (await db_session.execute(select(Handler).where(
+        Handler.id_number_index == app.state.cipher.blind_index(id_number, field="id_number"))
+    )).scalar_one()
+    assert id_number not in stored.id_number_enc and "13900000556" not in stored.phone_enc
+    assert app.state.cipher.decrypt(stored.id_number_enc, field="id_number") == id_number
+
+
+async def test_import_logs_carry_no_person_data(client, headers, world, caplog):
+    header = [*HEADER, "handler_name", "handler_id_number", "handler_phone"]
+    id_number = make_id_number(557)
+    rows = [good(world, "106901230001", handler_id="", handler_name="赵六",
+                 handler_id_number=id_number, handler_phone="13900000557")]
+    caplog.set_level(logging.DEBUG)
+    await post(client, headers, csv_bytes(rows, header))
+    assert id_number not in caplog.text and "13900000557" not in caplog.text
