@@ -132,6 +132,8 @@ def main() -> int:
         ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
     stack = Stack(var_dir=var_dir, ports=ports,
                   admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
+    # `kill` (SIGTERM) must stop the four services too, not orphan them: exit through finally.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         stack.start_all()
         print("\nPortTrust is running. Swagger UIs:")
