@@ -41,9 +41,14 @@ async def bulk_insert(session: AsyncSession, model: type[Any], rows: list[dict[s
         _as_json(rows, name)
     records = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else [
         (row[columns[0]],) for row in rows]
-    connection = await (await session.connection()).get_raw_connection()
-    driver: Any = connection.driver_connection
+    driver = await raw_connection(session)
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The session's asyncpg connection, inside the session's transaction."""
+    connection = await (await session.connection()).get_raw_connection()
+    return connection.driver_connection
 
 
 def _as_json(rows: list[dict[str, Any]], name: str) -> None:
