@@ -40,16 +40,16 @@ class FileRejected(Unprocessable):
     """The whole file is unusable; `code` says why."""
 
 
-def _decode(data: bytes) -> tuple[list[str | None], str]:
-    """Lines of the file (None where a line cannot be decoded) and the encoding used."""
+def _decode(data: bytes) -> tuple[str, list[str | None] | None, str]:
+    """The file's text, its lines when some cannot be decoded (None for those; the list
+    itself is None when the whole text decoded) and the encoding used."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if "\x00" not in text:
-            whole: list[str | None] = list(text.replace("\r\n", "\n").split("\n"))
-            return whole, "utf-8" if encoding == "utf-8-sig" else encoding
+            return text, None, "utf-8" if encoding == "utf-8-sig" else encoding
     lines: list[str | None] = []
     for raw in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
         try:
@@ -59,17 +59,11 @@ def _decode(data: bytes) -> tuple[list[str | None], str]:
         lines.append(None if line is None or "\x00" in line else line)
     if not lines or lines[0] is None:
         raise FileRejected("The file is neither UTF-8 nor GBK/GB18030.", code="bad_encoding")
-    return lines, "mixed"
-
-
-def _text(data: bytes, encoding: str) -> str:
-    return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    return "\n".join(line or "" for line in lines), lines, "mixed"
 
 
 def parse_csv(data: bytes) -> ParsedFile:
-    lines, encoding = _decode(data)
-    text = "\n".join(line or "" for line in lines) if encoding == "mixed" else _text(
-        data, encoding)
+    text, lines, encoding = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return _read_csv(reader, lines, encoding)
@@ -78,20 +72,22 @@ def parse_csv(data: bytes) -> ParsedFile:
                            code="bad_csv", line=reader.line_num) from None
 
 
-def _read_csv(reader: Any, lines: list[str | None], encoding: str) -> ParsedFile:
+def _read_csv(reader: Any, lines: list[str | None] | None, encoding: str) -> ParsedFile:
     first = next(reader, None)
     if not first or not any(cell.strip() for cell in first):
         raise FileRejected("The file has no header line.", code="empty_file")
     header = [name.strip().lower() for name in first]
     _check_header(header)
     parsed = ParsedFile(encoding=encoding)
-    unreadable = {index for index, line in enumerate(lines, start=1) if line is None}
+    unreadable = {index for index, line in enumerate(lines or (), start=1) if line is None}
+    rows, width = parsed.rows, len(header)
     for cells in reader:
         row = reader.line_num
         if row in unreadable:
-            parsed.rows.append(RawRow(row, {}, error="bad_encoding"))
-        elif cells and any(cell.strip() for cell in cells):
-            parsed.rows.append(_csv_row(row, header, cells))
+            rows.append(RawRow(row, {}, error="bad_encoding"))
+        elif cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
+            rows.append(RawRow(row, dict(zip(header, cells, strict=False)))
+                        if len(cells) <= width else RawRow(row, {}, error="bad_row_shape"))
     return parsed
 
 
@@ -108,15 +104,10 @@ def _check_header(header: list[str]) -> None:
         raise FileRejected("A column appears twice in the header.", code="duplicate_columns")
 
 
-def _csv_row(row: int, header: list[str], cells: list[str]) -> RawRow:
-    if len(cells) > len(header):
-        return RawRow(row, {}, error="bad_row_shape")
-    values = {name: cell for name, cell in zip(header, cells, strict=False)}
-    return RawRow(row, values)
-
-
 def parse_ndjson(data: bytes) -> ParsedFile:
-    lines, encoding = _decode(data)
+    text, lines, encoding = _decode(data)
+    if lines is None:
+        lines = list(text.replace("\r\n", "\n").split("\n"))
     parsed = ParsedFile(encoding=encoding)
     for index, line in enumerate(lines, start=1):
         if line is None:

@@ -44,15 +44,9 @@ class RowError:
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     """Blank cells are absent values; masked handler cells next to a handler_id are what
     the export writes, so they are dropped rather than refused."""
-    clean = {}
-    for name, value in values.items():
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                continue
-        elif value is None:
-            continue
-        clean[name] = value
+    clean = {name: value for name, cell in values.items()
+             if (value := cell.strip() if isinstance(cell, str) else cell) is not None
+             and value != ""}
     if "handler_id" in clean:
         for name in HANDLER_FIELDS:
             if "*" in str(clean.get(name, "")):
@@ -78,9 +72,10 @@ def _errors(raw: RawRow, number: str | None, exc: ValidationError) -> list[RowEr
 
 
 def _handler_errors(raw: RawRow, data: ImportRow) -> list[RowError]:
-    given = [name for name in HANDLER_FIELDS if getattr(data, name) is not None]
-    if not given:
+    if data.handler_name is None and data.handler_id_number is None \
+            and data.handler_phone is None:
         return []
+    given = [name for name in HANDLER_FIELDS if getattr(data, name) is not None]
     if data.handler_id:
         return [RowError(raw.row, data.number, "handler_ambiguous", "handler_id",
                          "Give handler_id or the handler's person fields, not both.")]
@@ -106,12 +101,14 @@ def shown_number(value: Any) -> str | None:
 
 
 def validate_row(raw: RawRow) -> ImportRow | list[RowError]:
-    number = raw.values.get("number")
-    shown = shown_number(number)
     if raw.error:
-        return [RowError(raw.row, shown, raw.error, None, "The row could not be read.")]
+        return [RowError(raw.row, shown_number(raw.values.get("number")), raw.error, None,
+                         "The row could not be read.")]
     try:
-        data = ImportRow.model_validate(_cleaned(raw.values))
+        data = _validate(_cleaned(raw.values))
     except ValidationError as exc:
-        return _errors(raw, shown, exc)
+        return _errors(raw, shown_number(raw.values.get("number")), exc)
     return _handler_errors(raw, data) or data
+
+
+_validate = ImportRow.model_validate
