@@ -58,7 +58,7 @@ def check_rows(rows: list[RawRow]) -> list[Checked]:
     return [validate_row(raw) for raw in rows]
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """What one valid row will do, once screening agrees."""
 
@@ -124,26 +124,19 @@ class Importer:
 
     def _plan(self, raw: RawRow, data: ImportRow, ctx: "_Lookups",
               outcomes: dict[int, Outcome]) -> Plan | None:
-        def fail(code: str, name: str | None, detail: str) -> None:
-            outcomes[raw.row] = _failed(raw.row, [RowError(raw.row, data.number, code, name,
-                                                           detail)])
-
         port = ctx.port_for(data.number)
-        if problem := _port_problem(data, port):
-            fail(*problem)
-            return None
-        assert port is not None
-        plan = Plan(raw, data, port, data.model_dump(include=set(FIELDS), exclude_none=True),
-                    ctx.subs.get(data.number), [])
-        if problem := self._people(plan, ctx):
-            fail(*problem)
-            return None
-        if problem := _change_problem(plan, ctx):
-            fail(*problem)
-            return None
-        if plan.existing is None or plan.values:
-            plan.parties = self._parties(plan, ctx)
-        return plan
+        problem = _port_problem(data, port)
+        if problem is None:
+            assert port is not None
+            values = {f: v for f in FIELDS if (v := getattr(data, f)) is not None}
+            plan = Plan(raw, data, port, values, ctx.subs.get(data.number), [])
+            problem = self._people(plan, ctx) or _change_problem(plan, ctx)
+            if problem is None:
+                if plan.existing is None or plan.values:
+                    plan.parties = self._parties(plan, ctx)
+                return plan
+        outcomes[raw.row] = _failed(raw.row, [RowError(raw.row, data.number, *problem)])
+        return None
 
     def _people(self, plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
         data = plan.data
@@ -153,8 +146,7 @@ class Importer:
                         "No registered organization; add user_unit_name to register it.")
             ctx.new_org(data)
         if data.handler_id:
-            handler = ctx.handlers.get(data.handler_id)
-            if handler is None or not visible(self.actor, handler.province):
+            if not ctx.sees_handler(data.handler_id, self.actor):
                 return ("unknown_handler", "handler_id", "handler_id names no handler you can see.")
         elif data.handler_id_number:
             plan.values["handler_id"] = ctx.person(data, self.cipher)
@@ -193,6 +185,8 @@ class Importer:
                     _fail_plan(plan, outcomes, "credit_unavailable",
                                "Blacklist screening is unavailable; the row was not imported.")
             return [plan for plan in plans if not plan.parties]
+        if not refused and not listed:
+            return plans
         kept = []
         for plan in plans:
             if any((p.kind, p.local_key) in refused or (p.kind, p.key) in listed
@@ -279,6 +273,8 @@ class _Lookups:
         self.new_orgs: dict[str, dict[str, Any]] = {}
         self.new_people: dict[str, dict[str, Any]] = {}
         self.parties: dict[tuple[str, str], Party] = {}
+        self.port_sizes: list[int] = []
+        self.seen_handlers: dict[str, bool] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
@@ -294,6 +290,8 @@ class _Lookups:
         low, high = min(n[:MIN_PORT_LEN] for n in numbers), max(numbers)
         self.ports = {p.number: p for p in await _all(session, select(Port).where(
             Port.number >= low, Port.number <= high))}
+        self.port_sizes = sorted({len(n) for n in self.ports if len(n) >= MIN_PORT_LEN},
+                                 reverse=True)
         units = {r.user_unit_uscc for r in rows if r.user_unit_uscc}
         unknown = units - known_orgs
         if unknown:
@@ -323,10 +321,19 @@ class _Lookups:
         return self.parties["handler", handler_id]
 
     def port_for(self, number: str) -> Port | None:
-        for size in range(len(number), MIN_PORT_LEN - 1, -1):
-            if number[:size] in self.ports:
-                return self.ports[number[:size]]
+        """The registered port that is the longest prefix of `number`."""
+        for size in self.port_sizes:
+            if size <= len(number) and (port := self.ports.get(number[:size])) is not None:
+                return port
         return None
+
+    def sees_handler(self, handler_id: str, actor: Principal) -> bool:
+        """The handler exists and `actor` may see it (asked once per handler and chunk)."""
+        if handler_id not in self.seen_handlers:
+            handler = self.handlers.get(handler_id)
+            self.seen_handlers[handler_id] = handler is not None and visible(
+                actor, handler.province)
+        return self.seen_handlers[handler_id]
 
     def new_org(self, data: ImportRow) -> None:
         """A user unit named on the row, registered with it (once per chunk)."""

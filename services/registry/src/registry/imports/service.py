@@ -39,7 +39,7 @@ class Tools:
     actor: Principal
     credit: BlacklistChecker
     cipher: PiiCipher
-    chunk_size: int = 1000
+    chunk_size: int = 5000
 
 
 def _chunks(rows: list[RawRow], size: int) -> list[list[RawRow]]:

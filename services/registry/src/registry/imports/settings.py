@@ -9,4 +9,4 @@ class ImportSettings(BaseSettings):
                                       frozen=True)
 
     job_threshold: int = 2000
-    chunk_size: int = 1000
+    chunk_size: int = 5000
