@@ -153,22 +153,25 @@ def _cipher() -> PiiCipher:
     return PiiCipher(settings.pii_keys, settings.blind_index_key)
 
 
-def _subject_rows(population: Population) -> tuple[list[dict[str, Any]], dict[tuple[str, str],
-                                                                                str]]:
-    cipher, now, ids = _cipher(), utcnow(), {}
-    rows = []
+def _subject_rows(population: Population) -> tuple[list[dict[str, Any]],
+                                                   dict[tuple[str, str], dict[str, Any]]]:
+    """Subject rows, and each one by (kind, request key)."""
+    cipher, now, rows = _cipher(), utcnow(), {}
     for kind, keys in population.keys.items():
         for key in keys:
             lookup = cipher.blind_index(key, field="id_number") if kind == "handler" else key
-            ids[(kind, key)] = new_id()
-            rows.append({"id": ids[(kind, key)], "kind": kind, "lookup_key": lookup,
-                         "id_number_enc": None, "created_at": now})
-    return rows, ids
+            rows[(kind, key)] = {"id": new_id(), "kind": kind, "lookup_key": lookup,
+                                 "id_number_enc": None, "created_at": now}
+    return list(rows.values()), rows
 
 
-def _entry_rows(population: Population, ids: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+def _entry_rows(population: Population,
+                subjects: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+    # An entry carries its subject's kind and lookup key, as `credit.blacklist` writes it.
     now = utcnow()
-    return [{"id": new_id(), "subject_id": ids[subject], "origin": "manual",
+    return [{"id": new_id(), "subject_id": subjects[subject]["id"],
+             "subject_kind": subjects[subject]["kind"],
+             "subject_lookup_key": subjects[subject]["lookup_key"], "origin": "manual",
              "reason": "benchmark seed", "evidence": "seeded", "case_ref": None,
              "sanctions": ["suspend_cooperation", "restrict_business"], "listed_by": "bench",
              "listed_at": now, "expires_at": None, "lifted_at": None, "lifted_by": None,
@@ -177,8 +180,8 @@ def _entry_rows(population: Population, ids: dict[tuple[str, str], str]) -> list
 
 
 async def seed(database_url: str, population: Population) -> None:
-    subjects, ids = _subject_rows(population)
-    entries = _entry_rows(population, ids)
+    subjects, by_key = _subject_rows(population)
+    entries = _entry_rows(population, by_key)
     engine = create_engine(database_url)
     try:
         async with engine.begin() as conn:
@@ -265,8 +268,8 @@ def create_bare_check_app() -> FastAPI:
     @app.post("/bare-check")
     async def bare_check(data: BlacklistCheck, principal: PrincipalDep) -> JSONResponse:
         return JSONResponse({"results": [
-            {"kind": s.kind, "blacklisted": False, "since": None, "reason": None,
-             "entry_id": None} for s in data.subjects]})
+            {"kind": s["kind"], "blacklisted": False, "since": None, "reason": None,
+             "entry_id": None} for s in data["subjects"]]})
 
     return app
 

@@ -72,7 +72,8 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
     existing = await active_entry(session, subject.id)
     if existing is not None:
         return existing, False
-    entry = BlacklistEntry(subject_id=subject.id, origin=listing.origin,
+    entry = BlacklistEntry(subject_id=subject.id, subject_kind=subject.kind,
+                           subject_lookup_key=subject.lookup_key, origin=listing.origin,
                            reason=scrub(listing.reason), evidence=scrub(listing.evidence),
                            case_ref=listing.case_ref, sanctions=list(SANCTIONS),
                            listed_by=actor, listed_at=utcnow(), expires_at=listing.expires_at)

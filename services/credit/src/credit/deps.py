@@ -9,12 +9,13 @@ from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 
 
-def _credit(request: Request) -> Credit:
+# async: a plain def dependency would run in the thread pool on every request.
+async def _credit(request: Request) -> Credit:
     credit: Credit = request.app.state.credit
     return credit
 
 
-def _registry(request: Request) -> RegistryClient:
+async def _registry(request: Request) -> RegistryClient:
     registry: RegistryClient | None = getattr(request.app.state, "registry", None)
     if registry is None:  # start-up has not run: fail as if registry were down
         raise DependencyUnavailable("registry client is not configured", service="registry")

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from credit.api import router
 from credit.clients import RegistryClient
-from credit.context import Credit
+from credit.context import Credit, IdNumberIndex
 from credit.errors import mask_problem_paths
 from credit.events import build_handlers
 from credit.models import IdempotencyRecord, InboxEvent, OutboxEvent
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[stop_sweeper, stop_relay, stop_http],
     )
     app.state.credit = Credit(cipher=app.state.cipher, policy=Policy.from_settings(settings),
+                              id_number_index=IdNumberIndex(settings.blind_index_key),
                               page_limit_max=settings.page_limit_max)
     app.include_router(events_router(inbox=InboxEvent, handlers=build_handlers(app.state.credit)))
     app.state.idempotency_model = IdempotencyRecord

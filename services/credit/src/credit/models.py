@@ -1,7 +1,7 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
@@ -63,13 +63,24 @@ class CreditEvent(Base):
 
 class BlacklistEntry(Base):
     """Counts while not lifted and not expired. `released_at` is when sanction.lifted was
-    queued for registry, by a lift or by the expiry sweep."""
+    queued for registry, by a lift or by the expiry sweep.
+
+    `subject_kind` and `subject_lookup_key` copy the subject's (which never change), so the
+    bulk check finds active entries by key in one small partial index, without the subjects
+    table."""
 
     __tablename__ = "blacklist_entries"
-    __table_args__ = (Index("ix_blacklist_entries_subject_lifted", "subject_id", "lifted_at"),)
+    __table_args__ = (
+        Index("ix_blacklist_entries_subject_lifted", "subject_id", "lifted_at"),
+        Index("ix_blacklist_entries_active_subject", "subject_lookup_key", "subject_kind",
+              postgresql_where=text("lifted_at IS NULL"),
+              sqlite_where=text("lifted_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_lookup_key: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text)

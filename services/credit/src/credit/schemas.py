@@ -1,7 +1,16 @@
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+    with_config,
+)
+from typing_extensions import TypedDict  # pydantic needs it, not typing.TypedDict, before 3.12
 
 from porttrust_shared.validators import check_id_number, check_port_number, check_uscc
 
@@ -66,17 +75,20 @@ class FraudCaseCreate(Input):
         return self
 
 
-class CheckSubject(Input):
+@with_config(ConfigDict(extra="forbid"))
+class CheckSubject(TypedDict):
     """A subject to check. Only the shape of `key` is checked here, in bulk, for speed: a
-    wrong check character simply matches nothing."""
+    wrong check character simply matches nothing. A plain dict, not a model: a check carries
+    up to 1,000 of them and registry sends one before every registration."""
 
     kind: Kind
-    key: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{18}$")
-    id_number_index: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    key: NotRequired[Annotated[str | None, Field(pattern=r"^[0-9A-Za-z]{18}$")]]
+    id_number_index: NotRequired[Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")]]
 
 
-class BlacklistCheck(Input):
-    subjects: list[CheckSubject] = Field(max_length=MAX_CHECK_SUBJECTS)
+@with_config(ConfigDict(extra="forbid"))
+class BlacklistCheck(TypedDict):
+    subjects: Annotated[list[CheckSubject], Field(max_length=MAX_CHECK_SUBJECTS)]
 
 
 class SubjectOut(BaseModel):
