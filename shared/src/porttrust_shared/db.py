@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,7 +71,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-READ_ONLY = {"porttrust_read_only": True}
+READ_ONLY: dict[str, Any] = {"porttrust_read_only": True}
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -90,10 +92,43 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_idle = "pool_pre_ping" not in kwargs
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if ping_idle:
+        _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle this long is pinged before it is handed out; one used more
+# recently is handed out as is. SQLAlchemy's pool_pre_ping pings on *every* checkout, which on
+# asyncpg is three round trips (BEGIN, ";", ROLLBACK) per request, more than a GET by key costs.
+# The connections that go stale (server restart, idle timeouts, a failover) are the idle ones;
+# a busy one that breaks is still invalidated by SQLAlchemy's disconnect handling.
+PING_AFTER_IDLE_SECONDS = 2.0
+_IDLE_SINCE = "porttrust_idle_since"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    dialect = engine.sync_engine.dialect
+
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise DisconnectionError("stale pooled connection") from exc
+        if alive is False:
+            raise DisconnectionError("stale pooled connection")
+
+    event.listen(engine.sync_engine.pool, "checkin", checkin)
+    event.listen(engine.sync_engine.pool, "checkout", checkout)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -111,3 +146,23 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+# A read-only request needs no transaction of its own on PostgreSQL: each statement reads a
+# committed snapshot, and the BEGIN/COMMIT round trips are skipped. SQLite begins deferred
+# (a shared read lock beside a writer in WAL) instead of taking the write lock.
+_READ_OPTIONS: dict[str, dict[str, Any]] = {"sqlite": READ_ONLY,
+                 "postgresql": {**READ_ONLY, "isolation_level": "AUTOCOMMIT"}}
+
+
+async def read_session_scope(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncGenerator[AsyncSession, None]:
+    """A session for a handler that only reads: nothing is committed, and on PostgreSQL no
+    transaction is opened (one query is one snapshot). Never write through it."""
+    async with factory() as session:
+        bind = session.get_bind()
+        if not isinstance(bind, Connection):  # tests bind sessions to an open transaction
+            await session.connection(
+                execution_options=_READ_OPTIONS.get(bind.dialect.name, READ_ONLY))
+        yield session  # closing the session rolls back whatever it began

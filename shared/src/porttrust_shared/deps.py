@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +11,7 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword
 from fastapi.security import OAuth2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from porttrust_shared.db import session_scope
+from porttrust_shared.db import read_session_scope, session_scope
 from porttrust_shared.errors import Unauthorized
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
@@ -43,6 +43,16 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with contextlib.aclosing(read_session_scope(request.app.state.sessions)) as scope:
+        async for session in scope:
+            yield session
+
+
+# For handlers that only read: no write lock on SQLite, no BEGIN/COMMIT on PostgreSQL.
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
 async def current_principal(
     request: Request, authorization: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
@@ -58,16 +68,17 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Callable[..., Principal]:
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold one of `roles`."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    # async: a plain def dependency would be sent to the thread pool on every request.
+    async def check(principal: PrincipalDep) -> Principal:
         return principal.require(*roles)
 
     return check
 
 
-def _cipher(request: Request) -> PiiCipher:
+async def _cipher(request: Request) -> PiiCipher:
     cipher: PiiCipher = request.app.state.cipher
     return cipher
 

@@ -17,7 +17,14 @@ _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
+# Both shapes hold at least 11 digits in a row: a line without such a run (most access log
+# lines) is returned as is, without running the two masking patterns over it.
+_DIGIT_RUN_RE = re.compile(r"\d{11}")
+
+
 def scrub(text: str) -> str:
+    if _DIGIT_RUN_RE.search(text) is None:
+        return text
     text = _ID_RE.sub(r"\1********\2", text)
     return _PHONE_RE.sub(r"\1****\2", text)
 
