@@ -4,7 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from porttrust_shared.deps import CipherDep, SessionDep
+from porttrust_shared.deps import CipherDep, ReadSessionDep, SessionDep
 from porttrust_shared.errors import problem_response
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
@@ -75,13 +75,11 @@ async def list_sub_ports(session: SessionDep, actor: StatusReader, settings: Set
     return Page(items=await svc.to_reads(session, rows), next_cursor=after)
 
 
-@router.get("/v1/sub-ports/{number}")
-async def get_sub_port(number: str, session: SessionDep, actor: StatusReader,
-                       response: Response) -> SubPortRead:
+@router.get("/v1/sub-ports/{number}", response_model=SubPortRead)
+async def get_sub_port(number: str, session: ReadSessionDep, actor: StatusReader) -> Response:
     """One sub-port with its status and what activation still needs."""
-    sub = await svc.get_sub_port(session, number=number, actor=actor)
-    response.headers["ETag"] = etag(sub.version)
-    return (await svc.to_reads(session, [sub]))[0]
+    read, version = await svc.read_sub_port(session, number=number, actor=actor)
+    return JSONResponse(read.model_dump(mode="json"), headers={"ETag": etag(version)})
 
 
 @router.patch("/v1/sub-ports/{number}", response_model=SubPortRead)

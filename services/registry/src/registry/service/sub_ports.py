@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
@@ -53,10 +53,15 @@ async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, chang
 
 def missing_fields(sub: SubPort, handler: Handler | None) -> list[str]:
     """Codes of what activation still needs; empty when the record is complete (R1)."""
+    return _missing(sub, None if handler is None else handler.verification_status)
+
+
+def _missing(sub: SubPort | SubPortRead, handler_status: str | None) -> list[str]:
+    """`handler_status`: the handler's verification status, None when there is no handler."""
     missing = [] if sub.user_unit_uscc else ["user_unit"]
-    if handler is None:
+    if handler_status is None:
         missing.append("handler")
-    elif handler.verification_status != "verified":
+    elif handler_status != "verified":
         missing.append("handler_verified")
     return missing + [field for field in REQUIRED if not getattr(sub, field)]
 
@@ -129,6 +134,27 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
 async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) -> SubPort:
     sub = await session.get(SubPort, number.strip())
     return ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
+
+
+# Built once: the table's columns (no ORM entity to load) and the handler's verification.
+_SUB, _HANDLER = SubPort.__table__.c, Handler.__table__.c
+_READ_ONE = (select(*_SUB, _HANDLER.verification_status)
+             .select_from(SubPort.__table__.outerjoin(Handler.__table__,
+                                                      _HANDLER.id == _SUB.handler_id))
+             .where(_SUB.number == bindparam("number")))
+
+
+async def read_sub_port(session: AsyncSession, *, number: str,
+                        actor: Principal) -> tuple[SubPortRead, int]:
+    """One sub-port as read, and its version: the record and its handler's verification in one
+    query (one snapshot, one round trip), as get_sub_port plus to_reads would give them."""
+    row = (await session.execute(_READ_ONE, {"number": number.strip()})).first()
+    found = ensure_visible(actor, row, row.province if row else None, "sub-port")
+    values = found._asdict()
+    status = values.pop("verification_status")
+    read = SubPortRead.model_validate(values)
+    read.missing = _missing(read, status)
+    return read, read.version
 
 
 async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUpdate,
