@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,8 +42,10 @@ class RequestContextMiddleware:
     """Request id, body-size cap, access log and metrics, as one pure ASGI layer."""
 
     def __init__(self, app: ASGIApp, *, max_body: int, registry: CollectorRegistry,
-                 service: str) -> None:
+                 service: str, body_limits: Mapping[str, int] | None = None) -> None:
         self.app, self.max_body, self.service = app, max_body, service
+        # Paths with their own cap instead of max_body (say, a bulk import), matched exactly.
+        self.body_limits = dict(body_limits or {})
         self.requests = Counter("http_requests", "HTTP requests", ["method", "route", "status"],
                                 registry=registry)
         self.latency = Histogram("http_request_duration_seconds", "Request latency",
@@ -86,9 +88,11 @@ class RequestContextMiddleware:
         A declared length is checked up front; a body without one (chunked) is read here, up
         to the cap, and replayed, because an error raised while the app reads it would reach
         the client as a generic 400."""
+        cap = self.body_limits.get(scope.get("path", ""), self.max_body) if self.body_limits \
+            else self.max_body
         declared = _header(scope, b"content-length")
         if declared is not None:
-            return receive if not declared.isdigit() or int(declared) <= self.max_body else None
+            return receive if not declared.isdigit() or int(declared) <= cap else None
         if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return receive
         chunks, size, more = [], 0, True
@@ -98,7 +102,7 @@ class RequestContextMiddleware:
                 return receive
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body:
+            if size > cap:
                 return None
             more = message.get("more_body", False)
         return _replay(b"".join(chunks), receive)
@@ -188,8 +192,12 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     verifier: TokenVerifier | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service app. Nothing connects until the app starts (lifespan)."""
+    """Build a service app. Nothing connects until the app starts (lifespan).
+
+    `body_limits`: request paths (exact) whose bodies may be larger, or must be smaller,
+    than settings.max_body_bytes, with their own cap."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -219,7 +227,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes,
-                       registry=app.state.metrics, service=settings.service_name)
+                       registry=app.state.metrics, service=settings.service_name,
+                       body_limits=body_limits)
     return app
 
 
