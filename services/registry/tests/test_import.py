@@ -278,3 +278,21 @@ async def test_import_logs_carry_no_person_data(client, headers, world, caplog):
     caplog.set_level(logging.DEBUG)
     await post(client, headers, csv_bytes(rows, header))
     assert id_number not in caplog.text and "13900000557" not in caplog.text
+
+
+async def test_the_import_route_takes_files_over_the_general_body_cap(client, headers,
+                                                                      settings):
+    filler = "x" * (settings.max_body_bytes + 1024)
+    body = ("number,province,user_unit_uscc,business_type,purpose,machine_room,equipment,"
+            "colour\n" + filler + "\n").encode()
+    response = await post(client, headers, body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "unknown_columns"
+
+
+async def test_other_routes_keep_the_general_body_cap(client, headers, settings):
+    body = b'{"number": "' + b"1" * (settings.max_body_bytes + 1) + b'"}'
+    response = await client.post("/v1/sub-ports", content=body,
+                                 headers={**headers("hq_admin"),
+                                          "Content-Type": "application/json"})
+    assert response.status_code == 413

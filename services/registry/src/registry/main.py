@@ -8,6 +8,7 @@ from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from registry.api import router
 from registry.clients import CreditClient
 from registry.events import HANDLERS
+from registry.imports.settings import ImportSettings
 from registry.models import IdempotencyRecord, InboxEvent, OutboxEvent
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay],
         on_shutdown=[stop_relay, stop_http],
+        body_limits=ImportSettings().body_limits(),
     )
     app.state.idempotency_model = IdempotencyRecord
     # Swap in a real identity-check provider here; see registry.verifiers.
