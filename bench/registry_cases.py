@@ -181,8 +181,9 @@ async def _database(name: str) -> str:
       "registry CSV import of 100,000 sub-ports on PostgreSQL vs a plain COPY of the same rows")
 async def registry_import_vs_copy(ctx: Context) -> list[Verdict]:
     dsn = await _database(DB_NAME)
-    env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
-           "REGISTRY_MAX_BODY_BYTES": str(512 * 1024 * 1024)}
+    # No body-cap override: the 14 MB file goes through the import route's own cap
+    # (REGISTRY_IMPORT_MAX_BYTES, 64 MiB by default) as in production.
+    env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}
     headers = ctx.signer.headers("hq_admin", audience=["registry"])
     path = ctx.work_dir / "sub-ports.csv"
     with fake_credit(ctx.work_dir) as credit:
