@@ -45,6 +45,13 @@ async def test_a_read_session_reads_beside_a_sqlite_writer_holding_the_lock(sqli
     assert count == 0
 
 
+async def test_a_read_session_opens_no_transaction_on_sqlite(sqlite):
+    async for session in read_session_scope(session_factory(sqlite)):
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+        assert not raw.driver_connection.in_transaction
+
+
 @postgres_only
 async def test_a_read_session_opens_no_transaction_on_postgresql(postgres):
     async for session in read_session_scope(session_factory(postgres)):

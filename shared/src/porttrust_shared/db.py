@@ -72,13 +72,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 READ_ONLY: dict[str, Any] = {"porttrust_read_only": True}
+_NO_BEGIN = "porttrust_no_begin"
 
 
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead of
     # one failing when its read snapshot cannot be upgraded. A connection marked READ_ONLY
     # (execution_options(**READ_ONLY)) begins deferred and reads beside a writer (WAL).
-    read_only = conn.get_execution_options().get("porttrust_read_only", False)
+    # AUTOCOMMIT (read sessions) begins nothing: each statement is its own read snapshot.
+    options = conn.get_execution_options()
+    if options.get(_NO_BEGIN, False):
+        return
+    read_only = options.get("porttrust_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
@@ -148,18 +153,21 @@ async def session_scope(
             raise
 
 
-# A read-only request needs no transaction of its own on PostgreSQL: each statement reads a
-# committed snapshot, and the BEGIN/COMMIT round trips are skipped. SQLite begins deferred
-# (a shared read lock beside a writer in WAL) instead of taking the write lock.
-_READ_OPTIONS: dict[str, dict[str, Any]] = {"sqlite": READ_ONLY,
-                 "postgresql": {**READ_ONLY, "isolation_level": "AUTOCOMMIT"}}
+# A read-only request needs no transaction of its own: each statement reads a committed
+# snapshot, and the BEGIN/COMMIT round trips (PostgreSQL) or thread hops (aiosqlite) are
+# skipped. On SQLite it never takes the write lock, so it reads beside a writer (WAL).
+_READ_OPTIONS: dict[str, dict[str, Any]] = {
+    "sqlite": {**READ_ONLY, _NO_BEGIN: True},
+    "postgresql": {**READ_ONLY, "isolation_level": "AUTOCOMMIT"},
+}
 
 
 async def read_session_scope(
     factory: async_sessionmaker[AsyncSession],
 ) -> AsyncGenerator[AsyncSession, None]:
-    """A session for a handler that only reads: nothing is committed, and on PostgreSQL no
-    transaction is opened (one query is one snapshot). Never write through it."""
+    """A session for a handler that only reads: nothing is committed and no transaction is
+    opened (each query is its own snapshot: read related rows in one query). Never write
+    through it."""
     async with factory() as session:
         bind = session.get_bind()
         if not isinstance(bind, Connection):  # tests bind sessions to an open transaction
