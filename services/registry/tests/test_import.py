@@ -180,6 +180,24 @@ async def test_imported_sub_port_is_traceable(client, headers, world):
     assert trace["handler"]["id"] == world["handler"]
 
 
+async def test_an_imported_sub_ports_first_version_holds_its_whole_state(client, headers,
+                                                                           world):
+    row = good(world, "106901230001", monthly_volume="1200", value_contribution="0",
+               customer_importance="7")
+    header = [*HEADER, "monthly_volume", "value_contribution", "customer_importance"]
+    await post(client, headers, csv_bytes([row], header=header))
+    versions = (await client.get("/v1/sub-ports/106901230001/versions",
+                                 headers=headers("hq_admin"))).json()
+    assert versions[0]["version"] == 1
+    assert versions[0]["snapshot"] == {
+        "number": "106901230001", "port_number": "10690123", "province": "44",
+        "status": "registered", "status_reason": None, "whitelisted": False,
+        "user_unit_uscc": world["unit"], "handler_id": world["handler"],
+        "business_type": "notification", "purpose": "订单发货通知",
+        "machine_room": "广州南方基地A3", "equipment": "SMSC-GZ-07", "monthly_volume": 1200,
+        "value_contribution": 0, "customer_importance": 7}
+
+
 async def test_province_operator_imports_only_its_province(client, headers, world, reg):
     await reg.port("10690456", province="11")
     rows = [good(world, "106901230001"),

@@ -108,3 +108,14 @@ async def test_each_chunk_that_changed_something_adds_one_audit_entry(app, clien
         AuditEvent.action == "sub_port.imported", AuditEvent.entity_id == job_id))).scalars()
     assert [e["numbers"] for e in entries] == [["106901230001", "106901230002"],
                                                ["106901230004"]]
+
+
+async def test_every_row_of_a_multi_chunk_job_gets_its_first_version(app, client, headers, unit,
+                                                                      small_jobs):
+    numbers = [f"10690123000{n}" for n in range(5)]
+    job_id = (await start(client, headers, csv_file(unit, numbers))).json()["job_id"]
+    await finished(app, client, headers, job_id)
+    for number in numbers:
+        versions = (await client.get(f"/v1/sub-ports/{number}/versions",
+                                     headers=headers("hq_admin"))).json()
+        assert [(v["version"], v["snapshot"]["number"]) for v in versions] == [(1, number)]
