@@ -1,10 +1,13 @@
 """The read path: read-only sessions, pings only for idle pooled connections, cheap scrubbing."""
 
 import asyncio
+import datetime as dt
 import os
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from porttrust_shared import db
@@ -84,6 +87,65 @@ async def test_a_connection_used_just_now_is_handed_out_without_a_ping(postgres,
         async with postgres.connect() as conn:
             await conn.execute(text("SELECT 1"))
     assert pings == []
+
+
+_TABLE = f"fetch_rows_{os.getpid()}"  # test runs beside each other do not share it
+_ROWS = sa.table(_TABLE, sa.column("id", sa.String), sa.column("n", sa.BigInteger),
+                 sa.column("ok", sa.Boolean), sa.column("at", db.UTCDateTime()))
+_BY_ID = sa.select(_ROWS).where(_ROWS.c.id == sa.bindparam("id"))
+_CREATE = "CREATE TABLE {} (id VARCHAR(8) PRIMARY KEY, n BIGINT, ok BOOLEAN, at {})"
+
+
+async def _seed_rows(engine, timestamp_type):
+    async with engine.begin() as conn:
+        await conn.execute(text(_CREATE.format(_TABLE, timestamp_type)))
+        await conn.execute(sa.insert(_ROWS), [{"id": "a", "n": 7, "ok": True,
+                                               "at": dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC)}])
+
+
+@pytest.fixture
+async def pg_rows(postgres):
+    await _seed_rows(postgres, "TIMESTAMPTZ")
+    yield postgres
+    async with postgres.begin() as conn:
+        await conn.execute(text(f"DROP TABLE IF EXISTS {_TABLE}"))
+
+
+@postgres_only
+async def test_fetch_row_on_postgresql_gives_what_a_read_session_gives(pg_rows):
+    postgres = pg_rows
+    sessions = session_factory(postgres)
+    async for session in read_session_scope(sessions):
+        expected = dict((await session.execute(_BY_ID, {"id": "a"})).mappings().one())
+    assert await db.fetch_row(sessions, _BY_ID, {"id": "a"}) == expected
+
+
+@postgres_only
+async def test_fetch_row_on_postgresql_answers_none_for_no_row(pg_rows):
+    postgres = pg_rows
+    assert await db.fetch_row(session_factory(postgres), _BY_ID, {"id": "zz"}) is None
+
+
+@postgres_only
+async def test_fetch_row_on_postgresql_drops_a_connection_that_died(pg_rows):
+    postgres = pg_rows
+    async with postgres.connect() as conn:
+        dead = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+    admin = create_engine(os.environ[POSTGRES_ENV], poolclass=NullPool)
+    async with admin.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
+    await admin.dispose()
+    with pytest.raises(OperationalError):
+        await db.fetch_row(session_factory(postgres), _BY_ID, {"id": "a"})
+    async with postgres.connect() as conn:
+        assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar() != dead
+
+
+async def test_fetch_row_on_sqlite_reads_through_a_read_session(sqlite):
+    await _seed_rows(sqlite, "TIMESTAMP")
+    row = await db.fetch_row(session_factory(sqlite), _BY_ID, {"id": "a"})
+    assert row == {"id": "a", "n": 7, "ok": True,
+                   "at": dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC)}
 
 
 def test_a_line_without_a_long_digit_run_is_left_as_written():

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -174,3 +176,49 @@ async def read_session_scope(
             await session.connection(
                 execution_options=_READ_OPTIONS.get(bind.dialect.name, READ_ONLY))
         yield session  # closing the session rolls back whatever it began
+
+
+# Compiled once per statement: its SQL for asyncpg ($1, $2, ...) and its parameter names.
+_PG_SQL: dict[int, tuple[Select[Any], str, tuple[str, ...]]] = {}
+
+
+def _pg_sql(statement: Select[Any], engine: AsyncEngine) -> tuple[str, tuple[str, ...]]:
+    cached = _PG_SQL.get(id(statement))
+    if cached is None or cached[0] is not statement:
+        compiled = statement.compile(dialect=engine.dialect)
+        cached = (statement, compiled.string, tuple(compiled.positiontup or ()))
+        _PG_SQL[id(statement)] = cached
+    return cached[1], cached[2]
+
+
+async def fetch_row(factory: async_sessionmaker[AsyncSession], statement: Select[Any],
+                    params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first row of a read-only Core SELECT as a dict by column name, or None.
+
+    On PostgreSQL (asyncpg) with the factory bound to its engine, as in production: one
+    pooled driver connection and asyncpg's cached prepared statement, with no ORM session and
+    no transaction, so the row is one committed snapshot. Only for statements whose columns
+    need no SQLAlchemy result processing (strings, numbers, booleans, UTC timestamps).
+    Otherwise (SQLite, or a factory bound to a test's open connection): a read session."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, AsyncEngine) and bind.dialect.driver == "asyncpg":
+        sql, names = _pg_sql(statement, bind)
+        pooled = await bind.raw_connection()
+        driver: Any = pooled.driver_connection
+        try:
+            record = await driver.fetchrow(sql, *(params[name] for name in names))
+        except Exception as exc:
+            if not driver.is_closed():
+                raise
+            # A connection that died is dropped, not pooled, and answers as the ORM path
+            # would: an OperationalError (503 problem).
+            pooled.invalidate(exc)
+            raise OperationalError(sql, None, exc) from exc
+        finally:
+            pooled.close()
+        return None if record is None else dict(record.items())
+    async with contextlib.aclosing(read_session_scope(factory)) as scope:
+        async for session in scope:
+            row = (await session.execute(statement, dict(params))).mappings().first()
+            return None if row is None else dict(row)
+    return None  # pragma: no cover - read_session_scope always yields

@@ -4,7 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from porttrust_shared.deps import CipherDep, ReadSessionDep, SessionDep
+from porttrust_shared.deps import CipherDep, SessionDep
 from porttrust_shared.errors import problem_response
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
@@ -76,9 +76,10 @@ async def list_sub_ports(session: SessionDep, actor: StatusReader, settings: Set
 
 
 @router.get("/v1/sub-ports/{number}", response_model=SubPortRead)
-async def get_sub_port(number: str, session: ReadSessionDep, actor: StatusReader) -> Response:
+async def get_sub_port(number: str, request: Request, actor: StatusReader) -> Response:
     """One sub-port with its status and what activation still needs."""
-    read, version = await svc.read_sub_port(session, number=number, actor=actor)
+    read, version = await svc.read_sub_port(request.app.state.sessions, number=number,
+                                            actor=actor)
     return JSONResponse(read.model_dump(mode="json"), headers={"ETag": etag(version)})
 
 

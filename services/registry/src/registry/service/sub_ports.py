@@ -3,9 +3,9 @@
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.db import utcnow
+from porttrust_shared.db import fetch_row, utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.pii import PiiCipher
@@ -144,13 +144,13 @@ _READ_ONE = (select(*_SUB, _HANDLER.verification_status)
              .where(_SUB.number == bindparam("number")))
 
 
-async def read_sub_port(session: AsyncSession, *, number: str,
+async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: str,
                         actor: Principal) -> tuple[SubPortRead, int]:
     """One sub-port as read, and its version: the record and its handler's verification in one
-    query (one snapshot, one round trip), as get_sub_port plus to_reads would give them."""
-    row = (await session.execute(_READ_ONE, {"number": number.strip()})).first()
-    found = ensure_visible(actor, row, row.province if row else None, "sub-port")
-    values = found._asdict()
+    query (one snapshot, one round trip, no ORM session), as get_sub_port plus to_reads would
+    give them."""
+    row = await fetch_row(sessions, _READ_ONE, {"number": number.strip()})
+    values = ensure_visible(actor, row, row["province"] if row else None, "sub-port")
     status = values.pop("verification_status")
     read = SubPortRead.model_validate(values)
     read.missing = _missing(read, status)
