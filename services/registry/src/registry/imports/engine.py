@@ -4,7 +4,6 @@ chunk. Re-running a file changes nothing: identical rows are `unchanged`, change
 new version, a number never gets a second row."""
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,7 @@ from registry.service import organizations as org_svc
 from registry.service.common import apply_changes, visible
 from registry.service.ports import MIN_PORT_LEN
 from registry.service.screening import Party, handler_party, organization_party, restricted
-from registry.service.sub_ports import ENTITY, FIELDS, missing_fields
+from registry.service.sub_ports import ENTITY, FIELDS, creators, missing_fields, unversioned
 from registry.service.sub_ports import snapshot as sub_snapshot
 
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
@@ -389,19 +388,20 @@ async def _covered(session: AsyncSession, numbers: list[str]) -> set[str]:
 
 async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
                  cipher: PiiCipher) -> None:
+    """New sub-ports get no version row: never changed, their row is their version 1 (see
+    registry.service.sub_ports). A changed one first gets its version 1 if it had none."""
     now = utcnow()
     versions: list[dict[str, Any]] = []
     await _write_people(session, plans, ctx, actor, cipher, versions)
     new = [p for p in plans if p.existing is None]
     covered = await _covered(session, [p.data.number for p in new])
     if is_postgres(session):
-        await _insert_new_postgres(session, new, covered, actor, now)
+        await _insert_new_postgres(session, new, covered, now)
     else:
-        rows = [_new_row(p, p.data.number in covered, now) for p in new]
-        await bulk_insert(session, SubPort, rows)
-        every = sorted(_snapshot(rows[0])) if rows else []
-        versions += [_version(ENTITY, row["number"], 1, actor, now, _snapshot(row), every)
-                     for row in rows]
+        await bulk_insert(session, SubPort, [_new_row(p, p.data.number in covered, now)
+                                             for p in new])
+    changing = [p.existing for p in plans if p.existing is not None and p.values]
+    versions += await _first_versions(session, changing)
     for plan in plans:
         if plan.existing is not None and plan.values:
             sub = plan.existing
@@ -414,20 +414,18 @@ async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor:
     await bulk_insert(session, EntityVersion, versions)
 
 
+async def _first_versions(session: AsyncSession, subs: list[SubPort]) -> list[dict[str, Any]]:
+    """Version 1 of each sub-port about to change that never kept one, from its state now."""
+    bare = await unversioned(session, [s.number for s in subs if s.version == 1])
+    firsts = [s for s in subs if s.number in bare]
+    made_by = await creators(session, firsts)
+    return [_version(ENTITY, s.number, 1, made_by.get(s.number, "unknown"), s.updated_at,
+                     state, sorted(state))
+            for s in firsts for state in [sub_snapshot(s)]]
+
+
 NEW_COLUMNS = ("number", "port_number", "province", "status", "status_reason", "whitelisted",
                "version", "created_at", "updated_at", *FIELDS)
-SNAPSHOT_KEYS = ("number", "port_number", "province", "status", "status_reason", "whitelisted",
-                 *FIELDS)
-# Version 1 of each sub-port just copied in, its snapshot built by PostgreSQL from the stored
-# row: the same keys and values as registry.service.sub_ports.snapshot, without sending
-# every row a second time as JSON.
-FIRST_VERSIONS = (
-    "INSERT INTO entity_versions (entity, key, version, actor, at, snapshot, changed) "
-    f"SELECT '{ENTITY}', s.number, 1, $1, s.updated_at, json_build_object("
-    + ", ".join(f"'{k}', s.{k}" for k in SNAPSHOT_KEYS)
-    + "), $2::json FROM sub_ports AS s WHERE s.number = ANY($3::varchar[])")
-
-
 def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
     values = plan.values
     return {"number": plan.data.number, "port_number": plan.port.number,
@@ -437,9 +435,8 @@ def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
 
 
 async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: set[str],
-                               actor: str, now: dt.datetime) -> None:
-    """COPY the chunk's new sub-ports, then write their first versions with one
-    INSERT ... SELECT: two round trips, and the rows cross the wire once."""
+                               now: dt.datetime) -> None:
+    """COPY the chunk's new sub-ports: one round trip, no version rows."""
     if not new:
         return
     records = [(p.data.number, p.port.number, p.data.province, "registered", None,
@@ -448,8 +445,6 @@ async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: 
     driver = await raw_connection(session)
     await driver.copy_records_to_table(SubPort.__tablename__, records=records,
                                        columns=NEW_COLUMNS)
-    await driver.execute(FIRST_VERSIONS, actor, json.dumps(sorted(SNAPSHOT_KEYS)),
-                         [p.data.number for p in new])
 
 
 async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
@@ -472,11 +467,6 @@ async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups,
             versions.append(_version(handler_svc.ENTITY, person["id"], 1, actor,
                                      person["updated_at"], snap,
                                      ["id_number", "name", "organization_uscc", "phone"]))
-
-
-def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    """The same shape as registry.service.sub_ports.snapshot, from plain values."""
-    return {k: row[k] for k in SNAPSHOT_KEYS}
 
 
 def _version(entity: str, key: str, version: int, actor: str, at: dt.datetime,

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import ChainReport, verify_chain
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, EntityVersion
+from registry.models import AuditEvent, EntityVersion, SubPort
+from registry.service import sub_ports
 from registry.service.common import int_after
 
 
@@ -34,6 +35,15 @@ async def verify_audit_chain(session: AsyncSession) -> ChainReport:
 
 
 async def versions_of(session: AsyncSession, *, entity: str, key: str) -> list[EntityVersion]:
+    """Every version, oldest first; a sub-port never changed since creation keeps no version
+    row, and its current row is its version 1."""
     query = (select(EntityVersion).where(EntityVersion.entity == entity, EntityVersion.key == key)
              .order_by(EntityVersion.version))
-    return list((await session.execute(query)).scalars().all())
+    rows = list((await session.execute(query)).scalars().all())
+    if rows or entity != sub_ports.ENTITY:
+        return rows
+    sub = await session.get(SubPort, key)
+    if sub is None or sub.version != 1:
+        return rows
+    actor = (await sub_ports.creators(session, [sub])).get(key, "unknown")
+    return [sub_ports.first_version(sub, sub_ports.snapshot(sub), actor)]

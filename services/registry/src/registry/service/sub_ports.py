@@ -1,8 +1,10 @@
 """Sub-ports: registration, update and what activation still needs (R1, R4)."""
 
+import datetime as dt
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import fetch_row, utcnow
@@ -13,7 +15,7 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content
 from registry.clients import BlacklistChecker
 from registry.errors import Incomplete, SubPortTaken
-from registry.models import Handler, Organization, Port, SubPort
+from registry.models import AuditEvent, EntityVersion, Handler, Organization, Port, SubPort
 from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
 from registry.service.common import (
     apply_changes,
@@ -39,9 +41,68 @@ def snapshot(sub: SubPort) -> dict[str, Any]:
             "whitelisted": sub.whitelisted, **{f: getattr(sub, f) for f in FIELDS}}
 
 
+# Copy-on-write first versions: a sub-port never changed since it was created (version 1)
+# may have no version row; its current row is then version 1, valid from its updated_at.
+# Before its first change the state it was loaded in is written as version 1.
+_AS_LOADED: "WeakKeyDictionary[SubPort, dict[str, Any]]" = WeakKeyDictionary()
+
+
+@event.listens_for(SubPort, "load")
+def _keep_first_state(sub: SubPort, _context: object) -> None:
+    if sub.version == 1:
+        _AS_LOADED[sub] = snapshot(sub)
+
+
+async def unversioned(session: AsyncSession, numbers: list[str]) -> set[str]:
+    """The numbers among `numbers` that have no version row (never changed since creation)."""
+    if not numbers:
+        return set()
+    with session.no_autoflush:
+        kept = set((await session.execute(select(EntityVersion.key).where(
+            EntityVersion.entity == ENTITY, EntityVersion.key.in_(numbers)))).scalars())
+    return set(numbers) - kept
+
+
+async def creators(session: AsyncSession, subs: list[SubPort]) -> dict[str, str]:
+    """Who created each unversioned sub-port: the actor of the import chunk that named it."""
+    if not subs:
+        return {}
+    start = min(s.created_at for s in subs) - dt.timedelta(seconds=1)
+    end = max(s.updated_at for s in subs) + dt.timedelta(minutes=10)
+    wanted = {s.number for s in subs}
+    found: dict[str, str] = {}
+    with session.no_autoflush:
+        rows = await session.execute(select(AuditEvent.actor, AuditEvent.data).where(
+            AuditEvent.action == "sub_port.imported", AuditEvent.at >= start,
+            AuditEvent.at <= end).order_by(AuditEvent.seq))
+    for actor, data in rows.all():
+        for number in wanted.intersection((data or {}).get("numbers", ())):
+            found.setdefault(number, actor)
+    return found
+
+
+def first_version(sub: SubPort, state: dict[str, Any], actor: str) -> EntityVersion:
+    """Version 1 of a sub-port that kept no version row, from the state it was created in;
+    call it before the change is stamped, while `updated_at` is still version 1's time."""
+    return EntityVersion(entity=ENTITY, key=sub.number, version=1, actor=actor,
+                         at=sub.updated_at,
+                         snapshot=state, changed=sorted(state))
+
+
+async def _materialise_first(session: AsyncSession, sub: SubPort) -> None:
+    state = _AS_LOADED.pop(sub, None)
+    if state is None or sub.number not in await unversioned(session, [sub.number]):
+        return
+    actor = (await creators(session, [sub])).get(sub.number, "unknown")
+    session.add(first_version(sub, state, actor))
+
+
 async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, changed: list[str],
                           action: str) -> None:
-    """Bump the version and keep the new state; every change of a sub-port goes through here."""
+    """Bump the version and keep the new state; every change of a sub-port goes through here.
+    A sub-port without version rows first gets its creation state as version 1."""
+    if sub.version == 1:
+        await _materialise_first(session, sub)
     sub.version += 1
     sub.updated_at = utcnow()
     await session.flush()

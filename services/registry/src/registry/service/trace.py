@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, EntityVersion
+from registry.models import AuditEvent, EntityVersion, SubPort
 from registry.service.common import visible
+from registry.service.sub_ports import ENTITY as SUB_PORT
+from registry.service.sub_ports import snapshot
 
 SEES_INDEX = ("service", "enforcement")
 SUB_PORT_FIELDS = ("number", "status", "business_type", "purpose", "machine_room",
@@ -26,7 +28,21 @@ async def state_at(session: AsyncSession, entity: str, key: str | None,
                     EntityVersion.at <= at)
              .order_by(EntityVersion.version.desc()).limit(1))
     found: dict[str, Any] | None = (await session.execute(query)).scalar_one_or_none()
+    if found is None and entity == SUB_PORT:
+        return (await _unversioned_at(session, [key], at)).get(key)
     return found
+
+
+async def _unversioned_at(session: AsyncSession, numbers: list[str],
+                          at: dt.datetime) -> dict[str, dict[str, Any]]:
+    """Sub-ports never changed since creation keep no version row: the current row is their
+    version 1, valid from its `updated_at` (its creation)."""
+    has_versions = (select(EntityVersion.id)
+                    .where(EntityVersion.entity == SUB_PORT, EntityVersion.key == SubPort.number)
+                    .exists())
+    query = select(SubPort).where(SubPort.number.in_(numbers), SubPort.version == 1,
+                                  SubPort.updated_at <= at, ~has_versions)
+    return {sub.number: snapshot(sub) for sub in (await session.execute(query)).scalars()}
 
 
 async def longest_at(session: AsyncSession, entity: str, number: str,
@@ -38,14 +54,14 @@ async def longest_at(session: AsyncSession, entity: str, number: str,
              .where(EntityVersion.entity == entity, EntityVersion.key.in_(prefixes),
                     EntityVersion.at <= at)
              .order_by(func.length(EntityVersion.key).desc(), EntityVersion.version.desc()))
-    seen: set[str] = set()
-    for key, snapshot in (await session.execute(query)).all():
-        if key in seen:
-            continue
-        seen.add(key)
-        if snapshot.get("status") != "cancelled":
-            found: dict[str, Any] = snapshot
-            return found
+    states: dict[str, dict[str, Any]] = {}
+    for key, state in (await session.execute(query)).all():
+        states.setdefault(key, state)
+    if entity == SUB_PORT:
+        states.update(await _unversioned_at(session, prefixes, at))
+    for key in sorted(states, key=len, reverse=True):
+        if states[key].get("status") != "cancelled":
+            return states[key]
     return None
 
 
