@@ -1,5 +1,7 @@
 """The app factory: every error is problem+json; health, metrics, request ids, body cap."""
 
+import logging
+
 import httpx
 
 PROBLEM = "application/problem+json"
@@ -134,6 +136,32 @@ async def test_metrics_count_requests_by_route(client):
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
+
+
+def _sample(metrics: str, name: str) -> float:
+    [line] = [row for row in metrics.splitlines() if row.startswith(name + " ")]
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_metrics_count_every_request_not_only_the_first(client):
+    count = 'http_requests_total{method="GET",route="/healthz",status="200"}'
+    timed = 'http_request_duration_seconds_count{method="GET",route="/healthz"}'
+    await client.get("/healthz")
+    before = (await client.get("/metrics")).text
+    for _ in range(3):
+        await client.get("/healthz")
+    after = (await client.get("/metrics")).text
+    assert _sample(after, count) - _sample(before, count) == 3
+    assert _sample(after, timed) - _sample(before, timed) == 3
+
+
+async def test_each_request_writes_one_access_line_with_its_route_and_status(client, caplog):
+    caplog.set_level(logging.INFO, logger="porttrust.access")
+    await client.get("/healthz", headers={"X-Request-ID": "rid-1"})
+    [line] = [r for r in caplog.records if r.name == "porttrust.access"]
+    assert (line.getMessage(), line.method, line.path, line.status) == (
+        "GET /healthz 200", "GET", "/healthz", 200)
+    assert line.duration_ms >= 0 and line.service
 
 
 async def test_request_id_is_echoed(client):

@@ -50,6 +50,7 @@ class RequestContextMiddleware:
                                 registry=registry)
         self.latency = Histogram("http_request_duration_seconds", "Request latency",
                                  ["method", "route"], registry=registry)
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,13 +109,29 @@ class RequestContextMiddleware:
         return _replay(b"".join(chunks), receive)
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
-        route = scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        self.requests.labels(scope["method"], path, str(status)).inc()
-        self.latency.labels(scope["method"], path).observe(elapsed)
-        log.info("%s %s %s", scope["method"], path, status,
-                 extra={"method": scope["method"], "path": path, "status": status,
-                        "duration_ms": round(elapsed * 1000, 2), "service": self.service})
+        method = scope["method"]
+        path = getattr(scope.get("route"), "path", "unmatched")
+        key = (method, path, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(method, path, str(status)),
+                        self.latency.labels(method, path))
+            if len(self._children) < _MAX_LABEL_SETS:
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+        if log.isEnabledFor(logging.INFO):
+            # The record log.info would make, without its walk up the stack for the caller's
+            # file and line (which no access line shows).
+            log.handle(log.makeRecord(
+                log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None,
+                extra={"method": method, "path": path, "status": status,
+                       "duration_ms": round(elapsed * 1000, 2), "service": self.service}))
+
+
+# Metric children kept bound per (method, route, status); beyond this many (odd methods sent
+# by clients), the rest are looked up each time as before.
+_MAX_LABEL_SETS = 1000
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
