@@ -78,6 +78,20 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     return check
 
 
+def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """require_roles as one dependency: it reads the bearer token (through oauth2_scheme, so
+    OpenAPI still shows the security scheme) and checks the role itself, leaving FastAPI two
+    levels to solve instead of three. Same answers as require_roles (401, then 403). Use it
+    for a hot route that needs nothing else from the principal's dependency chain."""
+
+    async def check(request: Request,
+                    authorization: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+        principal = await current_principal(request, authorization)
+        return principal.require(*roles)
+
+    return check
+
+
 async def _cipher(request: Request) -> PiiCipher:
     cipher: PiiCipher = request.app.state.cipher
     return cipher
