@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from porttrust_shared.errors import Unprocessable
+from registry.imports.gc_pause import fewer_collections
 
 COLUMNS = ("number", "province", "user_unit_uscc", "user_unit_name", "handler_id",
            "handler_name", "handler_id_number", "handler_phone", "business_type", "purpose",
@@ -133,7 +134,8 @@ def parse_file(data: bytes, kind: str) -> ParsedFile:
     """`kind`: "csv" or "ndjson"."""
     if not data.strip():
         raise FileRejected("The file is empty.", code="empty_file")
-    return parse_ndjson(data) if kind == "ndjson" else parse_csv(data)
+    with fewer_collections():
+        return parse_ndjson(data) if kind == "ndjson" else parse_csv(data)
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:

@@ -19,6 +19,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
 from registry.imports.engine import Checked, Importer, Outcome, check_rows
+from registry.imports.gc_pause import fewer_collections
 from registry.imports.parsing import ParsedFile, RawRow
 from registry.imports.rows import RowError
 from registry.imports.schemas import (
@@ -55,8 +56,9 @@ async def import_inline(session: AsyncSession, *, parsed: ParsedFile, tools: Too
     """Import a small file in the caller's transaction and report every row."""
     importer = Importer(tools.actor, tools.credit, tools.cipher, source="inline")
     outcomes: list[Outcome] = []
-    for chunk in _chunks(parsed.rows, tools.chunk_size):
-        outcomes += await importer.chunk(session, chunk)
+    with fewer_collections():
+        for chunk in _chunks(parsed.rows, tools.chunk_size):
+            outcomes += await importer.chunk(session, chunk)
     counts = _counts(outcomes)
     return ImportResult(
         encoding=parsed.encoding, total=len(parsed.rows),
@@ -83,19 +85,20 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
     """Process the rows chunk by chunk, committing progress with each chunk."""
     importer = Importer(tools.actor, tools.credit, tools.cipher, source=job_id)
     chunks = _chunks(rows, tools.chunk_size)
-    try:
-        ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[0])) if chunks \
-            else None
-        for index, chunk in enumerate(chunks):
-            assert ahead is not None
-            checked = await ahead
-            if index + 1 < len(chunks):  # the next chunk is checked while this one is stored
-                ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index + 1]))
-            await _run_chunk(sessions, job_id, importer, chunk, checked)
-        await _finish(sessions, job_id, "done", None)
-    except Exception:
-        log.exception("import job failed", extra={"job_id": job_id})
-        await _finish(sessions, job_id, "failed", "The import stopped; re-run the file.")
+    with fewer_collections():
+        try:
+            ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[0])) if chunks \
+                else None
+            for index, chunk in enumerate(chunks):
+                assert ahead is not None
+                checked = await ahead
+                if index + 1 < len(chunks):  # the next chunk is checked while this one is stored
+                    ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index + 1]))
+                await _run_chunk(sessions, job_id, importer, chunk, checked)
+            await _finish(sessions, job_id, "done", None)
+        except Exception:
+            log.exception("import job failed", extra={"job_id": job_id})
+            await _finish(sessions, job_id, "failed", "The import stopped; re-run the file.")
 
 
 async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,

@@ -1,0 +1,36 @@
+"""An import collects young objects less often, and leaves the collector as it found it."""
+
+import gc
+
+from registry.imports.gc_pause import IMPORT_THRESHOLD, fewer_collections
+
+
+def test_an_import_raises_the_young_generation_threshold():
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= IMPORT_THRESHOLD
+
+
+def test_the_thresholds_come_back_after_the_import():
+    before = gc.get_threshold()
+    with fewer_collections():
+        pass
+    assert gc.get_threshold() == before
+
+
+def test_nested_imports_restore_only_when_the_last_one_ends():
+    before = gc.get_threshold()
+    with fewer_collections():
+        with fewer_collections():
+            pass
+        assert gc.get_threshold()[0] >= IMPORT_THRESHOLD
+    assert gc.get_threshold() == before
+
+
+def test_the_thresholds_come_back_when_the_import_fails():
+    before = gc.get_threshold()
+    try:
+        with fewer_collections():
+            raise RuntimeError("chunk failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
