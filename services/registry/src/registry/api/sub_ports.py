@@ -86,7 +86,10 @@ async def get_sub_port(number: str, request: Request, actor: StatusReaderOne) ->
     """One sub-port with its status and what activation still needs."""
     read, version = await svc.read_sub_port(request.app.state.sessions, number=number,
                                             actor=actor)
-    return JSONResponse(read.model_dump(mode="json"), headers={"ETag": etag(version)})
+    # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes,
+    # built in one step.
+    return Response(read.model_dump_json().encode(), media_type="application/json",
+                    headers={"ETag": etag(version)})
 
 
 @router.patch("/v1/sub-ports/{number}", response_model=SubPortRead)
