@@ -1,3 +1,11 @@
+import base64
+import datetime as dt
+import gc
+
+from credit.context import IdNumberIndex
+from credit.main import freeze_heap
+from credit.models import BlacklistEntry
+from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import uscc_check_char
 
 ID_A = "11010519491231002X"
@@ -92,3 +100,87 @@ async def test_unknown_fields_are_rejected(client, headers):
     response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
         "subjects": [], "extra": 1})
     assert response.status_code == 422
+
+
+async def test_a_blacklisted_subject_is_answered_with_its_entry_reason_and_since(client,
+                                                                                 headers):
+    created = (await client.post("/v1/blacklist", headers=headers("enforcement"), json={
+        "subject": {"kind": "user_unit", "key": LISTED}, "reason": "伪造营业执照",
+        "evidence": "e"})).json()
+    response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": [{"kind": "user_unit", "key": LISTED}]})
+    result = response.json()["results"][0]
+    since = dt.datetime.fromisoformat(result.pop("since"))
+    assert response.headers["content-type"] == "application/json"
+    assert result == {"kind": "user_unit", "blacklisted": True, "reason": "伪造营业执照",
+                      "entry_id": created["id"]}
+    assert since == dt.datetime.fromisoformat(created["listed_at"])
+
+
+async def test_since_is_when_the_subject_was_first_barred(client, headers, db_session):
+    first = await list_unit(client, headers, LISTED)
+    older = (await db_session.get(BlacklistEntry, first)).listed_at
+    db_session.add(BlacklistEntry(
+        subject_id=(await db_session.get(BlacklistEntry, first)).subject_id,
+        subject_kind="user_unit", subject_lookup_key=LISTED, origin="manual", reason="again",
+        evidence="e", sanctions=[], listed_by="x", listed_at=older + dt.timedelta(days=1)))
+    await db_session.flush()
+    response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": [{"kind": "user_unit", "key": LISTED}]})
+    assert response.json()["results"][0]["entry_id"] == first
+
+
+async def test_handlers_by_id_number_and_by_index_are_found_among_many(client, headers, index):
+    await client.post("/v1/blacklist", headers=headers("enforcement"), json={
+        "subject": {"kind": "handler", "key": ID_A}, "reason": "r", "evidence": "e"})
+    subjects = [{"kind": "holder", "key": k} for k in many_usccs(300)]
+    subjects[100] = {"kind": "handler", "key": ID_A}
+    subjects[200] = {"kind": "handler", "id_number_index": index(ID_A)}
+    response = await client.post("/v1/blacklist/check", headers=headers("service"),
+                                 json={"subjects": subjects})
+    hits = [i for i, r in enumerate(response.json()["results"]) if r["blacklisted"]]
+    assert hits == [100, 200]
+
+
+async def test_a_bad_key_among_many_is_422_naming_its_position(client, headers):
+    subjects = [{"kind": "user_unit", "key": k} for k in many_usccs(500)]
+    subjects[321] = {"kind": "user_unit", "key": "I" * 18}  # no USCC has an I
+    response = await client.post("/v1/blacklist/check", headers=headers("service"),
+                                 json={"subjects": subjects})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "subjects", "321"]
+
+
+async def test_a_subject_that_is_not_an_object_is_422_problem(client, headers):
+    response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": ["91440300000000001H"]})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "91440300000000001H" not in response.text
+
+
+async def test_a_body_that_is_not_json_is_422_problem(client, headers):
+    response = await client.post("/v1/blacklist/check", content=b"{subjects:",
+                                 headers={**headers("service"),
+                                          "content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_check_computes_the_blind_index_every_service_computes(app):
+    cipher, credit = app.state.cipher, app.state.credit
+    for value in (ID_A, "110105194912310021", ""):
+        assert credit.id_number_index(value) == cipher.blind_index(value, field="id_number")
+
+
+def test_an_index_key_longer_than_a_hash_block_gives_the_cipher_s_index(settings):
+    key = base64.b64encode(bytes(range(100))).decode()
+    cipher = PiiCipher(settings.pii_keys, key)
+    assert IdNumberIndex(key)(ID_A) == cipher.blind_index(ID_A, field="id_number")
+
+
+async def test_start_up_freezes_the_heap_it_built(app):
+    await freeze_heap(app)
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    assert frozen > 0

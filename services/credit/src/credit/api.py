@@ -21,7 +21,7 @@ from credit.schemas import (
     LiftRequest,
     SubjectRead,
 )
-from porttrust_shared.deps import SessionDep
+from porttrust_shared.deps import ReadSessionDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page, clamp_limit
 
@@ -86,7 +86,7 @@ async def list_blacklist_entries(
 
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"])
-async def check_blacklist(data: BlacklistCheck, session: SessionDep, ctx: CreditDep,
+async def check_blacklist(data: BlacklistCheck, session: ReadSessionDep, ctx: CreditDep,
                           _: Reader) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
     body = await lookups.check_subjects(session, refs=data["subjects"], ctx=ctx)

@@ -1,6 +1,5 @@
 import base64
 import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,15 +19,28 @@ class Credit:
 
 
 class IdNumberIndex:
-    """The blind index of an ID number, as `PiiCipher.blind_index(v, field="id_number")`
-    computes it (HMAC-SHA256 of "id_number\\0" + value), with the keyed state for the
-    "id_number\\0" prefix built once and copied per value: a check hashes up to 1,000."""
+    """The blind index of an ID number exactly as `PiiCipher.blind_index(v, field="id_number")`
+    computes it: HMAC-SHA256 (RFC 2104) of "id_number\\0" + value under the index key.
+
+    A check hashes up to 1,000 handlers, so the HMAC is run on hashlib's SHA-256 directly: the
+    inner and outer pads, with "id_number\\0" already fed to the inner one, are hashed once
+    here and copied per value, which takes half the time of `hmac.HMAC`'s Python wrapper. Tests
+    hold it equal to the cipher's index.
+    """
+
+    _BLOCK = 64  # SHA-256 block size
 
     def __init__(self, index_key: str) -> None:
-        raw = base64.b64decode(index_key + "=" * (-len(index_key) % 4))
-        self._prefix = hmac.new(raw, b"id_number\x00", hashlib.sha256)
+        key = base64.b64decode(index_key + "=" * (-len(index_key) % 4))
+        if len(key) > self._BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + b"id_number\0")
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
     def __call__(self, value: str) -> str:
-        digest = self._prefix.copy()
-        digest.update(value.encode())
-        return digest.hexdigest()
+        inner = self._inner.copy()
+        inner.update(value.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,9 @@ HISTORY_LIMIT = 200
 _SHAPES = {"holder": re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$"),
            "handler": re.compile(r"^\d{17}[\dX]$")}
 _SHAPES["user_unit"] = _SHAPES["holder"]
+# One shape per line, for checking a kind's keys joined by newlines in one call.
+_MANY_SHAPES = {kind: re.compile(f"(?:{shape.pattern[1:-1]}\n)*{shape.pattern[1:-1]}")
+                for kind, shape in _SHAPES.items()}
 EntryQuery = Select[BlacklistEntry, Subject]
 
 
@@ -46,8 +49,27 @@ async def check_subjects(session: AsyncSession, *, refs: list[CheckSubject],
 
 def lookup_keys(refs: list[CheckSubject], ctx: Credit) -> list[tuple[str, str]]:
     """(kind, lookup key) per subject: USCC upper-cased, or a handler's blind index."""
-    keys: list[tuple[str, str]] = []
+    kinds = [ref["kind"] for ref in refs]
+    keys = [ref.get("key") for ref in refs]
+    # The usual body, {kind, key} only, is upper-cased and shape-checked in bulk; anything
+    # else (an id_number_index, a bad shape) is gone through one by one.
+    if set(map(len, refs)) - {2} or None in keys:
+        return _lookup_keys_one_by_one(refs, ctx)
+    upper = "\n".join(cast(list[str], keys)).upper().split("\n")  # keys are [0-9A-Za-z]{18}
+    if not all(_all_match(kind, [k for k, key in zip(kinds, upper, strict=True) if k == kind])
+               for kind in set(kinds)):
+        return _lookup_keys_one_by_one(refs, ctx)
     index = ctx.id_number_index
+    return [(kind, index(key) if kind == HANDLER else key)
+            for kind, key in zip(kinds, upper, strict=True)]
+
+
+def _all_match(kind: str, keys: list[str]) -> bool:
+    return _MANY_SHAPES[kind].fullmatch("\n".join(keys)) is not None
+
+
+def _lookup_keys_one_by_one(refs: list[CheckSubject], ctx: Credit) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
     for position, ref in enumerate(refs):
         kind, key, given_index = ref["kind"], ref.get("key"), ref.get("id_number_index")
         if key is None:
@@ -58,7 +80,7 @@ def lookup_keys(refs: list[CheckSubject], ctx: Credit) -> list[tuple[str, str]]:
         key = key.upper()
         if given_index is not None or not _SHAPES[kind].match(key):
             raise _bad_subject(position)
-        keys.append((kind, index(key) if kind == HANDLER else key))
+        keys.append((kind, ctx.id_number_index(key) if kind == HANDLER else key))
     return keys
 
 
