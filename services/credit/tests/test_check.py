@@ -184,3 +184,25 @@ async def test_start_up_freezes_the_heap_it_built(app):
     frozen = gc.get_freeze_count()
     gc.unfreeze()
     assert frozen > 0
+
+
+async def test_a_body_sent_as_text_is_422_problem(client, headers):
+    response = await client.post("/v1/blacklist/check", content=b'{"subjects": []}',
+                                 headers={**headers("service"), "content-type": "text/plain"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_empty_body_is_422_problem(client, headers):
+    response = await client.post("/v1/blacklist/check", content=b"",
+                                 headers={**headers("service"),
+                                          "content-type": "application/json"})
+    assert response.status_code == 422
+
+
+async def test_openapi_documents_the_check_body(client):
+    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/blacklist/check"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["subjects"]["maxItems"] == 1000
+    assert set(schema["properties"]["subjects"]["items"]["properties"]) == {
+        "kind", "key", "id_number_index"}

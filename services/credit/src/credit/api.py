@@ -1,15 +1,15 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
 from credit import auditing, blacklist, fraud, lookups
+from credit.bodies import CHECK_BODY_DOC, check_body
 from credit.credit_events import Report, report_event
 from credit.deps import Auditor, CreditDep, Lister, Reader, RegistryDep, Reporter
 from credit.schemas import (
     AuditEventRead,
-    BlacklistCheck,
     BlacklistCreate,
     BlacklistEntryRead,
     ChainReportRead,
@@ -85,10 +85,12 @@ async def list_blacklist_entries(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"])
-async def check_blacklist(data: BlacklistCheck, session: ReadSessionDep, ctx: CreditDep,
+@router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"],
+             openapi_extra=CHECK_BODY_DOC)
+async def check_blacklist(request: Request, session: ReadSessionDep, ctx: CreditDep,
                           _: Reader) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
+    data = await check_body(request)  # the body as BlacklistCheck, read by pydantic itself
     body = await lookups.check_subjects(session, refs=data["subjects"], ctx=ctx)
     return Response(body, media_type="application/json")
 
