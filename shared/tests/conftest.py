@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit import AuditEventMixin
+from porttrust_shared.audit_api import audit_router
 from porttrust_shared.db import create_engine, new_metadata
 from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
@@ -142,7 +143,7 @@ def demo_router() -> APIRouter:
 
 def create_demo_app(settings: DemoSettings) -> FastAPI:
     app = create_service_app(settings, title="demo", description="library test app",
-                             routers=[demo_router()])
+                             routers=[demo_router(), audit_router(AuditEvent)])
     app.state.idempotency_model = IdempotencyRecord
     return app
 

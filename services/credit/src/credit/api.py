@@ -4,15 +4,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
-from credit import auditing, blacklist, fraud, lookups
+from credit import blacklist, fraud, lookups
 from credit.bodies import CHECK_BODY_DOC, check_body
 from credit.credit_events import Report, report_event
-from credit.deps import Auditor, CreditDep, Lister, Reader, RegistryDep, Reporter
+from credit.deps import CreditDep, Lister, Reader, RegistryDep, Reporter
 from credit.schemas import (
-    AuditEventRead,
     BlacklistCreate,
     BlacklistEntryRead,
-    ChainReportRead,
     CheckResults,
     CreditEventCreate,
     CreditEventRecorded,
@@ -102,20 +100,3 @@ async def lift_blacklist_entry(entry_id: str, data: LiftRequest, session: Sessio
     """Lift an entry: needs a reason and someone other than who listed it."""
     return await blacklist.lift_entry(session, entry_id=entry_id, reason=data.reason,
                                       actor=actor.sub, ctx=ctx)
-
-
-@router.get("/v1/audit-events", response_model=Page[AuditEventRead], tags=["audit"])
-async def list_audit_events(session: SessionDep, ctx: CreditDep, _: Auditor,
-                            cursor: Cursor = None, limit: Limit = None, action: Filter = None,
-                            entity_id: Filter = None) -> Page[AuditEventRead]:
-    """The audit trail, newest first."""
-    items, next_cursor = await auditing.list_audit_events(
-        session, action=action, entity_id=entity_id, cursor=cursor,
-        limit=clamp_limit(limit, ctx.page_limit_max))
-    return Page(items=items, next_cursor=next_cursor)
-
-
-@router.get("/v1/audit-events/verify", response_model=ChainReportRead, tags=["audit"])
-async def verify_audit_events(session: SessionDep, _: Auditor) -> ChainReportRead:
-    """Recompute the audit hash chain."""
-    return await auditing.verify_audit_chain(session)

@@ -9,11 +9,12 @@ from credit.clients import RegistryClient
 from credit.context import Credit, IdNumberIndex
 from credit.errors import mask_problem_paths
 from credit.events import build_handlers
-from credit.models import IdempotencyRecord, InboxEvent, OutboxEvent
+from credit.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
 from credit.scoring import Policy
 from credit.settings import Settings
 from credit.sweeper import start_sweeper, stop_sweeper
 from porttrust_shared.app import create_service_app
+from porttrust_shared.audit_api import audit_router
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="PortTrust credit",
         description="Subjects, credit events, scores, blacklist, sanctions and fraud cases.",
-        routers=[router],
+        routers=[router, audit_router(AuditEvent, default_order="desc")],
         on_startup=[start_http, start_registry, start_relay, start_sweeper, freeze_heap],
         on_shutdown=[stop_sweeper, stop_relay, stop_http],
     )

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import (
     AwareDatetime,
@@ -178,22 +178,3 @@ class FraudCaseRead(BaseModel):
     created_at: dt.datetime
 
 
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    seq: int
-    at: dt.datetime
-    actor: str
-    province: str | None
-    action: str
-    entity: str
-    entity_id: str
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-class ChainReportRead(BaseModel):
-    ok: bool
-    checked: int
-    first_bad_seq: int | None
-    problem: str | None

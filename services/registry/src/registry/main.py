@@ -3,13 +3,14 @@
 from fastapi import FastAPI
 
 from porttrust_shared.app import create_service_app
+from porttrust_shared.audit_api import audit_router
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from registry.api import router
 from registry.clients import CreditClient
 from registry.events import HANDLERS
 from registry.imports.settings import ImportSettings
-from registry.models import IdempotencyRecord, InboxEvent, OutboxEvent
+from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
 from registry.whitelist_client import WhitelistClient
@@ -30,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=(
             "Ports, sub-ports, templates, opt-outs, complaints, trace, back-fill and audit."
         ),
-        routers=[router, events_router(inbox=InboxEvent, handlers=HANDLERS)],
+        routers=[router, audit_router(AuditEvent),
+                 events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay],
         on_shutdown=[stop_relay, stop_http],
         body_limits=ImportSettings().body_limits(),

@@ -206,26 +206,6 @@ class SanctionReviewRead(BaseModel):
     created_at: dt.datetime
 
 
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    seq: int
-    at: dt.datetime
-    actor: str
-    province: str | None
-    action: str
-    entity: str
-    entity_id: str
-    data: dict[str, object]
-    hash: str
-
-
-class ChainReportRead(BaseModel):
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
-
-
 class TraceParty(BaseModel):
     uscc: str
     name: str | None = None

@@ -16,9 +16,7 @@ from whitelist.schemas import (
     ApplicationRead,
     ApplicationStatus,
     ApproveIn,
-    AuditEventRead,
     Category,
-    ChainReportRead,
     CompleteIn,
     EntryRead,
     ProgressRead,
@@ -29,7 +27,7 @@ from whitelist.schemas import (
     StatusBatchOut,
     StatusRead,
 )
-from whitelist.service import applications, audit, entries, progress, status
+from whitelist.service import applications, entries, progress, status
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -202,23 +200,3 @@ async def complete_combing(province: str, session: SessionDep, actor: Applicant,
                                                    actor=actor)
 
     return await idem.run(produce, status=200)
-
-
-@router.get("/v1/audit-events", tags=["audit"])
-async def list_audit_events(
-    session: SessionDep, actor: Auditor, entity_id: Annotated[str | None, Query(max_length=128)]
-    = None, action: Annotated[str | None, Query(max_length=64)] = None, cursor: CursorQ = None,
-    limit: LimitQ = None,
-) -> Page[AuditEventRead]:
-    """The audit chain, in order."""
-    rows, next_cursor = await audit.list_audit_events(
-        session, actor=actor, entity_id=entity_id, action=action, cursor=cursor, limit=limit)
-    return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)
-
-
-@router.get("/v1/audit-events/verify", tags=["audit"])
-async def verify_audit_events(session: SessionDep, actor: Auditor) -> ChainReportRead:
-    """Recompute the hash chain; reports the first broken entry if any."""
-    report = await audit.verify_audit_chain(session)
-    return ChainReportRead(ok=report.ok, checked=report.checked,
-                           first_bad_seq=report.first_bad_seq, problem=report.problem)

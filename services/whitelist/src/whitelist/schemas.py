@@ -131,21 +131,3 @@ class ProgressRead(BaseModel):
     provinces: list[ProvinceProgress]
 
 
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    seq: int
-    at: dt.datetime
-    actor: str
-    province: str | None
-    action: str
-    entity: str
-    entity_id: str
-    data: dict[str, object]
-    hash: str
-
-
-class ChainReportRead(BaseModel):
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
