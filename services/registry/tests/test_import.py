@@ -250,6 +250,14 @@ async def test_blacklisted_user_unit_is_a_row_error(client, headers, world, cred
     assert codes(body) == [(2, "blacklisted")]
 
 
+async def test_a_blacklisted_user_unit_fails_every_row_that_names_it(client, headers, world,
+                                                                      credit):
+    credit.blacklisted.add(("user_unit", world["unit"]))
+    rows = [good(world, f"1069012300{n:02d}") for n in range(3)]
+    body = (await post(client, headers, csv_bytes(rows))).json()
+    assert codes(body) == [(2, "blacklisted"), (3, "blacklisted"), (4, "blacklisted")]
+
+
 async def test_a_chunk_is_screened_in_one_credit_call(client, headers, world, credit):
     rows = [good(world, f"1069012300{n:02d}") for n in range(20)]
     credit.calls.clear()
