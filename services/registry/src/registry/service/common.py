@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -14,7 +15,7 @@ from porttrust_shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from porttrust_shared.pagination import decode_cursor
+from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion
 
@@ -88,3 +89,24 @@ def int_after(cursor: str | None) -> int | None:
         return int(after[0])
     except (TypeError, ValueError):
         raise BadRequest("The cursor is not valid.") from None
+
+
+async def keyset_page(
+    session: AsyncSession, model: type[T], *, key: str, actor: Principal | None,
+    filters: dict[str, Any], cursor: str | None, limit: int | None, max_limit: int,
+) -> tuple[list[T], str | None]:
+    """A page of `model` ordered by its unique string `key`, after `cursor`, with equality
+    `filters` (empty values ignored); a province-bound `actor` sees only its province."""
+    size = clamp_limit(limit, max_limit)
+    column = getattr(model, key)
+    query = select(model).order_by(column)
+    if actor is not None and actor.province_scope is not None:
+        query = query.where(model.province == actor.province_scope)  # type: ignore[attr-defined]
+    for field, value in filters.items():
+        if value:
+            query = query.where(getattr(model, field) == value)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(column > str(after[0]))
+    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
+    return page_of(rows, size, lambda row: [getattr(row, key)])

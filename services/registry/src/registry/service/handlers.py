@@ -8,12 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Handler, Organization
 from registry.schemas import HandlerCreate, HandlerRead, Verification
-from registry.service.common import ensure_visible, record_version, visible
+from registry.service.common import ensure_visible, keyset_page, record_version, visible
 from registry.verifiers import IdentityVerifier
 
 ENTITY = "handler"
@@ -126,16 +125,7 @@ async def list_handlers(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
     organization_uscc: str | None = None, province: str | None = None, max_limit: int = 500,
 ) -> tuple[list[Handler], str | None]:
-    size = clamp_limit(limit, max_limit)
-    query = select(Handler).order_by(Handler.id)
-    if actor.province_scope is not None:
-        query = query.where(Handler.province == actor.province_scope)
-    if province:
-        query = query.where(Handler.province == province)
-    if organization_uscc:
-        query = query.where(Handler.organization_uscc == organization_uscc.strip().upper())
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(Handler.id > str(after[0]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda h: [h.id])
+    uscc = organization_uscc.strip().upper() if organization_uscc else None
+    return await keyset_page(session, Handler, key="id", actor=actor,
+                             filters={"province": province, "organization_uscc": uscc},
+                             cursor=cursor, limit=limit, max_limit=max_limit)

@@ -2,12 +2,10 @@
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import check_uscc
 from registry.models import Organization
@@ -17,6 +15,7 @@ from registry.service.common import (
     check_if_match,
     ensure_own_province,
     ensure_visible,
+    keyset_page,
     record_version,
 )
 
@@ -80,15 +79,6 @@ async def list_organizations(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
     province: str | None = None, max_limit: int = 500,
 ) -> tuple[list[Organization], str | None]:
-    size = clamp_limit(limit, max_limit)
-    query = select(Organization).order_by(Organization.uscc)
-    scope = actor.province_scope
-    if scope is not None:
-        query = query.where(Organization.province == scope)
-    if province:
-        query = query.where(Organization.province == province)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(Organization.uscc > str(after[0]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda o: [o.uscc])
+    return await keyset_page(session, Organization, key="uscc", actor=actor,
+                             filters={"province": province}, cursor=cursor, limit=limit,
+                             max_limit=max_limit)

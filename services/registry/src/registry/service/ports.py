@@ -7,13 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import port_class
 from registry.clients import BlacklistChecker
 from registry.models import Organization, Port
 from registry.schemas import PortCreate, PortRead
-from registry.service.common import ensure_own_province, ensure_visible, record_version
+from registry.service.common import ensure_own_province, ensure_visible, keyset_page, record_version
 from registry.service.screening import organization_party, screen
 
 ENTITY = "port"
@@ -73,16 +72,7 @@ async def list_ports(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
     province: str | None = None, holder_uscc: str | None = None, max_limit: int = 500,
 ) -> tuple[list[Port], str | None]:
-    size = clamp_limit(limit, max_limit)
-    query = select(Port).order_by(Port.number)
-    if actor.province_scope is not None:
-        query = query.where(Port.province == actor.province_scope)
-    if province:
-        query = query.where(Port.province == province)
-    if holder_uscc:
-        query = query.where(Port.holder_uscc == holder_uscc.strip().upper())
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(Port.number > str(after[0]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda p: [p.number])
+    uscc = holder_uscc.strip().upper() if holder_uscc else None
+    return await keyset_page(session, Port, key="number", actor=actor,
+                             filters={"province": province, "holder_uscc": uscc},
+                             cursor=cursor, limit=limit, max_limit=max_limit)

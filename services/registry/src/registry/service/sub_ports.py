@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import fetch_row, utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content
@@ -22,6 +21,7 @@ from registry.service.common import (
     check_if_match,
     ensure_own_province,
     ensure_visible,
+    keyset_page,
     record_version,
 )
 from registry.service.coverage import covered
@@ -247,15 +247,5 @@ async def list_sub_ports(
     filters: dict[str, str | None], max_limit: int = 500,
 ) -> tuple[list[SubPort], str | None]:
     """`filters`: province, status, user_unit_uscc, port_number, business_type, handler_id."""
-    size = clamp_limit(limit, max_limit)
-    query = select(SubPort).order_by(SubPort.number)
-    if actor.province_scope is not None:
-        query = query.where(SubPort.province == actor.province_scope)
-    for field, value in filters.items():
-        if value:
-            query = query.where(getattr(SubPort, field) == value)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(SubPort.number > str(after[0]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda s: [s.number])
+    return await keyset_page(session, SubPort, key="number", actor=actor, filters=filters,
+                             cursor=cursor, limit=limit, max_limit=max_limit)

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
 from porttrust_shared.tokens import Principal
 from registry.matching import (
     CompiledTemplate,
@@ -19,7 +18,7 @@ from registry.matching import (
 )
 from registry.models import AuditEvent, MessageTemplate, SubPort
 from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
-from registry.service.common import visible
+from registry.service.common import keyset_page, visible
 from registry.service.sub_ports import get_sub_port
 
 ENTITY = "template"
@@ -110,16 +109,10 @@ async def list_templates(session: AsyncSession, *, number: str, actor: Principal
                          status: str | None, limit: int | None, cursor: str | None,
                          max_limit: int = 500) -> tuple[list[MessageTemplate], str | None]:
     sub = await get_sub_port(session, number=number, actor=actor)
-    size = clamp_limit(limit, max_limit)
-    query = (select(MessageTemplate).where(MessageTemplate.sub_port_number == sub.number)
-             .order_by(MessageTemplate.id))
-    if status:
-        query = query.where(MessageTemplate.status == status)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(MessageTemplate.id > str(after[0]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda t: [t.id])
+    # Visibility was settled by get_sub_port above: no further province filter.
+    return await keyset_page(session, MessageTemplate, key="id", actor=None,
+                             filters={"sub_port_number": sub.number, "status": status},
+                             cursor=cursor, limit=limit, max_limit=max_limit)
 
 
 async def templates_of(session: AsyncSession,
