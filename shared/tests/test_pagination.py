@@ -1,9 +1,18 @@
 """Cursor pagination: opaque cursors, capped limits; a tampered cursor is a 400 problem."""
 
+import datetime as dt
+
 import pytest
 
 from porttrust_shared.errors import BadRequest
-from porttrust_shared.pagination import clamp_limit, decode_cursor, encode_cursor, page_of
+from porttrust_shared.pagination import (
+    aware_datetime,
+    clamp_limit,
+    cursor_values,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
 
 
 def test_cursor_round_trips():
@@ -62,3 +71,22 @@ async def test_tampered_cursor_is_a_400_problem(client):
     response = await client.get("/v1/items", params={"cursor": "WyJEUk9QIFRBQkxFIl0"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+
+def test_cursor_values_parse_each_value_with_its_parser():
+    cursor = encode_cursor(["2026-01-02T03:04:05+00:00", "abc"])
+    assert cursor_values(cursor, aware_datetime, str) == (
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC), "abc")
+    assert cursor_values(None, int) is None
+
+
+@pytest.mark.parametrize(("values", "parsers"), [
+    (["x"], (int,)),                              # wrong type
+    ([1, 2], (int,)),                             # too many values
+    ([], (int,)),                                 # too few
+    (["2026-01-02T03:04:05"], (aware_datetime,)),  # timestamp without a zone
+])
+def test_a_cursor_that_does_not_fit_its_parsers_is_a_400(values, parsers):
+    with pytest.raises(BadRequest):
+        cursor_values(encode_cursor(values), *parsers)

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import AuditEventMixin, verify_chain
 from porttrust_shared.deps import SessionDep, require_roles
-from porttrust_shared.errors import BadRequest
-from porttrust_shared.pagination import Page, clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import Page, clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 
 Order = Literal["asc", "desc"]
@@ -45,16 +44,6 @@ class ChainReportRead(BaseModel):
     problem: str | None = None
 
 
-def seq_after(cursor: str | None) -> int | None:
-    """The sequence number a cursor points past; a forged one is a 400, not a 500."""
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if len(values) != 1 or not isinstance(values[0], int):
-        raise BadRequest("The cursor is not valid.")
-    return values[0]
-
-
 async def read_audit_page(
     session: AsyncSession, model: type[AuditEventMixin], *, actor: Principal,
     filters: dict[str, str | None], order: Order, cursor: str | None, limit: int,
@@ -67,8 +56,8 @@ async def read_audit_page(
     for field, value in filters.items():
         if value:
             query = query.where(getattr(model, field) == value)
-    if (after := seq_after(cursor)) is not None:
-        query = query.where(column > after if order == "asc" else column < after)
+    if (after := cursor_values(cursor, int)) is not None:
+        query = query.where(column > after[0] if order == "asc" else column < after[0])
     rows = list((await session.execute(query.limit(limit + 1))).scalars().all())
     return page_of(rows, limit, lambda e: [e.seq])
 

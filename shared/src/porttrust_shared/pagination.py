@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -46,6 +48,28 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     if not isinstance(values, list):
         raise BadRequest("The cursor is not valid.")
     return values
+
+
+def cursor_values(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """A cursor's values, each through its parser (`int`, `str`, `aware_datetime`...);
+    one that does not fit its list of parsers is a 400, never a query on the wrong type."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    if len(values) != len(parsers):
+        raise BadRequest("The cursor is not valid.")
+    try:
+        return tuple(parse(value) for parse, value in zip(parsers, values, strict=True))
+    except (ValueError, TypeError):
+        raise BadRequest("The cursor is not valid.") from None
+
+
+def aware_datetime(value: Any) -> dt.datetime:
+    """Parser for a timestamp in a cursor: ISO 8601 with a zone."""
+    parsed = dt.datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("cursor timestamp without a zone")
+    return parsed
 
 
 def _tag(raw: bytes) -> bytes:

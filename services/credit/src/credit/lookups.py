@@ -22,8 +22,8 @@ from credit.schemas import (
 from credit.scoring import level_of, score_at
 from credit.subjects import HANDLER, KINDS, by_public_key, show
 from porttrust_shared.db import UTCDateTime, utcnow
-from porttrust_shared.errors import BadRequest, NotFound, Unprocessable
-from porttrust_shared.pagination import decode_cursor, page_of
+from porttrust_shared.errors import NotFound, Unprocessable
+from porttrust_shared.pagination import cursor_values, page_of
 
 HISTORY_LIMIT = 200
 _SHAPES = {"holder": re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$"),
@@ -168,7 +168,7 @@ async def list_entries(session: AsyncSession, *, filters: EntryFilters, cursor: 
     """Newest first; the cursor carries (listed_at, id) of the last entry shown."""
     query = _filtered(select(BlacklistEntry, Subject)
                       .join(Subject, Subject.id == BlacklistEntry.subject_id), filters)
-    query = _after(query, decode_cursor(cursor))
+    query = _after(query, cursor_values(cursor, dt.datetime.fromisoformat, str))
     query = query.order_by(BlacklistEntry.listed_at.desc(), BlacklistEntry.id.desc())
     rows = list((await session.execute(query.limit(limit + 1))).all())
     page, next_cursor = page_of(rows, limit, lambda r: (r[0].listed_at.isoformat(), r[0].id))
@@ -190,13 +190,10 @@ def _filtered(query: EntryQuery, f: EntryFilters) -> EntryQuery:
     return query.where(*(c for c in conditions if c is not None))
 
 
-def _after(query: EntryQuery, cursor: list[Any] | None) -> EntryQuery:
+def _after(query: EntryQuery, cursor: tuple[Any, ...] | None) -> EntryQuery:
     if cursor is None:
         return query
-    try:
-        listed_at, entry_id = dt.datetime.fromisoformat(cursor[0]), str(cursor[1])
-    except (IndexError, TypeError, ValueError):
-        raise BadRequest("The cursor is not valid.") from None
+    listed_at, entry_id = cursor
     e = BlacklistEntry
     return query.where(or_(e.listed_at < listed_at,
                            and_(e.listed_at == listed_at, e.id < entry_id)))

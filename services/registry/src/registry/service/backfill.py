@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import BadRequest, Conflict, NotFound
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Handler, SubPort
 from registry.schemas_enforcement import (
@@ -108,16 +108,6 @@ def _queue_province(actor: Principal, province: str | None) -> str:
     return wanted
 
 
-def _after(cursor: str | None) -> tuple[int, str] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        return int(values[0]), str(values[1])
-    except (ValueError, TypeError, IndexError):
-        raise BadRequest("The cursor is not valid.") from None
-
-
 async def backfill_queue(
     session: AsyncSession, *, actor: Principal, province: str | None, limit: int | None,
     cursor: str | None, max_limit: int = 500,
@@ -129,7 +119,7 @@ async def backfill_queue(
     scores = _scores([sub for sub, _ in rows])
     items = sorted((_item(sub, handler, scores[sub.number]) for sub, handler in rows),
                    key=lambda i: (-i.score, i.number))
-    after = _after(cursor)
+    after = cursor_values(cursor, int, str)
     if after:
         items = [i for i in items if (-i.score, i.number) > (-after[0], after[1])]
     return page_of(items[:size + 1], size, lambda i: [i.score, i.number])

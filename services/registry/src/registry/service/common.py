@@ -9,13 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import (
-    BadRequest,
     Forbidden,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
 )
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, cursor_values, decode_cursor, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion
 
@@ -82,13 +81,8 @@ def apply_changes(obj: object, values: dict[str, Any]) -> list[str]:
 
 def int_after(cursor: str | None) -> int | None:
     """The position a numeric cursor points after; a forged one is a 400, not a 500."""
-    after = decode_cursor(cursor)
-    if not after:
-        return None
-    try:
-        return int(after[0])
-    except (TypeError, ValueError):
-        raise BadRequest("The cursor is not valid.") from None
+    after = cursor_values(cursor, int)
+    return None if after is None else int(after[0])
 
 
 async def keyset_page(

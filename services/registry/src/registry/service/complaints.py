@@ -15,15 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import BadRequest, NotFound
+from porttrust_shared.errors import NotFound
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas import TraceRead
 from registry.schemas_enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
-from registry.service.common import ensure_visible
+from registry.service.common import ensure_visible, int_after
 from registry.service.trace import state_at, trace_number
 
 EVIDENCE_CHARS = 500
@@ -172,16 +172,6 @@ async def get_complaint(session: AsyncSession, *, complaint_id: str,
     return ensure_visible(actor, found, found.province if found else None, "complaint")
 
 
-def _after(cursor: str | None) -> tuple[dt.datetime, str] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(values[0])), str(values[1])
-    except (ValueError, IndexError):
-        raise BadRequest("The cursor is not valid.") from None
-
-
 async def list_complaints(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
     filters: dict[str, Any], max_limit: int = 500,
@@ -194,7 +184,7 @@ async def list_complaints(
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(Complaint, field) == value)
-    after = _after(cursor)
+    after = cursor_values(cursor, dt.datetime.fromisoformat, str)
     if after:
         at, last = after
         query = query.where(or_(Complaint.received_at < at,
@@ -215,11 +205,7 @@ async def list_reviews(
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(ComplaintReview, field) == value)
-    after = decode_cursor(cursor)
-    if after:
-        try:
-            query = query.where(ComplaintReview.id > int(after[0]))
-        except (ValueError, TypeError, IndexError):
-            raise BadRequest("The cursor is not valid.") from None
+    if (after := int_after(cursor)) is not None:
+        query = query.where(ComplaintReview.id > after)
     rows = list((await session.execute(query.limit(size + 1))).scalars().all())
     return page_of(rows, size, lambda r: [r.id])

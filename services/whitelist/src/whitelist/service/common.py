@@ -5,8 +5,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from porttrust_shared.errors import BadRequest
-from porttrust_shared.pagination import decode_cursor, encode_cursor
+from porttrust_shared.pagination import aware_datetime, cursor_values, encode_cursor
 from porttrust_shared.tokens import Principal
 from whitelist.models import Application, Entry
 
@@ -27,15 +26,10 @@ def in_scope(province: str, actor: Principal) -> bool:
 
 def after_cursor(query: Q, model: Keyed, cursor: str | None) -> Q:
     """Rows after the cursor in (created_at, id) order."""
-    values = decode_cursor(cursor)
+    values = cursor_values(cursor, aware_datetime, str)
     if values is None:
         return query
-    try:
-        at, ident = dt.datetime.fromisoformat(str(values[0])), str(values[1])
-    except (ValueError, IndexError):
-        raise BadRequest("The cursor is not valid.") from None
-    if at.tzinfo is None:
-        raise BadRequest("The cursor is not valid.")
+    at, ident = values
     return query.where(or_(model.created_at > at,
                            and_(model.created_at == at, model.id > ident)))
 
