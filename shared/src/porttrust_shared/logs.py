@@ -30,9 +30,20 @@ def scrub(text: str) -> str:
 
 
 class JsonFormatter(logging.Formatter):
+    # One access line per request: the timestamp string is made once per second, not per line.
+    # (second, text) as one value, so a thread never pairs one second with another's text.
+    _stamp: tuple[int, str] = (-1, "")
+
+    def _ts(self, record: logging.LogRecord) -> str:
+        second, text = self._stamp
+        if int(record.created) != second:
+            text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            self._stamp = (int(record.created), text)
+        return text
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "ts": self._ts(record),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -47,6 +58,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
+    # No line shows the thread, process or process name: don't look them up for every record.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
