@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     outbox_interval_seconds: float = 1.0
     outbox_max_attempts: int = 0  # 0: keep retrying until delivered
     log_level: str = "INFO"
+    # Hot reads kept in memory while PostgreSQL reports no change (porttrust_shared.changes):
+    # at most this many seconds; 0 turns the cache off. SQLite never caches.
+    read_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     retention_days: int = Field(default=180)
 
     @model_validator(mode="after")

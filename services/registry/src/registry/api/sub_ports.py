@@ -84,12 +84,11 @@ StatusReaderOne = Annotated[Principal, Depends(roles_principal(
 @router.get("/v1/sub-ports/{number}", response_model=SubPortRead)
 async def get_sub_port(number: str, request: Request, actor: StatusReaderOne) -> Response:
     """One sub-port with its status and what activation still needs."""
-    read, version = await svc.read_sub_port(request.app.state.sessions, number=number,
-                                            actor=actor)
-    # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes,
-    # built in one step.
-    return Response(read.model_dump_json().encode(), media_type="application/json",
-                    headers={"ETag": etag(version)})
+    state = request.app.state
+    view = await svc.read_sub_port(state.sessions, number=number, actor=actor,
+                                   cache=state.changes.cache("sub_ports", state.sessions))
+    return Response(view.body, media_type="application/json",
+                    headers={"ETag": etag(view.version)})
 
 
 @router.patch("/v1/sub-ports/{number}", response_model=SubPortRead)

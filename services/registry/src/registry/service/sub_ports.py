@@ -1,12 +1,14 @@
 """Sub-ports: registration, update and what activation still needs (R1, R4)."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from porttrust_shared.changes import ReadCache
 from porttrust_shared.db import fetch_row, utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.pii import PiiCipher
@@ -205,17 +207,36 @@ _READ_ONE = (select(*_SUB, _HANDLER.verification_status)
              .where(_SUB.number == bindparam("number")))
 
 
+@dataclass(frozen=True, slots=True)
+class SubPortView:
+    """A sub-port as GET answers it: its province (for the caller's scope), version (ETag)
+    and JSON body, made once and shared by every caller while the record is unchanged."""
+
+    province: str
+    version: int
+    body: bytes
+
+
 async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: str,
-                        actor: Principal) -> tuple[SubPortRead, int]:
-    """One sub-port as read, and its version: the record and its handler's verification in one
-    query (one snapshot, one round trip, no ORM session), as get_sub_port plus to_reads would
-    give them."""
-    row = await fetch_row(sessions, _READ_ONE, {"number": number.strip()})
-    values = ensure_visible(actor, row, row["province"] if row else None, "sub-port")
-    status = values.pop("verification_status")
-    read = SubPortRead.model_validate(values)
-    read.missing = _missing(read, status)
-    return read, read.version
+                        actor: Principal,
+                        cache: ReadCache[str, SubPortView | None] | None = None) -> SubPortView:
+    """One sub-port as read: the record and its handler's verification in one query (one
+    snapshot, one round trip, no ORM session), as get_sub_port plus to_reads would give
+    them; from `cache` while registry has heard of no change (porttrust_shared.changes)."""
+    key = number.strip()
+
+    async def load() -> SubPortView | None:
+        row = await fetch_row(sessions, _READ_ONE, {"number": key})
+        if row is None:
+            return None
+        status = row.pop("verification_status")
+        read = SubPortRead.model_validate(row)
+        read.missing = _missing(read, status)
+        # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes.
+        return SubPortView(read.province, read.version, read.model_dump_json().encode())
+
+    view = await (load() if cache is None else cache.read(key, load))
+    return ensure_visible(actor, view, view.province if view else None, "sub-port")
 
 
 async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUpdate,

@@ -1,0 +1,282 @@
+"""Hot reads answered from memory for as long as PostgreSQL says nothing changed.
+
+A gateway asks registry for a sub-port's status, and registry asks credit whether a party is
+blacklisted, far more often than either record changes. `ChangeFeed` keeps one connection per
+process LISTENing on `porttrust_changes`; a statement-level trigger on every table a cached read
+depends on (`change_trigger_sql`) sends a NOTIFY when its transaction commits. Every
+notification, every commit made by this process and every (re)connect starts a new
+*generation*; a `ReadCache` entry is only served while its generation is current, so one
+change drops every cached read of that service at once (writes are rare next to reads, and a
+whole-cache drop cannot miss a key that a per-key scheme might).
+
+How stale can an answer be?
+- After a change committed by this process (the usual case: the API wrote it): never; the
+  generation moves on before the writing request answers.
+- After a change committed elsewhere (another replica, a migration, psql): until this process
+  receives the notification, normally well under a millisecond on one host.
+- Never longer than `max_age` seconds (a bound for a failure nobody noticed yet).
+- While the listening connection is down, or before it is up, nothing is served from memory:
+  every read goes to the database, as without a cache.
+
+Loads race with changes safely: the generation is read before the load, and the value is kept
+only if the generation has not moved by the time the load returns.
+
+The listener needs a direct session-mode connection to PostgreSQL (not a transaction-mode
+pooler). Set `<SERVICE>_READ_CACHE_SECONDS=0` to switch the cache off; on SQLite it is off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger("porttrust.changes")
+
+CHANNEL = "porttrust_changes"
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def change_trigger_sql(table: str) -> list[str]:
+    """DDL (PostgreSQL) for a migration: any statement changing `table` notifies CHANNEL when
+    its transaction commits (PostgreSQL folds identical notifications of one transaction, so
+    a 100,000-row COPY sends one)."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION porttrust_notify_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('{CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$""",
+        f"DROP TRIGGER IF EXISTS {table}_changed ON {table}",
+        f"""CREATE TRIGGER {table}_changed
+            AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION porttrust_notify_change()""",
+    ]
+
+
+def drop_change_trigger_sql(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_changed ON {table}"]
+
+
+def watch_tables(op: Any, *tables: str) -> None:
+    """In an Alembic migration: notify on changes to `tables` (PostgreSQL; no-op on SQLite)."""
+    if op.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            for statement in change_trigger_sql(table):
+                op.execute(statement)
+
+
+def unwatch_tables(op: Any, *tables: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            for statement in drop_change_trigger_sql(table):
+                op.execute(statement)
+
+
+class ChangeFeed:
+    """The process's view of committed changes: `generation` and whether it is `live`."""
+
+    def __init__(self, engine: AsyncEngine | None = None, *, max_age: float = 5.0,
+                 heartbeat: float = 5.0, retry: float = 1.0, max_entries: int = 100_000) -> None:
+        self.engine, self.max_age, self.max_entries = engine, max_age, max_entries
+        self.heartbeat, self.retry = heartbeat, retry
+        self.generation = 0
+        self.live = False
+        self._caches: dict[str, ReadCache[Any, Any]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this feed can ever go live: PostgreSQL through asyncpg, max_age above 0."""
+        return (self.engine is not None and self.max_age > 0
+                and self.engine.dialect.driver == "asyncpg")
+
+    def cache(self, name: str, sessions: Any = None) -> ReadCache[Any, Any] | None:
+        """The named cache on this feed (made on first use); None when `sessions` (a session
+        factory) is given and not bound to this feed's engine, as in a test that runs every
+        request inside one uncommitted transaction, which no other connection can see."""
+        if sessions is not None and sessions.kw.get("bind") is not self.engine:
+            return None
+        found = self._caches.get(name)
+        if found is None:
+            found = self._caches[name] = ReadCache(self)
+        return found
+
+    def bump(self, *_: object) -> None:
+        """Something changed: every cached value read before now is out of date."""
+        self.generation += 1
+
+    # ---------------------------------------------------------------- listening
+
+    async def start(self) -> None:
+        """Listen in the background; returns at once (reads go to the database until the
+        listener is up). Watches this process's commits too."""
+        if not self.enabled or self._task is not None:
+            return
+        _FEEDS.add(self)
+        self._task = asyncio.create_task(self._listen(), name="porttrust-change-feed")
+
+    async def wait_live(self, seconds: float = 10.0) -> bool:
+        """For tests and start-up probes: True once the listener is up."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._connected.wait()
+        return self.live
+
+    async def stop(self) -> None:
+        _FEEDS.discard(self)
+        self._down()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for cache in self._caches.values():
+            cache.clear()
+
+    def _down(self, *_: object) -> None:
+        self.live = False
+        self._connected.clear()
+        self.bump()
+
+    def _notified(self, *_: object) -> None:
+        self.bump()
+
+    async def _listen(self) -> None:
+        assert self.engine is not None
+        while True:
+            conn: Any = None
+            try:
+                conn = await _connect(self.engine)
+                conn.add_termination_listener(self._down)
+                await conn.add_listener(CHANNEL, self._notified)
+                # Anything committed before LISTEN took effect is not in memory: start afresh.
+                self.bump()
+                self.live = True
+                self._connected.set()
+                log.info("change feed listening on %s", CHANNEL)
+                while True:
+                    await asyncio.sleep(self.heartbeat)
+                    # A connection that silently died would deliver nothing: prove it answers.
+                    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.heartbeat)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.live:
+                    log.warning("change feed lost (%s); reads go to the database until it is "
+                                "back", type(exc).__name__)
+            finally:
+                self._down()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.terminate()
+            await asyncio.sleep(self.retry)
+
+
+async def _connect(engine: AsyncEngine) -> Any:
+    """A plain asyncpg connection with the engine's own connect arguments."""
+    import asyncpg  # only needed with PostgreSQL
+
+    _args, params = engine.dialect.create_connect_args(engine.url)
+    for adapter_only in ("prepared_statement_cache_size", "prepared_statement_name_func",
+                         "async_creator_fn"):
+        params.pop(adapter_only, None)
+    return await asyncpg.connect(**params)
+
+
+class _Entry(Generic[V]):
+    __slots__ = ("deadline", "generation", "value")
+
+    def __init__(self, generation: int, deadline: float, value: V) -> None:
+        self.generation, self.deadline, self.value = generation, deadline, value
+
+
+class ReadCache(Generic[K, V]):
+    """Values by key, each valid for the generation it was read in and until its deadline."""
+
+    def __init__(self, feed: ChangeFeed) -> None:
+        self.feed = feed
+        self._entries: dict[K, _Entry[V]] = {}
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def token(self) -> int | None:
+        """Take before a load: the generation to store its result under, or None when
+        nothing may be stored (the feed is not live)."""
+        return self.feed.generation if self.feed.live else None
+
+    def peek(self, key: K) -> tuple[bool, V | None]:
+        """(True, value) when a current value is held, else (False, None)."""
+        feed = self.feed
+        if not feed.live:
+            return False, None
+        entry = self._entries.get(key)
+        if entry is None or entry.generation != feed.generation \
+                or entry.deadline <= time.monotonic():
+            return False, None
+        return True, entry.value
+
+    def put(self, key: K, value: V, token: int | None, *,
+            valid_for: float | None = None) -> None:
+        """Keep `value` if nothing changed since `token` was taken. `valid_for`: seconds the
+        value is right for at most (say, until a blacklist entry expires)."""
+        feed = self.feed
+        if token is None or not feed.live or token != feed.generation:
+            return
+        seconds = feed.max_age if valid_for is None else min(valid_for, feed.max_age)
+        if seconds <= 0:
+            return
+        if len(self._entries) >= feed.max_entries:
+            self._entries.clear()  # bounded memory; a full cache is refilled by reads
+        self._entries[key] = _Entry(token, time.monotonic() + seconds, value)
+
+    async def read(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        held, value = self.peek(key)
+        if held:
+            return value  # type: ignore[return-value]
+        token = self.token()
+        loaded = await load()
+        self.put(key, loaded, token)
+        return loaded
+
+
+# Feeds started in this process. A commit made here moves them on before the request that
+# made it answers, so its own client never reads what it has just changed from memory.
+_FEEDS: set[ChangeFeed] = set()
+_WROTE = "porttrust_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: Any) -> None:
+    if not state.is_select:  # DML, or text() that may be: counted as a write
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        for feed in _FEEDS:
+            feed.bump()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: SessionTransaction) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def mark_written(session: Session) -> None:
+    """For writes the ORM does not see (COPY on the driver connection): the commit that
+    follows moves this process's feeds on like any ORM write."""
+    session.info[_WROTE] = True
