@@ -7,7 +7,7 @@ from pydantic import AwareDatetime
 from credit import blacklist, fraud, lookups
 from credit.bodies import CHECK_BODY_DOC, check_body
 from credit.credit_events import Report, report_event
-from credit.deps import CreditDep, Lister, Reader, RegistryDep, Reporter
+from credit.deps import CreditDep, Lister, Reader, ReaderOne, RegistryDep, Reporter
 from credit.schemas import (
     BlacklistCreate,
     BlacklistEntryRead,
@@ -19,7 +19,7 @@ from credit.schemas import (
     LiftRequest,
     SubjectRead,
 )
-from porttrust_shared.deps import ReadSessionDep, SessionDep
+from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page, clamp_limit
 
@@ -85,11 +85,13 @@ async def list_blacklist_entries(
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"],
              openapi_extra=CHECK_BODY_DOC)
-async def check_blacklist(request: Request, session: ReadSessionDep, ctx: CreditDep,
-                          _: Reader) -> Response:
+async def check_blacklist(request: Request, _: ReaderOne) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
     data = await check_body(request)  # the body as BlacklistCheck, read by pydantic itself
-    body = await lookups.check_subjects(session, refs=data["subjects"], ctx=ctx)
+    state = request.app.state
+    body = await lookups.check_subjects(
+        state.sessions, refs=data["subjects"], ctx=state.credit,
+        cache=state.changes.cache("blacklist_check", state.sessions))
     return Response(body, media_type="application/json")
 
 

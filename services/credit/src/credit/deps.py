@@ -4,7 +4,7 @@ from fastapi import Depends, Request
 
 from credit.clients import RegistryClient
 from credit.context import Credit
-from porttrust_shared.deps import require_roles
+from porttrust_shared.deps import require_roles, roles_principal
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 
@@ -29,4 +29,7 @@ Reporter = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement",
 Lister = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement"))]
 Reader = Annotated[Principal, Depends(
     require_roles("hq_admin", "enforcement", "auditor", "service"))]
+# Reader's roles checked by one dependency, for the hot blacklist check.
+ReaderOne = Annotated[Principal, Depends(
+    roles_principal("hq_admin", "enforcement", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]

@@ -1,5 +1,6 @@
 """Reads: the bulk blacklist check, the blacklist listing and a subject's record."""
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from credit.blacklist import active_entry, is_active, show_entry
 from credit.context import Credit
@@ -21,7 +22,8 @@ from credit.schemas import (
 )
 from credit.scoring import level_of, score_at
 from credit.subjects import HANDLER, KINDS, by_public_key, show
-from porttrust_shared.db import UTCDateTime, utcnow
+from porttrust_shared.changes import ReadCache
+from porttrust_shared.db import UTCDateTime, read_session_scope, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
 from porttrust_shared.pagination import cursor_values, page_of
 
@@ -35,15 +37,42 @@ _MANY_SHAPES = {kind: re.compile(f"(?:{shape.pattern[1:-1]}\n)*{shape.pattern[1:
 EntryQuery = Select[BlacklistEntry, Subject]
 
 
-async def check_subjects(session: AsyncSession, *, refs: list[CheckSubject],
-                         ctx: Credit) -> bytes:
+async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
+                         refs: list[CheckSubject], ctx: Credit,
+                         cache: "CheckCache | None" = None) -> bytes:
     """The check's JSON answer, `{"results": [...]}` in request order, as bytes.
 
-    One indexed query on active entries, whatever the number of subjects, and JSON built
-    from fragments: this is the hot path registry calls before every registration.
+    Subjects credit has answered since the blacklist last changed come from `cache`
+    (porttrust_shared.changes); the rest from one indexed query on active entries, whatever
+    their number, and JSON built from fragments: this is the hot path registry calls before
+    every registration.
     """
     keys = lookup_keys(refs, ctx)
-    found = await active_listings(session, {lookup for _, lookup in keys}, utcnow())
+    found: dict[tuple[str, str], Listed] = {}
+    wanted = set(keys)
+    if cache is not None:
+        for key in keys:
+            held, listed = cache.peek(key)
+            if held:
+                wanted.discard(key)
+                if listed is not None:
+                    found[key] = listed
+    if wanted:
+        token = cache.token() if cache is not None else None
+        now = utcnow()
+        async with contextlib.aclosing(read_session_scope(sessions)) as scope:
+            async for session in scope:
+                listings = await active_listings(session, {lookup for _, lookup in wanted},
+                                                 now)
+        for key in wanted:
+            listed = listings.get(key)
+            if listed is not None:
+                found[key] = listed
+            if cache is not None:
+                # Right until the earliest of its entries expires, or until a change.
+                until = listed.valid_until if listed is not None else None
+                cache.put(key, listed, token, valid_for=(
+                    None if until is None else (until - now).total_seconds()))
     return render_results(keys, found)
 
 
@@ -92,18 +121,22 @@ def _bad_subject(position: int) -> Unprocessable:
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """What the check tells about a blacklisted subject."""
+    """What the check tells about a blacklisted subject, and when the earliest of its active
+    entries expires (None: not before a change)."""
 
     entry_id: str
     since: dt.datetime
     reason: str
+    valid_until: dt.datetime | None = None
 
 
-def _active_listings_query(keys: ColumnElement[bool]) -> Select[str, str, str, dt.datetime, str]:
+def _active_listings_query(
+        keys: ColumnElement[bool]) -> Select[str, str, str, dt.datetime, str, dt.datetime | None]:
     # Active entries carry their subject's kind and key (`ix_blacklist_entries_active_subject`,
     # partial on lifted_at IS NULL), so the check never reads the subjects table.
     e, now = BlacklistEntry, bindparam("now", type_=UTCDateTime())
-    return (select(e.subject_kind, e.subject_lookup_key, e.id, e.listed_at, e.reason)
+    return (select(e.subject_kind, e.subject_lookup_key, e.id, e.listed_at, e.reason,
+                   e.expires_at)
             .where(keys, e.lifted_at.is_(None), or_(e.expires_at.is_(None), e.expires_at > now))
             .order_by(e.listed_at.desc()))
 
@@ -128,8 +161,20 @@ async def active_listings(session: AsyncSession, lookups: set[str],
         query, keys = _ON_SQLITE, json.dumps(list(lookups))
     rows = await connection.execute(query, {"keys": keys, "now": now})
     # Oldest last, so it wins: "since" is when the subject was first barred.
-    return {(kind, lookup): Listed(entry_id, listed_at, reason)
-            for kind, lookup, entry_id, listed_at, reason in rows}
+    found: dict[tuple[str, str], Listed] = {}
+    for kind, lookup, entry_id, listed_at, reason, expires_at in rows:
+        earlier = found.get((kind, lookup))
+        until = _earliest(expires_at, earlier.valid_until if earlier else None)
+        found[(kind, lookup)] = Listed(entry_id, listed_at, reason, until)
+    return found
+
+
+# A subject's answer by (kind, lookup key): its listing, or None for "not blacklisted".
+CheckCache = ReadCache[tuple[str, str], Listed | None]
+
+
+def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 _NOT_LISTED = {kind: json.dumps({"kind": kind, "blacklisted": False, "since": None,
