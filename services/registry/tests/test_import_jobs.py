@@ -105,7 +105,8 @@ async def test_each_chunk_that_changed_something_adds_one_audit_entry(app, clien
     job_id = (await start(client, headers, csv_file(unit, NUMBERS))).json()["job_id"]
     await finished(app, client, headers, job_id)
     entries = (await db_session.execute(select(AuditEvent.data).where(
-        AuditEvent.action == "sub_port.imported", AuditEvent.entity_id == job_id))).scalars()
+        AuditEvent.action == "sub_port.imported", AuditEvent.entity_id == job_id)
+        .order_by(AuditEvent.seq))).scalars()
     assert [e["numbers"] for e in entries] == [["106901230001", "106901230002"],
                                                ["106901230004"]]
 

@@ -69,6 +69,17 @@ class Plan:
     parties: list[Party]
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A chunk planned and screened: what `Importer.store` writes."""
+
+    rows: list[RawRow]
+    plans: list[Plan]
+    ctx: "_Lookups"
+    covered: set[str]
+    outcomes: dict[int, Outcome]
+
+
 @dataclass
 class Importer:
     """State across the chunks of one file (numbers seen so far, for duplicates)."""
@@ -79,27 +90,55 @@ class Importer:
     source: str
     seen: dict[str, int] = field(default_factory=dict)
     known_orgs: set[str] = field(default_factory=set)
+    # Handlers this file's earlier chunks create, by (ID-number index, user unit): a chunk
+    # planned while the one before is still being stored cannot read them from the database.
+    made_people: dict[tuple[str, str], Party] = field(default_factory=dict)
 
     async def chunk(self, session: AsyncSession, rows: list[RawRow],
                     checked: list[Checked] | None = None) -> list[Outcome]:
         """Import one chunk; `checked` is check_rows(rows) when already done elsewhere (a
         job checks the next chunk in a thread while this one waits on the database)."""
+        return await self.store(session, await self.prepare(session, rows, checked))
+
+    async def prepare(self, session: AsyncSession, rows: list[RawRow],
+                      checked: list[Checked] | None = None) -> "Prepared":
+        """Everything a chunk will do, decided with reads only. What its rows create is
+        remembered for the chunks after it until `forget` (its store failed)."""
         outcomes: dict[int, Outcome] = {}
         valid = self._validated(rows, checked or check_rows(rows), outcomes)
         ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher,
-                                  self.known_orgs)
+                                  self.known_orgs, self.made_people)
         plans = [plan for raw, data in valid
                  if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
         plans = await self._screened(session, plans, outcomes)
-        await _write(session, plans, ctx, self.actor.sub, self.cipher)
+        covered = await _covered(session, [p.data.number for p in plans if p.existing is None])
+        self._remember(plans, ctx)
+        return Prepared(rows, plans, ctx, covered, outcomes)
+
+    async def store(self, session: AsyncSession, prepared: "Prepared") -> list[Outcome]:
+        """Write a prepared chunk in the session's transaction (the caller commits)."""
+        plans, outcomes = prepared.plans, prepared.outcomes
+        await _write(session, plans, prepared.ctx, prepared.covered, self.actor.sub,
+                     self.cipher)
         for plan in plans:
             kind = "created" if plan.existing is None else (
                 "updated" if plan.values else "unchanged")
             outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind)
         await self._audit(session, plans)
+        return [outcomes[raw.row] for raw in prepared.rows]
+
+    def forget(self) -> None:
+        """A chunk's store failed: what it would have created is not there after all."""
+        self.known_orgs.clear()
+        self.made_people.clear()
+
+    def _remember(self, plans: list[Plan], ctx: "_Lookups") -> None:
         self.known_orgs |= {p.values["user_unit_uscc"] for p in plans
                             if p.values.get("user_unit_uscc")}
-        return [outcomes[raw.row] for raw in rows]
+        made = {p.values.get("handler_id") for p in plans} & ctx.new_people.keys()
+        for key, handler_id in ctx.people.items():
+            if handler_id in made:
+                self.made_people[key] = ctx.parties["handler", handler_id]
 
     def _validated(self, rows: list[RawRow], checked: list[Checked],
                    outcomes: dict[int, Outcome]) -> list[tuple[RawRow, ImportRow]]:
@@ -160,12 +199,7 @@ class Importer:
             parties.append(ctx.org_party("user_unit", unit))
         handler_id = plan.values.get("handler_id")
         if handler_id and (new or "handler_id" in plan.values):
-            if handler_id in ctx.new_people:
-                parties.append(Party("handler", plan.data.handler_id_number or "",
-                                     ctx.new_people[handler_id]["id_number_index"],
-                                     {"kind": "handler", "id": handler_id}))
-            else:
-                parties.append(ctx.party_of(handler_id, self.cipher))
+            parties.append(ctx.party_of(handler_id, self.cipher))
         return parties
 
     async def _screened(self, session: AsyncSession, plans: list[Plan],
@@ -285,8 +319,10 @@ class _Lookups:
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
-                   known_orgs: set[str]) -> "_Lookups":
-        """`known_orgs`: organizations earlier chunks found or created (they stay)."""
+                   known_orgs: set[str], made_people: dict[tuple[str, str], Party],
+                   ) -> "_Lookups":
+        """`known_orgs`: organizations earlier chunks found or created (they stay);
+        `made_people`: handlers earlier chunks created, as screening parties."""
         self = cls()
         if not rows:
             return self
@@ -306,14 +342,19 @@ class _Lookups:
                 among(session, Organization.uscc, unknown)))).scalars())
         self.orgs = units & known_orgs
         ids = {r.handler_id for r in rows if r.handler_id}
-        indexes = {cipher.blind_index(r.handler_id_number, field="id_number")
-                   for r in rows if r.handler_id_number}
+        named = {(cipher.blind_index(r.handler_id_number, field="id_number"),
+                  r.user_unit_uscc or "") for r in rows if r.handler_id_number}
+        indexes = {index for index, _ in named}
         if ids or indexes:
             found = await _all(session, select(Handler).where(or_(
                 among(session, Handler.id, ids),
                 among(session, Handler.id_number_index, indexes))))
             self.handlers = {h.id: h for h in found}
             self.people = {(h.id_number_index, h.organization_uscc): h.id for h in found}
+        for key in named & made_people.keys() - self.people.keys():
+            party = made_people[key]
+            self.people[key] = party.shown["id"]
+            self.parties["handler", party.shown["id"]] = party
         return self
 
     def org_party(self, kind: str, uscc: str) -> Party:
@@ -373,6 +414,8 @@ class _Lookups:
                "updated_at": now}
         self.new_people[handler_id] = row
         self.people[key] = handler_id
+        self.parties["handler", handler_id] = Party(
+            "handler", data.handler_id_number or "", index, {"kind": "handler", "id": handler_id})
         return handler_id
 
 
@@ -394,15 +437,14 @@ async def _covered(session: AsyncSession, numbers: list[str]) -> set[str]:
     return {n for n in numbers if any(n[:i] in live for i in range(1, len(n) + 1))}
 
 
-async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
-                 cipher: PiiCipher) -> None:
+async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, covered: set[str],
+                 actor: str, cipher: PiiCipher) -> None:
     """New sub-ports get no version row: never changed, their row is their version 1 (see
     registry.service.sub_ports). A changed one first gets its version 1 if it had none."""
     now = utcnow()
     versions: list[dict[str, Any]] = []
     await _write_people(session, plans, ctx, actor, cipher, versions)
     new = [p for p in plans if p.existing is None]
-    covered = await _covered(session, [p.data.number for p in new])
     if is_postgres(session):
         await _insert_new_postgres(session, new, covered, now)
     else:

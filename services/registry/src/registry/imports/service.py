@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
-from registry.imports.engine import Checked, Importer, Outcome, check_rows
+from registry.imports.engine import Checked, Importer, Outcome, Prepared, check_rows
 from registry.imports.gc_pause import fewer_collections
 from registry.imports.parsing import ParsedFile, RawRow
 from registry.imports.rows import RowError
@@ -84,32 +84,88 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
                   rows: list[RawRow], tools: Tools) -> None:
     """Process the rows chunk by chunk, committing progress with each chunk."""
     importer = Importer(tools.actor, tools.credit, tools.cipher, source=job_id)
-    chunks = _chunks(rows, tools.chunk_size)
     with fewer_collections():
         try:
-            ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[0])) if chunks \
-                else None
-            for index, chunk in enumerate(chunks):
-                assert ahead is not None
-                checked = await ahead
-                if index + 1 < len(chunks):  # the next chunk is checked while this one is stored
-                    ahead = asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index + 1]))
-                await _run_chunk(sessions, job_id, importer, chunk, checked)
+            await _run_chunks(sessions, job_id, importer, _chunks(rows, tools.chunk_size))
             await _finish(sessions, job_id, "done", None)
         except Exception:
             log.exception("import job failed", extra={"job_id": job_id})
             await _finish(sessions, job_id, "failed", "The import stopped; re-run the file.")
 
 
-async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,
-                     importer: Importer, chunk: list[RawRow], checked: list[Checked]) -> None:
-    async with sessions() as session:
-        try:
-            outcomes = await importer.chunk(session, chunk, checked)
-        except SQLAlchemyError:
-            await session.rollback()
-            importer.known_orgs.clear()  # what this chunk created is not there after all
-            log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)
+async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
+                      importer: Importer, chunks: list[list[RawRow]]) -> None:
+    """Each chunk is checked in a thread while the one before is planned, and, on a
+    PostgreSQL engine, planned on its own connection while the one before is stored and
+    committed. Chunks are stored one after another, in order; a plan made while the chunk
+    before it was being stored is made again if that store failed."""
+    overlap = _can_overlap(sessions)
+    storing: asyncio.Future[bool] | None = None
+    ahead = _checked_in_thread(chunks, 0)
+    try:
+        for index, chunk in enumerate(chunks):
+            checked = await ahead
+            ahead = _checked_in_thread(chunks, index + 1)
+            session = sessions()
+            prepared = await _prepare(session, importer, chunk, checked)
+            if storing is not None and not await storing:
+                importer.forget()  # this plan may count on what the failed chunk created
+                await session.close()
+                session = sessions()
+                prepared = await _prepare(session, importer, chunk, checked)
+            storing = asyncio.ensure_future(_store(session, job_id, importer, chunk, prepared))
+            if not overlap:
+                await storing
+                storing = None
+        if storing is not None:
+            await storing
+    finally:
+        # Whatever went wrong, the chunk being stored ends before the job is marked.
+        if storing is not None and not storing.done():
+            await asyncio.gather(storing, return_exceptions=True)
+
+
+def _can_overlap(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Two connections at once only on a PostgreSQL engine: SQLite has one writer, and a
+    factory bound to one connection (tests) cannot run two statements at a time."""
+    bind = sessions.kw.get("bind")
+    return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+
+
+def _checked_in_thread(chunks: list[list[RawRow]], index: int) -> "asyncio.Future[list[Checked]]":
+    if index >= len(chunks):
+        done: asyncio.Future[list[Checked]] = asyncio.get_running_loop().create_future()
+        done.set_result([])
+        return done
+    return asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index]))
+
+
+async def _prepare(session: AsyncSession, importer: Importer, chunk: list[RawRow],
+                   checked: list[Checked]) -> Prepared | None:
+    """The chunk's plan, or None when reading for it failed."""
+    try:
+        return await importer.prepare(session, chunk, checked)
+    except SQLAlchemyError:
+        await session.rollback()
+        log.warning("import chunk failed", exc_info=True)
+        return None
+
+
+async def _store(session: AsyncSession, job_id: str, importer: Importer, chunk: list[RawRow],
+                 prepared: Prepared | None) -> bool:
+    """Store a prepared chunk and commit it with the job's progress. False when storing
+    failed: plans made meanwhile may count on what it did not create."""
+    async with session:
+        outcomes = None
+        if prepared is not None:
+            try:
+                outcomes = await importer.store(session, prepared)
+            except SQLAlchemyError:
+                await session.rollback()
+                importer.forget()
+                log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)
+        kept = outcomes is not None or prepared is None
+        if outcomes is None:
             outcomes = [Outcome(r.row, None, "failed", [RowError(
                 r.row, None, "chunk_failed", None, "Storing this chunk failed; re-run the file.")])
                 for r in chunk]
@@ -124,6 +180,7 @@ async def _run_chunk(sessions: async_sessionmaker[AsyncSession], job_id: str,
                                         field=e.field, detail=e.detail)
                          for o in outcomes for e in o.errors])
         await session.commit()
+    return kept
 
 
 async def _finish(sessions: async_sessionmaker[AsyncSession], job_id: str, status: str,
