@@ -138,9 +138,13 @@ async def credit_database(work_dir: Path, name: str) -> AsyncIterator[str]:
         await _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def credit_env(work_dir: Path, database_url: str) -> dict[str, str]:
-    return {"CREDIT_DATABASE_URL": database_url, "CREDIT_ENVIRONMENT": "test",
-            "CREDIT_VAR_DIR": str(work_dir), "CREDIT_LOG_LEVEL": "WARNING"}
+def credit_env(work_dir: Path, database_url: str, *, cache: bool = True) -> dict[str, str]:
+    """`cache=False`: every check reads the database (no in-memory answers)."""
+    env = {"CREDIT_DATABASE_URL": database_url, "CREDIT_ENVIRONMENT": "test",
+           "CREDIT_VAR_DIR": str(work_dir), "CREDIT_LOG_LEVEL": "WARNING"}
+    if not cache:
+        env["CREDIT_READ_CACHE_SECONDS"] = "0"
+    return env
 
 
 async def migrate(work_dir: Path, database_url: str) -> None:
@@ -202,17 +206,17 @@ async def seed(database_url: str, population: Population) -> None:
 
 
 @asynccontextmanager
-async def seeded_credit(ctx: Context, name: str,
-                        population: Population) -> AsyncIterator[tuple[harness.Server, str]]:
-    """Credit on a fresh migrated and seeded database: (server, database dialect)."""
+async def seeded_credit(ctx: Context, name: str, population: Population, *,
+                        cache: bool = True) -> AsyncIterator[tuple[harness.Server, str, str]]:
+    """Credit on a fresh migrated and seeded database: (server, database dialect, its URL)."""
     work_dir = ctx.work_dir / f"credit_{name}"
     work_dir.mkdir(parents=True, exist_ok=True)
     async with credit_database(work_dir, name) as url:
         await migrate(work_dir, url)
         await seed(url, population)
         with harness.service("credit", work_dir, ctx.signer,
-                             extra_env=credit_env(work_dir, url)) as server:
-            yield server, make_url(url).get_backend_name()
+                             extra_env=credit_env(work_dir, url, cache=cache)) as server:
+            yield server, make_url(url).get_backend_name(), url
 
 
 # ------------------------------------------------------------------------------ one core
@@ -321,7 +325,9 @@ async def credit_bulk_check(ctx: Context) -> list[Verdict]:
     body, headers = check_body(population, CHECK_SIZE), ctx.signer.headers(
         "service", audience=["credit"])
     with bare_check_server(ctx) as bare_server:
-        async with seeded_credit(ctx, "bulk", population) as (server, dialect):
+        # The same 1,000 subjects every call: with the read cache every call after the first
+        # would be answered from memory, so the 50,000/s target is judged on database reads.
+        async with seeded_credit(ctx, "bulk", population, cache=False) as (server, dialect, _):
             hits = await hits_in_one_call(server, headers, body)
             if hits != expected_hits(population, body):
                 raise RuntimeError(f"credit saw {hits} blacklisted, the seed has "
@@ -355,11 +361,22 @@ async def credit_single_check(ctx: Context) -> list[Verdict]:
     body, headers = check_body(population, 1), ctx.signer.headers(
         "service", audience=["credit"])
     with harness.baseline(ctx.work_dir, ctx.signer, audience="credit") as base:
-        async with seeded_credit(ctx, "single", population) as (server, dialect):
+        async with seeded_credit(ctx, "single", population) as (server, dialect, url):
+            request = Request("POST", server.url + "/v1/blacklist/check", headers, body)
             full, bare = await measure_pair(
-                (server, Request("POST", server.url + "/v1/blacklist/check", headers, body)),
-                (base, Request("POST", base.url + "/bare", headers, body)),
+                (server, request), (base, Request("POST", base.url + "/bare", headers, body)),
                 ctx.load)
+            # For the record, not judged: the same subject from a credit without the read
+            # cache (every check a database read), on the same database and core.
+            work_dir = ctx.work_dir / "credit_single_uncached"
+            with harness.service("credit", work_dir, ctx.signer,
+                                 extra_env=credit_env(work_dir, url, cache=False)) as cold:
+                uncached, bare_again = await measure_pair(
+                    (cold, replace(request, url=cold.url + "/v1/blacklist/check")),
+                    (base, Request("POST", base.url + "/bare", headers, body)), ctx.load)
     verdict = harness.judge("credit_single_check", full, bare, budget=2.0, metric="rps")
-    verdict.note = "; ".join(filter(None, [f"on {dialect}", verdict.note]))
+    verdict.note = "; ".join(filter(None, [
+        f"on {dialect}; answered from the read cache (one subject, unchanged blacklist); "
+        f"without it {uncached.rps:,.0f} req/s = {bare_again.rps / uncached.rps:.2f}x",
+        verdict.note]))
     return [verdict]

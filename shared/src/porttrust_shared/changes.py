@@ -99,10 +99,12 @@ class ChangeFeed:
                 and self.engine.dialect.driver == "asyncpg")
 
     def cache(self, name: str, sessions: Any = None) -> ReadCache[Any, Any] | None:
-        """The named cache on this feed (made on first use); None when `sessions` (a session
-        factory) is given and not bound to this feed's engine, as in a test that runs every
-        request inside one uncommitted transaction, which no other connection can see."""
-        if sessions is not None and sessions.kw.get("bind") is not self.engine:
+        """The named cache on this feed (made on first use); None when the feed is off, or
+        when `sessions` (a session factory) is given and not bound to this feed's engine, as
+        in a test that runs every request inside one uncommitted transaction, which no other
+        connection can see."""
+        if not self.enabled or (sessions is not None
+                                 and sessions.kw.get("bind") is not self.engine):
             return None
         found = self._caches.get(name)
         if found is None:

@@ -48,6 +48,8 @@ async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
     every registration.
     """
     keys = lookup_keys(refs, ctx)
+    if cache is not None and cache.token() is None:
+        cache = None  # not live: nothing to read from memory or keep
     found: dict[tuple[str, str], Listed] = {}
     wanted = set(keys)
     if cache is not None:
