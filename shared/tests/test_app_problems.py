@@ -216,3 +216,9 @@ def test_swagger_token_url_prefers_the_public_identity_url(settings, build_app):
         "public_identity_url": "https://login.porttrust.example"}))
     flows = app.openapi()["components"]["securitySchemes"]["PortTrust"]["flows"]
     assert flows["password"]["tokenUrl"] == "https://login.porttrust.example/v1/token"
+
+
+async def test_metrics_say_whether_reads_may_come_from_memory(client):
+    # The test app never starts its change feed (and SQLite never would): 0, reads hit the db.
+    response = await client.get("/metrics")
+    assert _sample(response.text, "read_cache_live") == 0.0

@@ -15,6 +15,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -252,6 +253,9 @@ def create_service_app(
     )
     app.state.cipher = PiiCipher(settings.pii_keys, settings.blind_index_key)
     app.state.metrics = CollectorRegistry()
+    Gauge("read_cache_live", "1 while the change feed listens and hot reads may be answered "
+          "from memory", registry=app.state.metrics).set_function(
+        lambda: float(app.state.changes.live))
     install_error_handlers(app)
     public = settings.public_identity_url or settings.identity_url
     _token_url_from_settings(app, public.rstrip("/") + "/v1/token")
