@@ -6,6 +6,7 @@ new version, a number never gets a second row."""
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -59,7 +60,8 @@ def check_rows(rows: list[RawRow]) -> list[Checked]:
 
 @dataclass(slots=True)
 class Plan:
-    """What one valid row will do, once screening agrees."""
+    """What one valid row will do, once screening agrees. `values`: for a new sub-port
+    every field of the row (None when not given), for an existing one the changes."""
 
     raw: RawRow
     data: ImportRow
@@ -163,14 +165,16 @@ class Importer:
     def _plan(self, raw: RawRow, data: ImportRow, ctx: "_Lookups",
               outcomes: dict[int, Outcome]) -> Plan | None:
         port = ctx.port_for(data.number)
-        problem = _port_problem(data, port)
+        problem = ctx.port_problem(data, port)
         if problem is None:
             assert port is not None
-            values = _given(data)
-            plan = Plan(raw, data, port, values, ctx.subs.get(data.number), [])
+            existing = ctx.subs.get(data.number)
+            plan = Plan(raw, data, port, _values(data, existing), existing, [])
             problem = self._people(plan, ctx) or _change_problem(plan, ctx)
             if problem is None:
-                if plan.existing is None or plan.values:
+                if existing is None:
+                    plan.parties = ctx.new_parties(plan, self.cipher)
+                elif plan.values:
                     plan.parties = self._parties(plan, ctx)
                 return plan
         outcomes[raw.row] = _failed(raw.row, [RowError(raw.row, data.number, *problem)])
@@ -207,7 +211,8 @@ class Importer:
         """Local restrictions, then credit for every subject of the chunk at once. Credit
         down: the rows that needed screening fail with `credit_unavailable`."""
         # Rows share their Party objects (one per subject and chunk): each is asked about once.
-        parties = list({id(p): p for plan in plans for p in plan.parties}.values())
+        lists = {id(plan.parties): plan.parties for plan in plans}.values()
+        parties = list({id(p): p for group in lists for p in group}.values())
         if not parties:
             return plans
         refused = {(p.kind, p.local_key) for p in await restricted(session, parties)}
@@ -241,6 +246,15 @@ class Importer:
                            province=self.actor.province_scope,
                            data={"counts": dict(counts),
                                  "numbers": sorted(p.data.number for p in changed)})
+
+
+def _values(data: ImportRow, existing: SubPort | None) -> dict[str, Any]:
+    """What the row sets. A new sub-port: every field, None when not given (the model's own
+    dict, copied only when a handler id will be filled in); an existing one: the given
+    fields, narrowed to real changes later."""
+    if existing is not None:
+        return _given(data)
+    return dict(data.__dict__) if data.handler_id_number else data.__dict__
 
 
 def _given(data: ImportRow) -> dict[str, Any]:
@@ -316,6 +330,8 @@ class _Lookups:
         self.parties: dict[tuple[str, str], Party] = {}
         self.port_sizes: list[int] = []
         self.seen_handlers: dict[str, bool] = {}
+        self.port_problems: dict[tuple[Port, str], tuple[str, str | None, str] | None] = {}
+        self.party_lists: dict[tuple[Port, str | None, str | None], list[Party]] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
@@ -367,6 +383,31 @@ class _Lookups:
         if ("handler", handler_id) not in self.parties:
             self.parties["handler", handler_id] = handler_party(self.handlers[handler_id], cipher)
         return self.parties["handler", handler_id]
+
+    def port_problem(self, data: ImportRow, port: Port | None,
+                     ) -> tuple[str, str | None, str] | None:
+        """_port_problem, once per port and province: a number under a port shares the
+        port's first digits, so its class (M2M or not) is the port's."""
+        if port is None:
+            return _port_problem(data, None)
+        key = (port, data.province)
+        if key not in self.port_problems:
+            self.port_problems[key] = _port_problem(data, port)
+        return self.port_problems[key]
+
+    def new_parties(self, plan: Plan, cipher: PiiCipher) -> list[Party]:
+        """Who a new sub-port's row names: its holder, user unit and handler. Rows naming the
+        same ones share one list."""
+        unit, handler_id = plan.values["user_unit_uscc"], plan.values["handler_id"]
+        key = (plan.port, unit, handler_id)
+        if key not in self.party_lists:
+            parties = [self.org_party("holder", plan.port.holder_uscc)]
+            if unit:
+                parties.append(self.org_party("user_unit", unit))
+            if handler_id:
+                parties.append(self.party_of(handler_id, cipher))
+            self.party_lists[key] = parties
+        return self.party_lists[key]
 
     def port_for(self, number: str) -> Port | None:
         """The registered port that is the longest prefix of `number`."""
@@ -476,6 +517,7 @@ async def _first_versions(session: AsyncSession, subs: list[SubPort]) -> list[di
 
 NEW_COLUMNS = ("number", "port_number", "province", "status", "status_reason", "whitelisted",
                "version", "created_at", "updated_at", *FIELDS)
+
 def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
     values = plan.values
     return {"number": plan.data.number, "port_number": plan.port.number,
@@ -484,17 +526,47 @@ def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
             **{f: values.get(f) for f in FIELDS}}
 
 
+# New sub-ports on PostgreSQL: rows of one chunk share a few "shapes" (port, unit, handler,
+# purpose, machine room, ...), so only each row's number, shape and counts are copied into a
+# temporary table and the shapes are sent once, as arrays; one INSERT ... SELECT joins them.
+# That sends a fifth of the bytes a full COPY would, and encodes a fifth as many values.
+COUNTS = ("monthly_volume", "value_contribution", "customer_importance")
+SHAPE = ("port_number", "province", "whitelisted", *(f for f in FIELDS if f not in COUNTS))
+_NEW_SELECT = ("n.number", "s.port_number", "s.province", "'registered'", "NULL",
+               "s.whitelisted", "1", "$1::timestamptz", "$1::timestamptz",
+               *(f"n.{f}" if f in COUNTS else f"s.{f}" for f in FIELDS))
+_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_new (number varchar(21), shape integer, "
+          "monthly_volume bigint, value_contribution bigint, customer_importance integer) "
+          "ON COMMIT DROP; TRUNCATE import_new")
+_ARRAYS = ", ".join(f"${i}::{'boolean' if c == 'whitelisted' else 'varchar'}[]"
+                    for i, c in enumerate(SHAPE, start=2))
+_INSERT = (
+    f"INSERT INTO sub_ports ({', '.join(NEW_COLUMNS)}) "
+    f"SELECT {', '.join(_NEW_SELECT)} FROM import_new AS n "
+    f"JOIN unnest({_ARRAYS}) WITH ORDINALITY AS s({', '.join(SHAPE)}, shape) "
+    "ON s.shape = n.shape")
+
+
 async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: set[str],
                                now: dt.datetime) -> None:
-    """COPY the chunk's new sub-ports: one round trip, no version rows."""
+    """Insert the chunk's new sub-ports (no version rows) in three round trips."""
     if not new:
         return
-    records = [(p.data.number, p.port.number, p.data.province, "registered", None,
-                p.data.number in covered, 1, now, now,
-                *map(p.values.get, FIELDS)) for p in new]
+    shapes: dict[tuple[Any, ...], int] = {}
+    records = []
+    shape_of, counts_of = itemgetter(*SHAPE[3:]), itemgetter(*COUNTS)
+    for plan in new:
+        values = plan.values
+        number = values["number"]
+        key = (plan.port, values["province"], number in covered, *shape_of(values))
+        shape = shapes.get(key) or shapes.setdefault(key, len(shapes) + 1)
+        records.append((number, shape, *counts_of(values)))
+    columns: list[list[Any]] = [list(column) for column in zip(*shapes, strict=True)]
+    columns[0] = [port.number for port in columns[0]]
     driver = await raw_connection(session)
-    await driver.copy_records_to_table(SubPort.__tablename__, records=records,
-                                       columns=NEW_COLUMNS)
+    await driver.execute(_STAGE)
+    await driver.copy_records_to_table("import_new", records=records)
+    await driver.execute(_INSERT, now, *columns)
 
 
 async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,

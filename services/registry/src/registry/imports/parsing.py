@@ -22,13 +22,16 @@ REQUIRED_COLUMNS = ("number", "province", "user_unit_uscc", "business_type", "pu
                     "machine_room", "equipment")
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
-    """One record as read: `row` is its line number in the file (the CSV header is line 1)."""
+    """One record as read: `row` is its line number in the file (the CSV header is line 1).
+    `clean`: the values are already stripped, blank cells left out (what the CSV reader
+    makes; NDJSON values are cleaned when the row is validated)."""
 
     row: int
     values: dict[str, Any]
     error: str | None = None
+    clean: bool = False
 
 
 @dataclass
@@ -86,9 +89,15 @@ def _read_csv(reader: Any, lines: list[str | None] | None, encoding: str) -> Par
         row = reader.line_num
         if row in unreadable:
             rows.append(RawRow(row, {}, error="bad_encoding"))
-        elif cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
-            rows.append(RawRow(row, dict(zip(header, cells, strict=False)))
-                        if len(cells) <= width else RawRow(row, {}, error="bad_row_shape"))
+            continue
+        # Blank cells are values not given; a row of blank cells is no row at all.
+        values = {name: value for name, cell in zip(header, cells, strict=False)
+                  if (value := cell.strip())}
+        if len(cells) > width:
+            if values or any(cell.strip() for cell in cells[width:]):
+                rows.append(RawRow(row, {}, error="bad_row_shape"))
+        elif values:
+            rows.append(RawRow(row, values, None, True))
     return parsed
 
 

@@ -41,13 +41,15 @@ class RowError:
     detail: str | None = None
 
 
-def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+def _cleaned(raw: RawRow) -> dict[str, Any]:
     """Blank cells are absent values; masked handler cells next to a handler_id are what
     the export writes, so they are dropped rather than refused."""
-    clean = {name: value for name, cell in values.items()
-             if (value := cell.strip() if isinstance(cell, str) else cell) is not None
-             and value != ""}
-    if "handler_id" in clean:
+    clean = raw.values if raw.clean else {
+        name: value for name, cell in raw.values.items()
+        if (value := cell.strip() if isinstance(cell, str) else cell) is not None
+        and value != ""}
+    if "handler_id" in clean and any("*" in str(clean.get(name, "")) for name in HANDLER_FIELDS):
+        clean = dict(clean)
         for name in HANDLER_FIELDS:
             if "*" in str(clean.get(name, "")):
                 del clean[name]
@@ -105,7 +107,7 @@ def validate_row(raw: RawRow) -> ImportRow | list[RowError]:
         return [RowError(raw.row, shown_number(raw.values.get("number")), raw.error, None,
                          "The row could not be read.")]
     try:
-        data = _validate(_cleaned(raw.values))
+        data = _validate(_cleaned(raw))
     except ValidationError as exc:
         return _errors(raw, shown_number(raw.values.get("number")), exc)
     return _handler_errors(raw, data) or data
