@@ -8,6 +8,7 @@ killed listener, reconnecting).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import String, insert, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
@@ -58,8 +59,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
+@functools.cache
+def unconnected() -> AsyncEngine:
+    """An asyncpg engine nothing ever connects through: a feed on it could go live, so it hands
+    out caches, and a test sets its `live` and `generation` by hand."""
+    return create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+
+
 def live_feed(**kwargs: Any) -> ChangeFeed:
-    feed = ChangeFeed(None, **kwargs)
+    feed = ChangeFeed(unconnected(), **kwargs)
     feed.live = True
     return feed
 
@@ -135,7 +143,7 @@ def test_a_token_taken_before_a_change_cannot_store() -> None:
 
 
 async def test_nothing_is_served_or_kept_while_the_feed_is_not_live() -> None:
-    feed = ChangeFeed(None)
+    feed = ChangeFeed(unconnected())
     cache, load = cache_of(feed), Counter()
     assert cache.token() is None
     await cache.read("a", load)
@@ -207,23 +215,19 @@ def test_the_cache_holds_at_most_max_entries() -> None:
 
 
 def test_one_cache_per_name() -> None:
-    feed = ChangeFeed(None)
+    feed = ChangeFeed(unconnected())
     assert feed.cache("a") is feed.cache("a")
     assert feed.cache("a") is not feed.cache("b")
 
 
-async def test_no_cache_for_sessions_not_bound_to_the_feed_s_engine(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
-    other = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+def test_no_cache_for_sessions_not_bound_to_the_feed_s_engine() -> None:
+    engine = unconnected()
+    other = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/other")
     feed = ChangeFeed(engine)
-    try:
-        assert feed.cache("x", session_factory(engine)) is feed.cache("x")
-        assert feed.cache("x", session_factory(other)) is None
-        async with engine.connect() as conn:  # as the tests' one uncommitted transaction
-            assert feed.cache("x", async_sessionmaker(bind=conn)) is None
-    finally:
-        await engine.dispose()
-        await other.dispose()
+    assert feed.cache("x", session_factory(engine)) is feed.cache("x") is not None
+    assert feed.cache("x", session_factory(other)) is None
+    # As the tests' sessions, bound to one uncommitted transaction (never opened here).
+    assert feed.cache("x", async_sessionmaker(bind=engine.connect())) is None
 
 
 async def test_stopping_a_feed_drops_its_cached_values() -> None:
@@ -244,6 +248,8 @@ async def test_only_postgresql_through_asyncpg_with_a_max_age_can_go_live(
         assert not ChangeFeed(postgres, max_age=0).enabled
         assert not ChangeFeed(sqlite).enabled
         assert not ChangeFeed(None).enabled
+        for off in (ChangeFeed(postgres, max_age=0), ChangeFeed(sqlite), ChangeFeed(None)):
+            assert off.cache("x") is None  # nothing to hand out: it could never serve
         feed = ChangeFeed(sqlite)
         await feed.start()
         assert not await feed.wait_live(0.05)
