@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -579,6 +580,29 @@ async def test_a_killed_listener_comes_back_by_itself(
     async with writer.begin() as conn:
         await conn.execute(text("INSERT INTO things (note) VALUES ('after')"))
     await eventually(lambda: feed.generation > before, 2.0)
+
+
+@postgres_only
+async def test_a_feed_says_in_the_log_that_it_is_listening(
+        make_feed: FeedMaker, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="porttrust.changes"):
+        await make_feed()
+    assert any("listening" in r.getMessage() for r in caplog.records)
+
+
+@postgres_only
+@pytest.mark.xfail(strict=True, reason=(
+    "the termination listener (_down) sets live=False before _listen's except clause runs, "
+    "and that clause only warns `if self.live`: a listener the server dropped is never logged"))
+async def test_losing_the_listener_is_logged(make_feed: FeedMaker, writer: AsyncEngine,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    feed = await make_feed(heartbeat=0.1, retry=0.05)
+    with caplog.at_level(logging.INFO, logger="porttrust.changes"):
+        await terminate(writer, await listener_pid(writer))
+        await eventually(lambda: not feed.live, 1.0)
+        await eventually(lambda: feed.live, 5.0)  # the heartbeat failed and it reconnected
+    lost = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("change feed lost" in r.getMessage() for r in lost)
 
 
 @postgres_only
