@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from porttrust_shared.validators import id_check_char
-from registry.models import Handler
+from registry.models import Handler, WhitelistEntry
 
 HEADER = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
           "machine_room", "equipment"]
@@ -322,3 +322,31 @@ async def test_other_routes_keep_the_general_body_cap(client, headers, settings)
                                  headers={**headers("hq_admin"),
                                           "Content-Type": "application/json"})
     assert response.status_code == 413
+
+
+async def test_rows_of_one_chunk_keep_their_own_values_and_whitelist_cover(client, headers,
+                                                                           world, db_session):
+    """New rows are written by shape (port, unit, handler, texts) plus per-row counts: rows
+    that differ in a text, a count or whitelist cover each keep exactly their own."""
+    db_session.add(WhitelistEntry(entry_id="wl-import-1", number="106901230002",
+                                  category="life_safety"))
+    await db_session.flush()
+    header = [*HEADER, "monthly_volume", "value_contribution", "customer_importance"]
+    rows = [good(world, "106901230001", monthly_volume="10"),
+            good(world, "106901230002", monthly_volume="20", customer_importance="3"),
+            good(world, "106901230003", purpose="会员积分提醒", value_contribution="5"),
+            good(world, "106901230004", handler_id="", machine_room="北京机房B1")]
+    assert (await post(client, headers, csv_bytes(rows, header=header))).status_code == 200
+    got = {}
+    for n in range(1, 5):
+        body = (await client.get(f"/v1/sub-ports/10690123000{n}",
+                                 headers=headers("hq_admin"))).json()
+        got[n] = (body["whitelisted"], body["purpose"], body["machine_room"],
+                  body["handler_id"], body["monthly_volume"], body["value_contribution"],
+                  body["customer_importance"])
+    handler = world["handler"]
+    assert got == {
+        1: (False, "订单发货通知", "广州南方基地A3", handler, 10, None, None),
+        2: (True, "订单发货通知", "广州南方基地A3", handler, 20, None, 3),
+        3: (False, "会员积分提醒", "广州南方基地A3", handler, None, 5, None),
+        4: (False, "订单发货通知", "北京机房B1", None, None, None, None)}

@@ -42,7 +42,7 @@ from registry.service.sub_ports import snapshot as sub_snapshot
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     row: int
     number: str | None
@@ -54,7 +54,7 @@ Checked = ImportRow | list[RowError]
 
 
 def check_rows(rows: list[RawRow]) -> list[Checked]:
-    """Each row through the schema on its own: pure, so it may run in a worker thread."""
+    """Each row through the schema on its own: pure, so a job may check a chunk ahead."""
     return [validate_row(raw) for raw in rows]
 
 
@@ -99,7 +99,7 @@ class Importer:
     async def chunk(self, session: AsyncSession, rows: list[RawRow],
                     checked: list[Checked] | None = None) -> list[Outcome]:
         """Import one chunk; `checked` is check_rows(rows) when already done elsewhere (a
-        job checks the next chunk in a thread while this one waits on the database)."""
+        job checks the next chunk while this one waits on the database)."""
         return await self.store(session, await self.prepare(session, rows, checked))
 
     async def prepare(self, session: AsyncSession, rows: list[RawRow],
@@ -554,15 +554,17 @@ async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: 
         return
     shapes: dict[tuple[Any, ...], int] = {}
     records = []
-    shape_of, counts_of = itemgetter(*SHAPE[3:]), itemgetter(*COUNTS)
+    shape_of = itemgetter("province", *SHAPE[3:])
+    row_of = itemgetter("number", *COUNTS)
     for plan in new:
         values = plan.values
-        number = values["number"]
-        key = (plan.port, values["province"], number in covered, *shape_of(values))
+        number, volume, value, importance = row_of(values)
+        key = (plan.port, number in covered, shape_of(values))
         shape = shapes.get(key) or shapes.setdefault(key, len(shapes) + 1)
-        records.append((number, shape, *counts_of(values)))
-    columns: list[list[Any]] = [list(column) for column in zip(*shapes, strict=True)]
-    columns[0] = [port.number for port in columns[0]]
+        records.append((number, shape, volume, value, importance))
+    columns: list[list[Any]] = [list(column) for column in zip(*(
+        (port.number, province, whitelisted, *rest)
+        for port, whitelisted, (province, *rest) in shapes), strict=True)]
     driver = await raw_connection(session)
     await driver.execute(_STAGE)
     await driver.copy_records_to_table("import_new", records=records)

@@ -113,4 +113,5 @@ def validate_row(raw: RawRow) -> ImportRow | list[RowError]:
     return _handler_errors(raw, data) or data
 
 
-_validate = ImportRow.model_validate
+# ImportRow.model_validate without its keyword plumbing (the same validator, default options).
+_validate = ImportRow.__pydantic_validator__.validate_python

@@ -33,6 +33,7 @@ from registry.models import ImportJob, ImportRowError
 from registry.service.common import ensure_visible, int_after
 
 log = logging.getLogger("registry.imports")
+CHECK_SLICE = 500  # rows checked between two turns of the event loop (a few milliseconds)
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,19 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
 
 async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
                       importer: Importer, chunks: list[list[RawRow]]) -> None:
-    """Each chunk is checked in a thread while the one before is planned, and, on a
-    PostgreSQL engine, planned on its own connection while the one before is stored and
-    committed. Chunks are stored one after another, in order; a plan made while the chunk
-    before it was being stored is made again if that store failed."""
+    """Each chunk is checked (a task on this loop, a slice of rows at a time) while the one
+    before is planned, and, on a PostgreSQL engine, planned on its own connection while the
+    one before is stored and committed. Chunks are stored one after another, in order; a
+    plan made while the chunk before it was being stored is made again if that store
+    failed. No worker thread: one would hold the GIL whenever this loop waits on a socket
+    and leave the loop waiting up to the switch interval to get it back."""
     overlap = _can_overlap(sessions)
     storing: asyncio.Future[bool] | None = None
-    ahead = _checked_in_thread(chunks, 0)
+    ahead = _check_ahead(chunks, 0)
     try:
         for index, chunk in enumerate(chunks):
             checked = await ahead
-            ahead = _checked_in_thread(chunks, index + 1)
+            ahead = _check_ahead(chunks, index + 1)
             session = sessions()
             prepared = await _prepare(session, importer, chunk, checked)
             if storing is not None and not await storing:
@@ -120,6 +123,7 @@ async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
         if storing is not None:
             await storing
     finally:
+        ahead.cancel()
         # Whatever went wrong, the chunk being stored ends before the job is marked.
         if storing is not None and not storing.done():
             await asyncio.gather(storing, return_exceptions=True)
@@ -132,12 +136,17 @@ def _can_overlap(sessions: async_sessionmaker[AsyncSession]) -> bool:
     return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
 
 
-def _checked_in_thread(chunks: list[list[RawRow]], index: int) -> "asyncio.Future[list[Checked]]":
-    if index >= len(chunks):
-        done: asyncio.Future[list[Checked]] = asyncio.get_running_loop().create_future()
-        done.set_result([])
-        return done
-    return asyncio.ensure_future(asyncio.to_thread(check_rows, chunks[index]))
+def _check_ahead(chunks: list[list[RawRow]], index: int) -> "asyncio.Future[list[Checked]]":
+    return asyncio.ensure_future(_checked(chunks[index] if index < len(chunks) else []))
+
+
+async def _checked(rows: list[RawRow]) -> list[Checked]:
+    """check_rows a slice at a time, letting the chunk being stored go on between slices."""
+    checked: list[Checked] = []
+    for start in range(0, len(rows), CHECK_SLICE):
+        checked += check_rows(rows[start:start + CHECK_SLICE])
+        await asyncio.sleep(0)
+    return checked
 
 
 async def _prepare(session: AsyncSession, importer: Importer, chunk: list[RawRow],
