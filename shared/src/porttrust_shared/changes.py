@@ -152,15 +152,18 @@ class ChangeFeed:
 
     async def _listen(self) -> None:
         assert self.engine is not None
+        reported = False  # one warning per outage, not one per retry
         while True:
             conn: Any = None
+            listening = False
             try:
                 conn = await _connect(self.engine)
                 conn.add_termination_listener(self._down)
                 await conn.add_listener(CHANNEL, self._notified)
                 # Anything committed before LISTEN took effect is not in memory: start afresh.
                 self.bump()
-                self.live = True
+                self.live = listening = True
+                reported = False
                 self._connected.set()
                 log.info("change feed listening on %s", CHANNEL)
                 while True:
@@ -170,9 +173,11 @@ class ChangeFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self.live:
-                    log.warning("change feed lost (%s); reads go to the database until it is "
-                                "back", type(exc).__name__)
+                if listening or not reported:
+                    reported = True
+                    log.warning("change feed %s (%s); reads go to the database until it is "
+                                "back", "lost" if listening else "cannot listen",
+                                type(exc).__name__)
             finally:
                 self._down()
                 if conn is not None:
@@ -274,8 +279,11 @@ def _committed(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, _previous: SessionTransaction) -> None:
-    session.info.pop(_WROTE, None)
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    # Only the outermost transaction's rollback undoes every write: a savepoint's rollback
+    # leaves the writes made before it, which will still commit.
+    if previous.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 def mark_written(session: Session) -> None:
