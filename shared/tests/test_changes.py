@@ -348,9 +348,6 @@ async def test_mark_written_counts_a_write_the_orm_did_not_see(
     assert started.generation == before + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "after_soft_rollback fires for a SAVEPOINT rollback too, and _rolled_back pops the "
-    "session's write mark, so the outer transaction's earlier writes commit without a bump"))
 async def test_a_write_before_a_rolled_back_savepoint_still_moves_the_feed_on(
         sqlite_engine: AsyncEngine, started: ChangeFeed) -> None:
     before = started.generation
@@ -383,7 +380,9 @@ class RecordingFeed(ChangeFeed):
         super()._notified(*args)
 
 
-async def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
+async def eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    # Usually milliseconds; generous because a notification has been seen to wait in the
+    # listener's backend until the next heartbeat query (see the registry read-cache tests).
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -467,7 +466,7 @@ async def test_a_commit_on_another_connection_moves_the_generation_on(
     before = feed.generation
     async with writer.begin() as conn:
         await conn.execute(text("INSERT INTO things (note) VALUES ('a')"))
-    await eventually(lambda: feed.generation > before, 2.0)
+    await eventually(lambda: feed.generation > before)
     assert feed.heard == ["things"]
 
 
@@ -579,7 +578,7 @@ async def test_a_killed_listener_comes_back_by_itself(
     before = feed.generation
     async with writer.begin() as conn:
         await conn.execute(text("INSERT INTO things (note) VALUES ('after')"))
-    await eventually(lambda: feed.generation > before, 2.0)
+    await eventually(lambda: feed.generation > before)
 
 
 @postgres_only
@@ -591,9 +590,6 @@ async def test_a_feed_says_in_the_log_that_it_is_listening(
 
 
 @postgres_only
-@pytest.mark.xfail(strict=True, reason=(
-    "the termination listener (_down) sets live=False before _listen's except clause runs, "
-    "and that clause only warns `if self.live`: a listener the server dropped is never logged"))
 async def test_losing_the_listener_is_logged(make_feed: FeedMaker, writer: AsyncEngine,
                                              caplog: pytest.LogCaptureFixture) -> None:
     feed = await make_feed(heartbeat=0.1, retry=0.05)

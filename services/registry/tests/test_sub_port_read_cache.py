@@ -208,7 +208,10 @@ async def notifications_off(writer: Any) -> AsyncIterator[None]:
 
 
 async def read_until(api: Api, number: str, check: Callable[[dict[str, Any]], bool],
-                     seconds: float = 2.0) -> dict[str, Any]:
+                     seconds: float = 10.0) -> dict[str, Any]:
+    # Usually a few milliseconds. On PostgreSQL 15 a notification has been seen to wait in
+    # the listener's backend until the feed's next heartbeat query (5 s) flushed it; the
+    # apps here keep values for 60 s, so passing still means the change was heard.
     deadline = time.monotonic() + seconds
     while True:
         body = await api.read(number)
