@@ -3,6 +3,7 @@ subjects, bulk inserts, a version row per created or changed record and one audi
 chunk. Re-running a file changes nothing: identical rows are `unchanged`, changed ones get a
 new version, a number never gets a second row."""
 
+import asyncio
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ from registry.service.sub_ports import ENTITY, FIELDS, creators, missing_fields,
 from registry.service.sub_ports import snapshot as sub_snapshot
 
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
+# Rows handled between two turns of the event loop: a job stores one chunk while it plans
+# the next, and each of the store's round trips waits for such a turn.
+SLICE = 1000
 
 
 @dataclass(slots=True)
@@ -107,11 +111,19 @@ class Importer:
         """Everything a chunk will do, decided with reads only. What its rows create is
         remembered for the chunks after it until `forget` (its store failed)."""
         outcomes: dict[int, Outcome] = {}
-        valid = self._validated(rows, checked or check_rows(rows), outcomes)
+        checked = checked or check_rows(rows)
+        valid: list[tuple[RawRow, ImportRow]] = []
+        for start in range(0, len(rows), SLICE):
+            valid += self._validated(rows[start:start + SLICE],
+                                     checked[start:start + SLICE], outcomes)
+            await asyncio.sleep(0)
         ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher,
                                   self.known_orgs, self.made_people)
-        plans = [plan for raw, data in valid
-                 if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
+        plans = []
+        for start in range(0, len(valid), SLICE):
+            plans += [plan for raw, data in valid[start:start + SLICE]
+                      if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
+            await asyncio.sleep(0)
         plans = await self._screened(session, plans, outcomes)
         covered = await _covered(session, [p.data.number for p in plans if p.existing is None])
         self._remember(plans, ctx)
@@ -147,9 +159,12 @@ class Importer:
         """Checked rows, less duplicates of an earlier row and other provinces' rows."""
         valid = []
         scope = self.actor.province_scope
+        seen = self.seen
         for raw, result in zip(rows, checked, strict=True):
-            number = str(raw.values.get("number") or "").strip()
-            first = self.seen.setdefault(number, raw.row) if number else raw.row
+            number = raw.values.get("number")  # a CSV row's values are stripped already
+            if not raw.clean:
+                number = str(number or "").strip()
+            first = seen.setdefault(number, raw.row) if number else raw.row
             if first != raw.row:
                 result = [RowError(raw.row, shown_number(number), "duplicate_number", "number",
                                    f"The number is also on row {first}; only that one counts.")]

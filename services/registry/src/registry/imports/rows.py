@@ -48,7 +48,8 @@ def _cleaned(raw: RawRow) -> dict[str, Any]:
         name: value for name, cell in raw.values.items()
         if (value := cell.strip() if isinstance(cell, str) else cell) is not None
         and value != ""}
-    if "handler_id" in clean and any("*" in str(clean.get(name, "")) for name in HANDLER_FIELDS):
+    if "handler_id" in clean and not clean.keys().isdisjoint(HANDLER_FIELDS) and any(
+            "*" in str(clean.get(name, "")) for name in HANDLER_FIELDS):
         clean = dict(clean)
         for name in HANDLER_FIELDS:
             if "*" in str(clean.get(name, "")):
