@@ -6,7 +6,7 @@ from collections.abc import Collection
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, insert
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, insert
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -23,6 +23,17 @@ def among(session: AsyncSession, column: InstrumentedAttribute[Any],
     if is_postgres(session):
         return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
     return column.in_(values)
+
+
+def numbers_among(session: AsyncSession, column: InstrumentedAttribute[Any],
+                  numbers: Collection[str]) -> ColumnElement[bool]:
+    """`column IN numbers` for validated port numbers (digits only): on PostgreSQL one text
+    parameter the server splits at commas. Encoding a 5,000-element array costs the client
+    ~2 us an element (asyncpg checks each one), joining the digits costs next to nothing."""
+    if is_postgres(session):
+        joined = bindparam(None, ",".join(numbers), type_=String)
+        return column == any_(func.string_to_array(joined, ","))
+    return column.in_(numbers)
 
 
 async def bulk_insert(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]],
