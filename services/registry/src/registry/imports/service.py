@@ -41,7 +41,7 @@ class Tools:
     actor: Principal
     credit: BlacklistChecker
     cipher: PiiCipher
-    chunk_size: int = 5000
+    chunk_size: int = 10000
 
 
 def _chunks(rows: list[RawRow], size: int) -> list[list[RawRow]]:

@@ -14,7 +14,9 @@ class ImportSettings(BaseSettings):
                                       frozen=True)
 
     job_threshold: int = 2000
-    chunk_size: int = 5000
+    # 10,000: half the round trips and commits of 5,000 (a 100,000-row job ran ~10% faster);
+    # a chunk's credit screening still goes in calls of at most 1,000 subjects.
+    chunk_size: int = 10000
     max_bytes: int = 64 * 1024 * 1024
 
     def body_limits(self) -> dict[str, int]:
