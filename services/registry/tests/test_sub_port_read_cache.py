@@ -8,6 +8,7 @@ production. The tables' NOTIFY triggers are switched off while a test sets up it
 while a test checks read-your-writes (only registry's own commits may move its cache on then).
 """
 
+import asyncio
 import contextlib
 import os
 import time
@@ -209,15 +210,17 @@ async def notifications_off(writer: Any) -> AsyncIterator[None]:
 
 async def read_until(api: Api, number: str, check: Callable[[dict[str, Any]], bool],
                      seconds: float = 10.0) -> dict[str, Any]:
-    # Usually a few milliseconds. On PostgreSQL 15 a notification has been seen to wait in
-    # the listener's backend until the feed's next heartbeat query (5 s) flushed it; the
-    # apps here keep values for 60 s, so passing still means the change was heard.
+    # Usually a few milliseconds. Between reads the loop must give the event loop a turn: a
+    # GET answered from memory does no I/O, so back-to-back reads in this process never let
+    # the listener's connection read the notification off its socket (a starved loop, which
+    # once made this test wait ~1 run in 12; a server's requests arrive by I/O and cannot).
     deadline = time.monotonic() + seconds
     while True:
         body = await api.read(number)
         if check(body):
             return body
         assert time.monotonic() < deadline, f"still {body}"
+        await asyncio.sleep(0.005)
 
 
 async def test_a_sub_port_read_twice_is_answered_from_memory_until_a_change_is_heard(
