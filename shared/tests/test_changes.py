@@ -337,6 +337,68 @@ async def test_a_rolled_back_write_moves_nothing_and_leaves_no_mark(
     assert started.generation == before
 
 
+class Other(Base):
+    __tablename__ = "others"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+
+
+@pytest.fixture
+def watching_things(started: ChangeFeed) -> ChangeFeed:
+    """`started`, whose only cache reads the `things` table."""
+    assert started.cache("things", tables=["things"]) is not None
+    return started
+
+
+async def test_a_commit_that_wrote_only_other_tables_leaves_the_caches_alone(
+        sqlite_engine: AsyncEngine, watching_things: ChangeFeed) -> None:
+    before = watching_things.generation
+    async with session_factory(sqlite_engine)() as session:
+        session.add(Other())  # a send-log row, say: no cached answer reads it
+        await session.commit()
+    assert watching_things.generation == before
+    async with session_factory(sqlite_engine)() as session:
+        session.add_all([Other(), Thing(note="read by a cache")])
+        await session.commit()
+    assert watching_things.generation == before + 1
+
+
+async def test_dml_names_its_table_and_text_counts_as_any_table(
+        sqlite_engine: AsyncEngine, watching_things: ChangeFeed) -> None:
+    before = watching_things.generation
+    async with session_factory(sqlite_engine)() as session:
+        await session.execute(insert(Other).values())
+        await session.commit()
+    assert watching_things.generation == before
+    async with session_factory(sqlite_engine)() as session:
+        await session.execute(update(Thing).values(note="x"))
+        await session.commit()
+    assert watching_things.generation == before + 1
+    async with session_factory(sqlite_engine)() as session:
+        await session.execute(text("DELETE FROM others"))  # could have been any table
+        await session.commit()
+    assert watching_things.generation == before + 2
+
+
+async def test_mark_written_with_tables_counts_only_those(
+        sqlite_engine: AsyncEngine, watching_things: ChangeFeed) -> None:
+    before = watching_things.generation
+    for table, moves in (("others", 0), ("things", 1)):
+        async with session_factory(sqlite_engine)() as session:
+            changes.mark_written(session, table)  # an AsyncSession is taken as is
+            await session.commit()
+        assert watching_things.generation == before + moves
+
+
+async def test_a_cache_that_names_no_tables_makes_every_write_count(
+        sqlite_engine: AsyncEngine, watching_things: ChangeFeed) -> None:
+    assert watching_things.cache("anything") is not None  # no tables given
+    before = watching_things.generation
+    async with session_factory(sqlite_engine)() as session:
+        session.add(Other())
+        await session.commit()
+    assert watching_things.generation == before + 1
+
+
 async def test_mark_written_counts_a_write_the_orm_did_not_see(
         sqlite_engine: AsyncEngine, started: ChangeFeed) -> None:
     before = started.generation

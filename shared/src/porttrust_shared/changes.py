@@ -31,10 +31,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -89,6 +89,10 @@ class ChangeFeed:
         self.generation = 0
         self.live = False
         self._caches: dict[str, ReadCache[Any, Any]] = {}
+        # Tables the caches read. Every write counts until a cache names its tables, and for
+        # good once one does not.
+        self._watched: set[str] | None = None
+        self._any_table = False
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
 
@@ -98,10 +102,13 @@ class ChangeFeed:
         return (self.engine is not None and self.max_age > 0
                 and self.engine.dialect.driver == "asyncpg")
 
-    def cache(self, name: str, sessions: Any = None) -> ReadCache[Any, Any] | None:
-        """The named cache on this feed (made on first use); None when the feed is off, or
-        when `sessions` (a session factory) is given and not bound to this feed's engine, as
-        in a test that runs every request inside one uncommitted transaction, which no other
+    def cache(self, name: str, sessions: Any = None, *,
+              tables: Iterable[str] | None = None) -> ReadCache[Any, Any] | None:
+        """The named cache on this feed (made on first use). `tables`: what its values are
+        read from; a commit in this process that wrote none of the feed's tables leaves the
+        caches alone (None: any write drops them). None when the feed is off, or when
+        `sessions` (a session factory) is given and not bound to this feed's engine, as in a
+        test that runs every request inside one uncommitted transaction, which no other
         connection can see."""
         if not self.enabled or (sessions is not None
                                  and sessions.kw.get("bind") is not self.engine):
@@ -109,7 +116,17 @@ class ChangeFeed:
         found = self._caches.get(name)
         if found is None:
             found = self._caches[name] = ReadCache(self)
+            if tables is None:
+                self._any_table = True
+            else:
+                self._watched = (self._watched or set()) | set(tables)
         return found
+
+    def concerned(self, tables: set[str]) -> bool:
+        """Whether a commit that wrote `tables` ("*": unknown) may change a cached value."""
+        watched = self._watched
+        return (self._any_table or watched is None or ANY_TABLE in tables
+                or not watched.isdisjoint(tables))
 
     def bump(self, *_: object) -> None:
         """Something changed: every cached value read before now is out of date."""
@@ -258,24 +275,44 @@ class ReadCache(Generic[K, V]):
 # made it answers, so its own client never reads what it has just changed from memory.
 _FEEDS: set[ChangeFeed] = set()
 _WROTE = "porttrust_wrote"
+ANY_TABLE = "*"
+
+
+def _mark(session: Session, tables: Iterable[str]) -> None:
+    marked: set[str] = session.info.setdefault(_WROTE, set())
+    marked.update(tables)
+
+
+def _tables_of(objects: Iterable[object]) -> set[str]:
+    names: set[str] = set()
+    for obj in objects:
+        mapper = inspect(obj).mapper
+        names.update(str(getattr(table, "name", ANY_TABLE)) for table in mapper.tables)
+    return names
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
+    # Still the flush's own view: what it inserted, changed and deleted.
+    _mark(session, _tables_of([*session.new, *session.dirty, *session.deleted]))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: Any) -> None:
-    if not state.is_select:  # DML, or text() that may be: counted as a write
-        state.session.info[_WROTE] = True
+    if state.is_select:
+        return
+    # INSERT / UPDATE / DELETE name their table; text() may write anything.
+    table = getattr(state.statement, "table", None)
+    _mark(state.session, [str(getattr(table, "name", ANY_TABLE))])
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    if session.info.pop(_WROTE, False):
+    tables = session.info.pop(_WROTE, None)
+    if tables:
         for feed in _FEEDS:
-            feed.bump()
+            if feed.concerned(tables):
+                feed.bump()
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -286,7 +323,8 @@ def _rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_WROTE, None)
 
 
-def mark_written(session: Session) -> None:
+def mark_written(session: Any, *tables: str) -> None:
     """For writes the ORM does not see (COPY on the driver connection): the commit that
-    follows moves this process's feeds on like any ORM write."""
-    session.info[_WROTE] = True
+    follows moves this process's feeds on like an ORM write to `tables` (none named: any).
+    `session`: a Session or an AsyncSession."""
+    _mark(getattr(session, "sync_session", session), tables or [ANY_TABLE])

@@ -91,7 +91,8 @@ async def check_blacklist(request: Request, _: ReaderOne) -> Response:
     state = request.app.state
     body = await lookups.check_subjects(
         state.sessions, refs=data["subjects"], ctx=state.credit,
-        cache=state.changes.cache("blacklist_check", state.sessions))
+        cache=state.changes.cache("blacklist_check", state.sessions,
+                                  tables=("blacklist_entries",)))
     return Response(body, media_type="application/json")
 
 

@@ -86,7 +86,8 @@ async def get_sub_port(number: str, request: Request, actor: StatusReaderOne) ->
     """One sub-port with its status and what activation still needs."""
     state = request.app.state
     view = await svc.read_sub_port(state.sessions, number=number, actor=actor,
-                                   cache=state.changes.cache("sub_ports", state.sessions))
+                                   cache=state.changes.cache("sub_ports", state.sessions,
+                                                             tables=svc.READ_ONE_TABLES))
     return Response(view.body, media_type="application/json",
                     headers={"ETag": etag(view.version)})
 

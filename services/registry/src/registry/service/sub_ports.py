@@ -201,6 +201,8 @@ async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) 
 
 # Built once: the table's columns (no ORM entity to load) and the handler's verification.
 _SUB, _HANDLER = SubPort.__table__.c, Handler.__table__.c
+# What GET /v1/sub-ports/{number} reads (migration 0500 makes both notify their changes).
+READ_ONE_TABLES = ("sub_ports", "handlers")
 _READ_ONE = (select(*_SUB, _HANDLER.verification_status)
              .select_from(SubPort.__table__.outerjoin(Handler.__table__,
                                                       _HANDLER.id == _SUB.handler_id))
