@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from porttrust_shared import changes
 from porttrust_shared.changes import CHANNEL, ChangeFeed, ReadCache, change_trigger_sql
 from porttrust_shared.db import create_engine, new_metadata, session_factory
-from porttrust_shared.testing import POSTGRES_ENV, _fresh_postgres
+from porttrust_shared.testing import POSTGRES_ENV, _fresh_postgres, drop_postgres
 
 postgres_only = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                    reason=f"needs {POSTGRES_ENV}")
@@ -465,10 +465,7 @@ async def pg_url() -> AsyncIterator[str]:
             await conn.execute(text(statement))
     await engine.dispose()
     yield url
-    drop = create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    async with drop.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await drop.dispose()
+    await drop_postgres(url)
 
 
 @pytest.fixture

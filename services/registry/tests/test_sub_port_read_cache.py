@@ -22,7 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
 from porttrust_shared.db import create_engine
-from porttrust_shared.testing import POSTGRES_ENV, TEST_ISSUER, migrated_database
+from porttrust_shared.testing import (
+    POSTGRES_ENV,
+    TEST_ISSUER,
+    drop_postgres,
+    migrated_database,
+)
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import CreditClient
 from registry.main import create_app
@@ -53,12 +58,7 @@ async def cache_db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
     url = await migrated_database("registry_cache", SERVICE_DIR,
                                   tmp_path_factory.mktemp("db-registry-cache"))
     yield url
-    admin = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT",
-                          poolclass=NullPool)
-    async with admin.connect() as conn:
-        name = url.rsplit("/", 1)[-1]
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    await drop_postgres(url)
 
 
 @pytest.fixture

@@ -85,6 +85,18 @@ async def _fresh_postgres(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+async def drop_postgres(url: str) -> None:
+    """Drop the database `url` names (one a test made with migrated_database or the like),
+    connecting through the admin URL in PORTTRUST_TEST_POSTGRES_URL."""
+    engine = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT", pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            name = make_url(url).database
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
 async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
     """A fresh database for `name`, built only by its Alembic history."""
     admin = os.environ.get(POSTGRES_ENV)
@@ -109,6 +121,10 @@ async def service_cache() -> AsyncIterator[dict[tuple[str, str], Any]]:
     for (kind, _name), value in cache.items():
         if kind == "app":
             await value.state.engine.dispose()
+    # Each run makes its databases afresh (named by pid): drop them rather than pile them up.
+    for (kind, _name), value in cache.items():
+        if kind == "database_url" and not value.startswith("sqlite"):
+            await drop_postgres(value)
 
 
 @pytest.fixture
