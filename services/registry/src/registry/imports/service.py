@@ -110,12 +110,16 @@ async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
             checked = await ahead
             ahead = _check_ahead(chunks, index + 1)
             session = sessions()
-            prepared = await _prepare(session, importer, chunk, checked)
-            if storing is not None and not await storing:
-                importer.forget()  # this plan may count on what the failed chunk created
-                await session.close()
-                session = sessions()
+            try:
                 prepared = await _prepare(session, importer, chunk, checked)
+                if storing is not None and not await storing:
+                    importer.forget()  # this plan may count on what the failed chunk created
+                    await session.close()
+                    prepared = await _prepare(session, importer, chunk, checked)
+            except BaseException:
+                await session.close()
+                raise
+            # The store closes the session.
             storing = asyncio.ensure_future(_store(session, job_id, importer, chunk, prepared))
             if not overlap:
                 await storing
