@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,6 +65,10 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
         await session.commit()
     yield factory
     await engine.dispose()
+    admin = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT", pool_size=1)
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+    await admin.dispose()
 
 
 def csv_rows(rows: list[str]) -> bytes:
