@@ -52,9 +52,12 @@ def case(name: str, description: str) -> Callable[[CaseFn], CaseFn]:
       "whitelist GET /v1/entries (auth + database + middleware) vs bare FastAPI + token check")
 async def token_check_overhead(ctx: Context) -> list[Verdict]:
     headers = ctx.signer.headers("hq_admin", audience=["whitelist"])
+    # On PostgreSQL, as production runs: on SQLite each statement waits for aiosqlite's
+    # thread, which measures the GIL hand-over more than our code.
+    url = harness.asyncpg_url(await harness.fresh_postgres("pt_bench_token_check"))
     with harness.baseline(ctx.work_dir, ctx.signer, audience="whitelist") as base, \
-            harness.service("whitelist", ctx.work_dir / "token_check_overhead",
-                            ctx.signer) as svc:
+            harness.service("whitelist", ctx.work_dir / "token_check_overhead", ctx.signer,
+                            extra_env={"WHITELIST_DATABASE_URL": url}) as svc:
         full, bare = await harness.generate_pair(
             Request("GET", svc.url + "/v1/entries?limit=1", headers),
             Request("GET", base.url + "/bare", headers), ctx.load)

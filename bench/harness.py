@@ -52,6 +52,32 @@ class Signer:
                                                         province=province)}
 
 
+# ----------------------------------------------------------------------------- databases
+
+POSTGRES_ADMIN_URL = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
+                      or os.environ.get("PORTTRUST_TEST_POSTGRES_URL")
+                      or "postgresql://postgres@127.0.0.1:5432/postgres").replace("+asyncpg", "")
+
+
+async def fresh_postgres(name: str) -> str:
+    """A new, empty PostgreSQL database `name` (dropped first if it exists): its plain
+    postgresql:// URL. Services run on PostgreSQL in production, so cases measure on it."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def asyncpg_url(url: str) -> str:
+    """The URL as a service's DATABASE_URL setting takes it."""
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
 # ------------------------------------------------------------------------------ servers
 
 @dataclass

@@ -29,9 +29,6 @@ from bench.harness import LoadResult, Request, Verdict
 from porttrust_shared.validators import id_check_char, uscc_check_char
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_IMPORT_ROWS", "100000"))
-ADMIN_URL = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
-             or os.environ.get("PORTTRUST_TEST_POSTGRES_URL")
-             or "postgresql://postgres@127.0.0.1:5432/postgres").replace("+asyncpg", "")
 # Rounds of (import, COPY); medians compared.
 IMPORT_RUNS = int(os.environ.get("PORTTRUST_BENCH_IMPORT_RUNS", "3"))
 DB_NAME = "pt_bench_registry"
@@ -168,16 +165,6 @@ def _records(path: Path) -> list[tuple[Any, ...]]:
         return [(*row[:8], int(row[8]), int(row[9]), int(row[10])) for row in reader]
 
 
-async def _database(name: str) -> str:
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
 @case("registry_import_vs_copy",
       "registry CSV import of 100,000 sub-ports on PostgreSQL vs a plain COPY of the same rows")
 async def registry_import_vs_copy(ctx: Context) -> list[Verdict]:
@@ -204,7 +191,7 @@ async def registry_import_vs_copy(ctx: Context) -> list[Verdict]:
 
 async def _import_round(ctx: Context) -> tuple[float, int, Path, str]:
     """One import of ROWS rows into a fresh database: (seconds, failed rows, file, dsn)."""
-    dsn = await _database(DB_NAME)
+    dsn = await harness.fresh_postgres(DB_NAME)
     # No body-cap override: the 14 MB file goes through the import route's own cap
     # (REGISTRY_IMPORT_MAX_BYTES, 64 MiB by default) as in production.
     env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}
@@ -229,7 +216,7 @@ def _rates(runs: list[float]) -> str:
 async def registry_get_sub_port(ctx: Context) -> list[Verdict]:
     headers = ctx.signer.headers("hq_admin", audience=["registry"])
     # PostgreSQL, as production runs (prod refuses SQLite, whose GETs queue on its lock).
-    dsn = await _database(DB_NAME + "_get")
+    dsn = await harness.fresh_postgres(DB_NAME + "_get")
     with fake_credit(ctx.work_dir) as credit:
         env = {"REGISTRY_CREDIT_URL": credit.url,
                "REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}

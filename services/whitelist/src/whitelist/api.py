@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.deps import PrincipalDep, SessionDep, require_roles
+from porttrust_shared.deps import PrincipalDep, ReadSessionDep, SessionDep, require_roles
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
@@ -66,7 +66,7 @@ async def submit_application(data: ApplicationCreate, session: SessionDep, actor
 
 @router.get("/v1/applications", tags=["applications"])
 async def list_applications(
-    session: SessionDep, actor: Reader, status: ApplicationStatus | None = None,
+    session: ReadSessionDep, actor: Reader, status: ApplicationStatus | None = None,
     category: Category | None = None, province: ProvinceQ = None, number: NumberQ = None,
     cursor: CursorQ = None, limit: LimitQ = None,
 ) -> Page[ApplicationRead]:
@@ -78,7 +78,7 @@ async def list_applications(
 
 
 @router.get("/v1/applications/{application_id}", tags=["applications"])
-async def get_application(application_id: str, session: SessionDep,
+async def get_application(application_id: str, session: ReadSessionDep,
                           actor: Reader) -> ApplicationRead:
     """One application."""
     row = await applications.get_application(session, application_id=application_id,
@@ -131,7 +131,7 @@ async def withdraw_application(application_id: str, session: SessionDep, actor: 
 
 @router.get("/v1/entries", tags=["entries"])
 async def list_entries(
-    session: SessionDep, actor: Reader, province: ProvinceQ = None,
+    session: ReadSessionDep, actor: Reader, province: ProvinceQ = None,
     category: Category | None = None, active: bool | None = None, number: NumberQ = None,
     cursor: CursorQ = None, limit: LimitQ = None,
 ) -> Page[EntryRead]:
@@ -144,7 +144,7 @@ async def list_entries(
 
 
 @router.get("/v1/entries/{entry_id}", tags=["entries"])
-async def get_entry(entry_id: str, session: SessionDep, actor: Reader) -> EntryRead:
+async def get_entry(entry_id: str, session: ReadSessionDep, actor: Reader) -> EntryRead:
     """One entry."""
     return entries.entry_view(await entries.get_entry(session, entry_id=entry_id, actor=actor))
 
@@ -163,7 +163,7 @@ async def revoke_entry(entry_id: str, data: RevokeIn, session: SessionDep, actor
 
 
 @router.get("/v1/status/{number}", tags=["status"])
-async def get_status(number: str, session: SessionDep, actor: PrincipalDep) -> StatusRead:
+async def get_status(number: str, session: ReadSessionDep, actor: PrincipalDep) -> StatusRead:
     """Is this port or sub-port whitelisted? A port's entry covers its sub-ports."""
     try:
         number = check_port_number(number)
@@ -174,7 +174,7 @@ async def get_status(number: str, session: SessionDep, actor: PrincipalDep) -> S
 
 
 @router.post("/v1/status/batch", tags=["status"])
-async def get_status_batch(data: StatusBatchIn, session: SessionDep,
+async def get_status_batch(data: StatusBatchIn, session: ReadSessionDep,
                            actor: PrincipalDep) -> StatusBatchOut:
     """Status of up to 1,000 numbers, answered in the order asked."""
     return StatusBatchOut(results=await status.statuses(session, numbers=data.numbers,
@@ -182,7 +182,7 @@ async def get_status_batch(data: StatusBatchIn, session: SessionDep,
 
 
 @router.get("/v1/progress", tags=["progress"])
-async def get_progress(session: SessionDep, actor: Annotated[Principal, Depends(require_roles(
+async def get_progress(session: ReadSessionDep, actor: Annotated[Principal, Depends(require_roles(
         "hq_admin", "whitelist_admin", "province_operator", "auditor"))]) -> ProgressRead:
     """Combing progress per province: all 31 for HQ, one's own for a province."""
     return ProgressRead(provinces=await progress.progress(session, actor=actor))
