@@ -353,3 +353,24 @@ async def test_with_the_cache_switched_off_a_quiet_change_shows_on_the_very_next
                    n=number)
     assert (await api.read(number))["purpose"] == "uncached"
     assert not app.state.changes.live
+
+
+async def test_a_sub_port_imported_after_a_404_is_found_at_once(
+        serve: Serve, api_of: Callable[[httpx.AsyncClient], Api], writer: Any) -> None:
+    # The import writes sub_ports on the driver connection (COPY, INSERT ... SELECT), which
+    # the ORM never sees: it must still drop this process's cache before it answers.
+    app, client = await serve()
+    api = api_of(client)
+    await api.port()
+    number = f"{PORT}{next(_counter):04d}"
+    assert (await api.get(number)).status_code == 404
+    assert held(app, number)
+    csv = ("number,province,user_unit_uscc,business_type,purpose,machine_room,equipment\n"
+           f"{number},44,,notification,订单发货通知,广州南方基地A3,SMSC-GZ-07\n").encode()
+    async with notifications_off(writer):
+        imported = await client.post("/v1/sub-ports/import", content=csv,
+                                     headers={**api.hq, "Content-Type": "text/csv"})
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["counts"]["created"] == 1
+        found = await api.get(number)
+    assert found.status_code == 200, found.text

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import String
 
+from porttrust_shared.changes import mark_written
+
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -54,6 +56,7 @@ async def bulk_insert(session: AsyncSession, model: type[Any], rows: list[dict[s
         (row[columns[0]],) for row in rows]
     driver = await raw_connection(session)
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    mark_written(session, table.name)  # the ORM did not see it: caches reading it drop
 
 
 async def raw_connection(session: AsyncSession) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
+from porttrust_shared.changes import mark_written
 from porttrust_shared.db import new_id, utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.pii import PiiCipher
@@ -592,6 +593,7 @@ async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: 
     await driver.execute(_STAGE)
     await driver.copy_records_to_table("import_new", records=records)
     await driver.execute(_INSERT, now, *columns)
+    mark_written(session, "sub_ports")  # the ORM did not see it: caches reading it drop
 
 
 async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
