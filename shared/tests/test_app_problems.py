@@ -4,6 +4,8 @@ import logging
 
 import httpx
 
+from porttrust_shared.app import create_service_app
+
 PROBLEM = "application/problem+json"
 BAD_ID = "11010519491231002Y"  # right shape, wrong check character
 
@@ -222,3 +224,19 @@ async def test_metrics_say_whether_reads_may_come_from_memory(client):
     # The test app never starts its change feed (and SQLite never would): 0, reads hit the db.
     response = await client.get("/metrics")
     assert _sample(response.text, "read_cache_live") == 0.0
+
+
+async def test_only_a_service_that_asks_for_the_read_cache_gets_a_listening_feed(settings):
+    on_postgres = settings.model_copy(update={
+        "database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"})
+    plain = create_service_app(on_postgres, title="t", description="d", routers=[])
+    cached = create_service_app(on_postgres, title="t", description="d", routers=[],
+                                read_cache=True)
+    try:
+        assert not plain.state.changes.enabled  # identity, whitelist: no LISTEN connection
+        assert plain.state.changes.cache("x") is None
+        assert cached.state.changes.enabled
+        assert cached.state.changes.cache("x") is not None
+    finally:
+        await plain.state.engine.dispose()
+        await cached.state.engine.dispose()

@@ -220,11 +220,15 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     verifier: TokenVerifier | None = None,
     body_limits: Mapping[str, int] | None = None,
+    read_cache: bool = False,
 ) -> FastAPI:
     """Build a service app. Nothing connects until the app starts (lifespan).
 
     `body_limits`: request paths (exact) whose bodies may be larger, or must be smaller,
-    than settings.max_body_bytes, with their own cap."""
+    than settings.max_body_bytes, with their own cap. `read_cache`: the service answers hot
+    reads from `app.state.changes` caches, so its change feed listens (PostgreSQL, and
+    settings.read_cache_seconds above 0); otherwise it hands out no cache and opens no
+    listening connection."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -245,7 +249,8 @@ def create_service_app(
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     app.state.engine = create_engine(settings.database_url)
-    app.state.changes = ChangeFeed(app.state.engine, max_age=settings.read_cache_seconds)
+    app.state.changes = ChangeFeed(
+        app.state.engine, max_age=settings.read_cache_seconds if read_cache else 0)
     app.state.sessions = session_factory(app.state.engine)
     app.state.verifier = verifier or TokenVerifier(
         audience=settings.service_name, issuer=settings.issuer, jwks_url=settings.jwks_url,

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, audit_router(AuditEvent, default_order="desc")],
         on_startup=[start_http, start_registry, start_relay, start_sweeper, freeze_heap],
         on_shutdown=[stop_sweeper, stop_relay, stop_http],
+        read_cache=True,  # the blacklist check (lookups.check_subjects)
     )
     app.state.credit = Credit(cipher=app.state.cipher, policy=Policy.from_settings(settings),
                               id_number_index=IdNumberIndex(settings.blind_index_key),

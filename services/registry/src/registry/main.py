@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=[start_http, start_clients, start_relay],
         on_shutdown=[stop_relay, stop_http],
         body_limits=ImportSettings().body_limits(),
+        read_cache=True,  # GET /v1/sub-ports/{number}
     )
     app.state.idempotency_model = IdempotencyRecord
     # Swap in a real identity-check provider here; see registry.verifiers.
