@@ -5,7 +5,13 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.deps import PrincipalDep, ReadSessionDep, SessionDep, require_roles
+from porttrust_shared.deps import (
+    PrincipalDep,
+    ReadSessionDep,
+    SessionDep,
+    require_roles,
+    roles_principal,
+)
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
@@ -38,8 +44,9 @@ router = APIRouter(generate_unique_id_function=_operation_id)
 Applicant = Annotated[Principal, Depends(
     require_roles("whitelist_admin", "hq_admin", "province_operator"))]
 Decider = Annotated[Principal, Depends(require_roles("whitelist_admin", "hq_admin"))]
+# Token and role in one dependency: the read routes are the busy ones.
 Reader = Annotated[Principal, Depends(
-    require_roles("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
+    roles_principal("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 ProvinceQ = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 NumberQ = Annotated[str | None, Query(pattern=r"^[0-9]{8,21}$")]
