@@ -48,7 +48,9 @@ async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
     every registration.
     """
     keys = lookup_keys(refs, ctx)
-    if cache is not None and cache.token() is None:
+    # Taken before anything is read: answers loaded below are kept only if nothing changed.
+    token = cache.token() if cache is not None else None
+    if token is None:
         cache = None  # not live: nothing to read from memory or keep
     found: dict[tuple[str, str], Listed] = {}
     wanted = set(keys)
@@ -60,7 +62,6 @@ async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
                 if listed is not None:
                     found[key] = listed
     if wanted:
-        token = cache.token() if cache is not None else None
         now = utcnow()
         async with contextlib.aclosing(read_session_scope(sessions)) as scope:
             async for session in scope:

@@ -14,7 +14,7 @@ from porttrust_shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from porttrust_shared.pagination import clamp_limit, cursor_values, decode_cursor, page_of
+from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion
 
@@ -99,8 +99,8 @@ async def keyset_page(
     for field, value in filters.items():
         if value:
             query = query.where(getattr(model, field) == value)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(column > str(after[0]))
+    after = cursor_values(cursor, str)
+    if after is not None:
+        query = query.where(column > after[0])
     rows = list((await session.execute(query.limit(size + 1))).scalars().all())
     return page_of(rows, size, lambda row: [getattr(row, key)])
