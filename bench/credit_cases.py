@@ -52,7 +52,6 @@ TARGET_SUBJECTS_PER_SECOND = 50_000
 CHECK_SIZE = 1_000
 POPULATION = {"holder": 40_000, "user_unit": 40_000, "handler": 20_000}
 BLACKLISTED = 5_000
-LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SEED_BATCH = 5_000
 
 
@@ -103,39 +102,21 @@ def expected_hits(population: Population, body: dict[str, Any]) -> int:
 
 # -------------------------------------------------------------------------------- database
 
-async def _admin(admin_url: str, sql: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
-async def _fresh_postgres(admin_url: str, name: str) -> str | None:
-    try:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # unreachable, refused, no asyncpg: fall back to SQLite
-        print(f"  PostgreSQL unreachable ({type(exc).__name__}); using SQLite", flush=True)
-        return None
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 @asynccontextmanager
 async def credit_database(work_dir: Path, name: str) -> AsyncIterator[str]:
-    """A fresh, empty database URL for one case; dropped afterwards on PostgreSQL."""
-    admin_url = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
-                 or os.environ.get("PORTTRUST_TEST_POSTGRES_URL") or LOCAL_POSTGRES)
+    """A fresh, empty database URL for one case (harness.fresh_postgres); dropped afterwards.
+    SQLite when no PostgreSQL answers."""
     database = f"pt_bench_{name}_{os.getpid()}"
-    url = await _fresh_postgres(admin_url, database)
-    if url is None:
+    try:
+        url = harness.asyncpg_url(await harness.fresh_postgres(database))
+    except Exception as exc:  # unreachable, refused, no asyncpg: fall back to SQLite
+        print(f"  PostgreSQL unreachable ({type(exc).__name__}); using SQLite", flush=True)
         yield f"sqlite+aiosqlite:///{work_dir / (name + '.db')}"
         return
     try:
         yield url
     finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await harness.drop_postgres(database)
 
 
 def credit_env(work_dir: Path, database_url: str, *, cache: bool = True) -> dict[str, str]:

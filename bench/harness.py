@@ -62,15 +62,23 @@ POSTGRES_ADMIN_URL = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
 async def fresh_postgres(name: str) -> str:
     """A new, empty PostgreSQL database `name` (dropped first if it exists): its plain
     postgresql:// URL. Services run on PostgreSQL in production, so cases measure on it."""
+    await _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_postgres(name: str) -> None:
+    await _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin_sql(*statements: str) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def asyncpg_url(url: str) -> str:

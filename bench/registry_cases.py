@@ -194,7 +194,7 @@ async def _import_round(ctx: Context) -> tuple[float, int, Path, str]:
     dsn = await harness.fresh_postgres(DB_NAME)
     # No body-cap override: the 14 MB file goes through the import route's own cap
     # (REGISTRY_IMPORT_MAX_BYTES, 64 MiB by default) as in production.
-    env = {"REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}
+    env = {"REGISTRY_DATABASE_URL": harness.asyncpg_url(dsn)}
     headers = ctx.signer.headers("hq_admin", audience=["registry"])
     path = ctx.work_dir / "sub-ports.csv"
     with fake_credit(ctx.work_dir) as credit:
@@ -219,7 +219,7 @@ async def registry_get_sub_port(ctx: Context) -> list[Verdict]:
     dsn = await harness.fresh_postgres(DB_NAME + "_get")
     with fake_credit(ctx.work_dir) as credit:
         env = {"REGISTRY_CREDIT_URL": credit.url,
-               "REGISTRY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1)}
+               "REGISTRY_DATABASE_URL": harness.asyncpg_url(dsn)}
         with harness.baseline(ctx.work_dir, ctx.signer, audience="registry") as base, \
                 harness.service("registry", ctx.work_dir / "registry_get", ctx.signer,
                                 extra_env=env) as svc:
