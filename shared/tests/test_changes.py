@@ -498,9 +498,12 @@ async def make_feed(pg_url: str) -> AsyncIterator[FeedMaker]:
         await engine.dispose()
 
 
-async def notify(writer: AsyncEngine, marker: str) -> None:
+async def heard_through(feed: RecordingFeed, writer: AsyncEngine, marker: str) -> None:
+    """Send `marker` and wait until `feed` hears it: notifications arrive in commit order, so
+    whatever was committed before it has been heard by then."""
     async with writer.begin() as conn:
         await conn.execute(text("SELECT pg_notify(:c, :m)"), {"c": CHANNEL, "m": marker})
+    await eventually(lambda: marker in feed.heard)
 
 
 async def listener_pid(writer: AsyncEngine) -> int:
@@ -538,13 +541,10 @@ async def test_an_uncommitted_or_rolled_back_change_moves_nothing(
         transaction = await conn.begin()
         await conn.execute(text("INSERT INTO things (note) VALUES ('pending')"))
         await conn.execute(text("UPDATE things SET note = 'pending'"))
-        # Notifications arrive in commit order: once the marker is heard, anything the open
-        # transaction had sent would have been heard before it.
-        await notify(writer, "marker-1")
-        await eventually(lambda: "marker-1" in feed.heard)
+        # Anything the open transaction had sent would have been heard before the marker.
+        await heard_through(feed, writer, "marker-1")
         await transaction.rollback()
-    await notify(writer, "marker-2")
-    await eventually(lambda: "marker-2" in feed.heard)
+    await heard_through(feed, writer, "marker-2")
     assert feed.heard == ["marker-1", "marker-2"]
     assert feed.generation == before + 2
 
@@ -557,8 +557,7 @@ async def test_ten_thousand_rows_in_one_statement_send_one_notification(
     async with writer.begin() as conn:
         await conn.execute(text("INSERT INTO things (note) SELECT 'n' || g"
                                 " FROM generate_series(1, 10000) AS g"))
-    await notify(writer, "marker")
-    await eventually(lambda: "marker" in feed.heard)
+    await heard_through(feed, writer, "marker")
     assert feed.heard == ["things", "marker"]
     assert feed.generation == before + 2
 
@@ -575,8 +574,7 @@ async def test_ten_thousand_rows_over_many_statements_of_one_transaction_notify_
                                {"a": start, "b": start + 99})
         await conn.execute(text("UPDATE things SET note = 'm' WHERE id < 10"))
         await conn.execute(text("DELETE FROM things WHERE id < 5"))
-    await notify(writer, "marker")
-    await eventually(lambda: "marker" in feed.heard)
+    await heard_through(feed, writer, "marker")
     assert feed.heard == ["things", "marker"]
     assert feed.generation == before + 2
 

@@ -64,14 +64,21 @@ async def test_a_read_session_opens_no_transaction_on_postgresql(postgres):
     assert first != second  # now() is the transaction's start: each statement is its own
 
 
-@postgres_only
-async def test_a_pooled_connection_that_died_while_idle_is_replaced(postgres, monkeypatch):
-    async with postgres.connect() as conn:
+async def kill_pooled_connection(engine):
+    """Terminate the server side of the connection `engine`'s pool hands out next, as a
+    restart or an idle timeout would; its backend pid."""
+    async with engine.connect() as conn:
         dead = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
     admin = create_engine(os.environ[POSTGRES_ENV], poolclass=NullPool)
     async with admin.connect() as conn:
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
     await admin.dispose()
+    return dead
+
+
+@postgres_only
+async def test_a_pooled_connection_that_died_while_idle_is_replaced(postgres, monkeypatch):
+    dead = await kill_pooled_connection(postgres)
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
     async with postgres.connect() as conn:
         alive = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
@@ -129,12 +136,7 @@ async def test_fetch_row_on_postgresql_answers_none_for_no_row(pg_rows):
 @postgres_only
 async def test_fetch_row_on_postgresql_drops_a_connection_that_died(pg_rows):
     postgres = pg_rows
-    async with postgres.connect() as conn:
-        dead = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
-    admin = create_engine(os.environ[POSTGRES_ENV], poolclass=NullPool)
-    async with admin.connect() as conn:
-        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
-    await admin.dispose()
+    dead = await kill_pooled_connection(postgres)
     with pytest.raises(OperationalError):
         await db.fetch_row(session_factory(postgres), _BY_ID, {"id": "a"})
     async with postgres.connect() as conn:

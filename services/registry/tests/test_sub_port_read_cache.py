@@ -285,14 +285,21 @@ async def test_a_handler_verified_through_the_api_is_visible_at_once(
     assert "handler_verified" not in body["missing"]
 
 
-async def test_a_sub_port_registered_after_a_404_is_found_at_once(
-        serve: Serve, api_of: Callable[[httpx.AsyncClient], Api], writer: Any) -> None:
+async def cached_absence(serve: Serve,
+                         api_of: Callable[[httpx.AsyncClient], Api]) -> tuple[Api, str]:
+    """A fresh app whose cache holds a 404 for a number under a registered port."""
     app, client = await serve()
     api = api_of(client)
     await api.port()
     number = f"{PORT}{next(_counter):04d}"
     assert (await api.get(number)).status_code == 404
     assert held(app, number)  # the absence is cached too
+    return api, number
+
+
+async def test_a_sub_port_registered_after_a_404_is_found_at_once(
+        serve: Serve, api_of: Callable[[httpx.AsyncClient], Api], writer: Any) -> None:
+    api, number = await cached_absence(serve, api_of)
     async with notifications_off(writer):
         await api.post("/v1/sub-ports", {"number": number, "province": "44"})
         found = await api.get(number)
@@ -359,16 +366,11 @@ async def test_a_sub_port_imported_after_a_404_is_found_at_once(
         serve: Serve, api_of: Callable[[httpx.AsyncClient], Api], writer: Any) -> None:
     # The import writes sub_ports on the driver connection (COPY, INSERT ... SELECT), which
     # the ORM never sees: it must still drop this process's cache before it answers.
-    app, client = await serve()
-    api = api_of(client)
-    await api.port()
-    number = f"{PORT}{next(_counter):04d}"
-    assert (await api.get(number)).status_code == 404
-    assert held(app, number)
+    api, number = await cached_absence(serve, api_of)
     csv = ("number,province,user_unit_uscc,business_type,purpose,machine_room,equipment\n"
            f"{number},44,,notification,订单发货通知,广州南方基地A3,SMSC-GZ-07\n").encode()
     async with notifications_off(writer):
-        imported = await client.post("/v1/sub-ports/import", content=csv,
+        imported = await api.client.post("/v1/sub-ports/import", content=csv,
                                      headers={**api.hq, "Content-Type": "text/csv"})
         assert imported.status_code == 200, imported.text
         assert imported.json()["counts"]["created"] == 1

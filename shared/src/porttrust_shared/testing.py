@@ -71,30 +71,31 @@ def token_factory(signing_key: Any) -> TokenFactory:
     return TokenFactory(signing_key, TEST_KID)
 
 
-async def _fresh_postgres(admin_url: str, name: str) -> str:
+async def _admin_sql(admin_url: str, *statements: str) -> None:
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
     try:
         async with engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _fresh_postgres(admin_url: str, name: str) -> str:
+    try:
+        await _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                         f'CREATE DATABASE "{name}"')
     except Exception as exc:
         pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
                     pytrace=False)
-    finally:
-        await engine.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_postgres(url: str) -> None:
     """Drop the database `url` names (one a test made with migrated_database or the like),
     connecting through the admin URL in PORTTRUST_TEST_POSTGRES_URL."""
-    engine = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT", pool_size=1)
-    try:
-        async with engine.connect() as conn:
-            name = make_url(url).database
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
+    name = make_url(url).database
+    await _admin_sql(os.environ[POSTGRES_ENV], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
