@@ -146,6 +146,25 @@ async def test_promotion_on_notification_port_is_marketing_on_service_port(
     assert "marketing_on_service_port" in result["reasons"]
 
 
+@pytest.mark.parametrize("number", ["106201234567", "106601234567"])
+async def test_marketing_sub_port_on_a_fee_charging_port_may_send_marketing(
+        reg, client, headers, number):
+    # BRIEF: the 4th digit says 经营性 (fee-charging), not whether marketing is allowed.
+    await setup(reg, client, headers, number=number, business_type="marketing", text=PROMO)
+    content = "【某某商城】会员日全场满299减50，详情https://shop.example.com/a，回T退订"
+    result = await check(client, headers, content=content, number=number)
+    assert (result["allowed"], result["reasons"]) == (True, [])
+
+
+@pytest.mark.parametrize("number", ["106201234567", "106301234567", "106901234567"])
+async def test_notification_sub_port_is_refused_marketing_whatever_the_port_class(
+        reg, client, headers, number):
+    await setup(reg, client, headers, number=number)
+    result = await check(client, headers, number=number,
+                         content="【某某银行】信用卡限时抢购低至五折，回T退订")
+    assert "marketing_on_service_port" in result["reasons"]
+
+
 async def test_marketing_template_matched_on_port_turned_notification_is_refused(
         reg, client, headers):
     await setup(reg, client, headers, business_type="marketing", text=PROMO)
