@@ -74,14 +74,19 @@ def test_development_accepts_its_own_keys():
     assert ExampleSettings(environment="dev", client_id="x", client_secret="dev").is_sqlite
 
 
-@pytest.mark.parametrize("days", [0, 30, 179])
-def test_retention_below_180_days_is_refused(days):
-    with pytest.raises(ValidationError, match="180"):
-        ExampleSettings(retention_days=days)
+@pytest.mark.parametrize("months", [0, 1, 5])
+def test_retention_below_six_months_is_refused(months):
+    with pytest.raises(ValidationError, match="6 calendar months"):
+        ExampleSettings(retention_months=months)
 
 
-def test_retention_of_180_days_is_accepted():
-    assert ExampleSettings(retention_days=180).retention_days == 180
+def test_retention_of_six_months_is_accepted():
+    assert ExampleSettings(retention_months=6).retention_months == 6
+
+
+def test_the_old_day_count_retention_setting_is_refused():
+    with pytest.raises(ValidationError, match="retention_months"):
+        ExampleSettings(retention_days=365)
 
 
 def test_settings_are_frozen():

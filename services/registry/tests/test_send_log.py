@@ -1,4 +1,5 @@
-"""Send-log retention (R6): old rows go, nothing younger than 180 days ever does."""
+"""Send-log and MO retention (R6): old rows go, nothing younger than six calendar months and
+a day ever does (NOW - 185 days is 28 May, six months and a day before 29 November)."""
 
 import datetime as dt
 
@@ -6,12 +7,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from porttrust_shared.db import utcnow
-from registry.models import SendLogEntry
+from porttrust_shared.retention import retention_cutoff
+from registry.models import MoMessage, SendLogEntry
 from registry.service.send_log import (
     append_entries,
-    cutoff,
     ensure_partitions,
     purge_expired,
+    purge_mo_messages,
 )
 from registry.settings import Settings
 
@@ -33,26 +35,45 @@ async def ages(db_session) -> list[int]:
 
 async def test_rows_past_retention_are_deleted(db_session):
     await append_entries(db_session, [entry(1), entry(200), entry(400)])
-    removed = await purge_expired(db_session, retention_days=365, now=NOW)
+    removed = await purge_expired(db_session, retention_months=12, now=NOW)
     assert removed == 1
     assert await ages(db_session) == [1, 200]
 
 
-async def test_rows_younger_than_180_days_survive_even_a_lower_setting(db_session):
-    await append_entries(db_session, [entry(179.9), entry(181)])
-    await purge_expired(db_session, retention_days=30, now=NOW)
-    assert await ages(db_session) == [180]
+async def test_rows_younger_than_six_months_and_a_day_survive_even_a_lower_setting(db_session):
+    await append_entries(db_session, [entry(184), entry(186)])
+    await purge_expired(db_session, retention_months=1, now=NOW)
+    assert await ages(db_session) == [184]
 
 
-async def test_row_of_exactly_180_days_is_kept(db_session):
-    await append_entries(db_session, [entry(180)])
-    assert await purge_expired(db_session, retention_days=180, now=NOW) == 0
+async def test_row_of_182_days_is_kept_where_180_days_would_have_dropped_it(db_session):
+    await append_entries(db_session, [entry(182)])
+    assert await purge_expired(db_session, retention_months=6, now=NOW) == 0
 
 
-@pytest.mark.parametrize("days", [0, 30, 179])
-def test_retention_setting_below_180_days_is_refused(days):
-    with pytest.raises(ValueError, match="180"):
-        Settings(retention_days=days)
+async def test_row_written_at_the_cutoff_is_kept(db_session):
+    await append_entries(db_session, [entry(185)])
+    assert await purge_expired(db_session, retention_months=6, now=NOW) == 0
+
+
+@pytest.mark.parametrize("months", [0, 3, 5])
+def test_retention_setting_below_six_months_is_refused(months):
+    with pytest.raises(ValueError, match="6 calendar months"):
+        Settings(retention_months=months)
+
+
+def mo(age_days: float) -> MoMessage:
+    return MoMessage(sub_port_number="106901234567", province="44", phone_index="i",
+                     phone_enc="e", text_enc="t", opt_out=False, actor="gateway",
+                     received_at=NOW - dt.timedelta(days=age_days))
+
+
+async def test_mo_messages_past_six_months_and_a_day_are_deleted(db_session):
+    db_session.add_all([mo(184), mo(186)])
+    await db_session.flush()
+    assert await purge_mo_messages(db_session, retention_months=6, now=NOW) == 1
+    left = (await db_session.execute(select(MoMessage.received_at))).scalars().all()
+    assert [round((NOW - at).total_seconds() / 86400) for at in left] == [184]
 
 
 async def test_send_log_grows_by_one_row_per_check(client, headers, db_session):
@@ -64,8 +85,8 @@ async def test_send_log_grows_by_one_row_per_check(client, headers, db_session):
     assert (await db_session.execute(count)).scalar_one() == before + 1
 
 
-def test_cutoff_never_reaches_into_the_last_180_days():
-    assert cutoff(utcnow(), 0) <= utcnow() - dt.timedelta(days=180)
+def test_cutoff_never_reaches_into_the_last_six_months():
+    assert retention_cutoff(utcnow(), 0) <= utcnow() - dt.timedelta(days=182)
 
 
 def needs_postgres(db_session) -> None:
@@ -96,18 +117,18 @@ async def test_expired_month_is_dropped_whole(db_session):
     needs_postgres(db_session)
     await ensure_partitions(db_session, now=NOW - dt.timedelta(days=400), months_ahead=0)
     await append_entries(db_session, [entry(400), entry(399)])
-    removed = await purge_expired(db_session, retention_days=180, now=NOW)
+    removed = await purge_expired(db_session, retention_months=6, now=NOW)
     assert removed == 2
     assert not await exists(db_session, "send_log_p202510")
 
 
 async def test_month_straddling_the_cutoff_is_kept_and_trimmed_by_age(db_session):
     needs_postgres(db_session)
-    await ensure_partitions(db_session, now=NOW - dt.timedelta(days=180), months_ahead=0)
-    await append_entries(db_session, [entry(181), entry(179)])
-    await purge_expired(db_session, retention_days=180, now=NOW)
-    assert await exists(db_session, "send_log_p202606")
-    assert await ages(db_session) == [179]
+    await ensure_partitions(db_session, now=NOW - dt.timedelta(days=185), months_ahead=0)
+    await append_entries(db_session, [entry(186), entry(184)])
+    await purge_expired(db_session, retention_months=6, now=NOW)
+    assert await exists(db_session, "send_log_p202605")
+    assert await ages(db_session) == [184]
 
 
 async def test_partitions_are_a_no_op_on_sqlite(db_session):

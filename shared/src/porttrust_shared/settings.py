@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from porttrust_shared.retention import MIN_RETENTION_MONTHS, check_retention_months
+
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-secret", "password"}
 # A fixed development key so `make run` works out of the box; refused outside dev.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="  # 32 bytes, base64
@@ -53,7 +55,10 @@ class ServiceSettings(BaseSettings):
     # Hot reads kept in memory while PostgreSQL reports no change (porttrust_shared.changes):
     # at most this many seconds; 0 turns the cache off. SQLite never caches.
     read_cache_seconds: float = Field(default=5.0, ge=0, le=300)
-    retention_days: int = Field(default=180)
+    # Logs (send log, MO messages) are kept this many calendar months plus one day (R6).
+    retention_months: int = Field(default=MIN_RETENTION_MONTHS)
+    # The old day-count setting: refused when set, so nobody believes it still applies.
+    retention_days: int | None = None
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> ServiceSettings:
@@ -63,8 +68,9 @@ class ServiceSettings(BaseSettings):
         if not self.jwks_url:
             jwks = self.identity_url.rstrip("/") + "/.well-known/jwks.json"
             object.__setattr__(self, "jwks_url", jwks)
-        if self.retention_days < 180:
-            raise ValueError("retention_days below 180 is refused: logs are kept >= 6 months")
+        check_retention_months(self.retention_months)
+        if self.retention_days is not None:
+            raise ValueError("retention_days is replaced by retention_months (calendar months)")
         if self.environment == "prod":
             self._refuse_placeholders()
         return self

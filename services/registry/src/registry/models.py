@@ -300,8 +300,9 @@ class MoMessage(Base):
 
 
 class SendLogEntry(Base):
-    """One send check, append-only, kept >= 180 days (R6). No body in clear: a keyed digest
-    and the length, so a complaint's text can be matched to its row without storing SMS."""
+    """One send check, append-only, kept >= six calendar months and a day (R6). No body in
+    clear: a keyed digest and the length, so a complaint's text can be matched to its row
+    without storing SMS."""
 
     __tablename__ = "send_log"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),

@@ -1,4 +1,5 @@
-"""The append-only send log (R6): one row per check, kept at least 180 days.
+"""The append-only send log (R6): one row per check, kept at least six calendar months and a
+day (porttrust_shared.retention), like the MO messages the same retention job trims.
 
 The message body is never stored: a keyed digest (HMAC with the blind-index key) and its
 length let an investigator match a complaint's text to the row, while a stolen table reveals
@@ -15,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import create_engine, session_factory, utcnow
 from porttrust_shared.pii import PiiCipher
+from porttrust_shared.retention import retention_cutoff
 from porttrust_shared.settings import ServiceSettings
-from registry.models import SendLogEntry
+from registry.models import MoMessage, SendLogEntry
 
-RETENTION_FLOOR_DAYS = 180
 CONTENT_FIELD = "sms_content"
 PARTITION = "send_log_p{:%Y%m}"
 PARTITION_NAME = re.compile(r"send_log_p[0-9]{6}")
@@ -31,11 +32,6 @@ def content_digest(content: str, cipher: PiiCipher) -> str:
 async def append_entries(session: AsyncSession, entries: Iterable[SendLogEntry]) -> None:
     session.add_all(list(entries))
     await session.flush()
-
-
-def cutoff(now: dt.datetime, retention_days: int) -> dt.datetime:
-    """Rows older than this may go; never anything younger than the 180-day floor."""
-    return now - dt.timedelta(days=max(retention_days, RETENTION_FLOOR_DAYS))
 
 
 def month_start(moment: dt.datetime) -> dt.datetime:
@@ -104,12 +100,12 @@ async def _drop_expired_partitions(session: AsyncSession, before: dt.datetime) -
     return removed
 
 
-async def purge_expired(session: AsyncSession, *, retention_days: int,
+async def purge_expired(session: AsyncSession, *, retention_months: int,
                         now: dt.datetime) -> int:
-    """Remove rows past retention; returns how many. On PostgreSQL expired months are
-    dropped whole first; what is left (default partition, the month straddling the
+    """Remove send-log rows past retention; returns how many. On PostgreSQL expired months
+    are dropped whole first; what is left (default partition, the month straddling the
     cutoff, SQLite) is deleted by age with the same cutoff."""
-    before = cutoff(now, retention_days)
+    before = retention_cutoff(now, retention_months)
     removed = await _drop_expired_partitions(session, before) if _postgres(session) else 0
     result = await session.execute(
         delete(SendLogEntry).where(SendLogEntry.checked_at < before))
@@ -117,19 +113,31 @@ async def purge_expired(session: AsyncSession, *, retention_days: int,
     return removed + int(getattr(result, "rowcount", 0) or 0)
 
 
+async def purge_mo_messages(session: AsyncSession, *, retention_months: int,
+                            now: dt.datetime) -> int:
+    """Remove replies past retention; the opt-outs they made stay (they never expire)."""
+    result = await session.execute(delete(MoMessage).where(
+        MoMessage.received_at < retention_cutoff(now, retention_months)))
+    await session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def _run_retention(args: argparse.Namespace, settings: ServiceSettings) -> int:
     engine = create_engine(settings.database_url)
+    months = settings.retention_months
     async with session_factory(engine)() as session:
-        removed = await purge_expired(session, retention_days=settings.retention_days,
-                                      now=utcnow())
+        removed = await purge_expired(session, retention_months=months, now=utcnow())
+        replies = await purge_mo_messages(session, retention_months=months, now=utcnow())
         created = await ensure_partitions(session, now=utcnow())
         await session.commit()
     await engine.dispose()
-    print(f"send log: removed {removed} rows older than {settings.retention_days} days; "
+    print(f"send log: removed {removed} rows, mo messages: removed {replies}, older than "
+          f"{months} calendar months and a day; "
           f"partitions created: {', '.join(created) or 'none'}")
     return 0
 
 
-RETENTION_COMMAND = ("retention", "drop send-log rows past retention (>= 180 days); "
-                     "on PostgreSQL create the coming months' partitions",
+RETENTION_COMMAND = ("retention", "drop send-log rows and MO messages older than six "
+                     "calendar months and a day (REGISTRY_RETENTION_MONTHS); on PostgreSQL "
+                     "create the coming months' partitions",
                      lambda parser: None, _run_retention)
