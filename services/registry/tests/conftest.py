@@ -60,7 +60,7 @@ class Registry:
     """Small factories over the API, as an HQ admin unless told otherwise."""
 
     def __init__(self, client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]):
-        self.client, self.hq = client, headers("hq_admin")
+        self.client, self.headers, self.hq = client, headers, headers("hq_admin")
         self._n = 0
 
     def next(self) -> int:
@@ -111,6 +111,27 @@ class Registry:
             number, province, user_unit_uscc=unit["uscc"], handler_id=handler["id"],
             business_type="notification", purpose="订单发货通知", machine_room="广州南方基地A3",
             equipment="SMSC-GZ-07")
+
+
+    async def reply(self, text: str, number: str = "106901234567",
+                    sender: str = "13812345678") -> dict[str, Any]:
+        """A recipient's reply as the gateway reports it."""
+        response = await self.client.post("/v1/mo-messages", json={
+            "sub_port": number, "sender": sender, "text": text,
+            "received_at": "2026-11-29T04:00:00+08:00"}, headers=self.headers("gateway"))
+        assert response.status_code == 201, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def check(self, content: str, number: str = "106901234567",
+                    recipient: str = "13812345678") -> dict[str, Any]:
+        """The gateway's send check."""
+        response = await self.client.post("/v1/send-checks", json={
+            "sub_port": number, "recipient": recipient, "content": content},
+            headers=self.headers("gateway"))
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
 
 
 @pytest.fixture

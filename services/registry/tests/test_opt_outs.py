@@ -66,7 +66,7 @@ async def test_keywords_ignore_case_width_and_surrounding_space(bare_sub_port, c
     assert (await reply(client, headers, text)).json()["opt_out"] is True
 
 
-@pytest.mark.parametrize("text", ["谢谢", "T退订了吗", "please stop it", "1"])
+@pytest.mark.parametrize("text", ["谢谢", "不退订", "please stop it", "1"])
 async def test_other_replies_are_recorded_but_not_opt_outs(bare_sub_port, client, headers,
                                                            db_session, text):
     response = await reply(client, headers, text)

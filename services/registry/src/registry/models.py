@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -297,6 +298,12 @@ class MoMessage(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The rules could not tell (registry.matching.replies): a person decides, then it clears.
+    undecided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                            index=True)
+    rule: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SendLogEntry(Base):

@@ -102,5 +102,6 @@ class MoMessageRead(BaseModel):
     sub_port: str
     sender: str = Field(description="Masked, e.g. 138****5678.")
     opt_out: bool
-    keyword: str | None
+    keyword: str | None = Field(description="The keyword or phrase that made it an opt-out.")
+    undecided: bool = Field(False, description="Unclear to the rules: kept for a person.")
     received_at: dt.datetime

@@ -1,13 +1,9 @@
-"""Opt-out replies, opt-out instructions and marketing markers (R5, R4)."""
+"""Opt-out instructions and marketing markers (R5, R4); replies: `replies.py`."""
 
 import re
 
 from registry.matching.normalize import normalize
 
-OPT_OUT_KEYWORDS = frozenset({
-    "t", "td", "r", "n", "退订", "拒收", "取消",
-    "stop", "unsubscribe", "cancel", "end", "quit",
-})
 _REPLY_WORDS = "(?:回复|回|reply|text|send)"
 _OPT_WORDS = "(?:td|t|r|n|stop|unsubscribe|cancel|end|quit|退订|拒收|取消)"
 # "回T退订", "退订回T", "拒收请回复R", "reply STOP": a reply verb, then the keyword to send.
@@ -19,16 +15,6 @@ _OPT_OUT_WORDING = re.compile(r"退订|拒收|unsubscribe|stop|opt.?out")
 MARKETING_MARKERS = re.compile(
     "优惠券|促销|特价|限时抢购|秒杀|满减|领券|大促|低至|折起|清仓|免费领|抽奖|"
     r"\bsale\b|\bdiscount\b|\d+%\s*off\b")
-
-
-def is_opt_out_reply(text: str) -> bool:
-    """The whole reply, trimmed and width-folded, is one of the keywords (any case)."""
-    return normalize(text).strip().casefold() in OPT_OUT_KEYWORDS
-
-
-def opt_out_keyword(text: str) -> str | None:
-    word = normalize(text).strip().casefold()
-    return word if word in OPT_OUT_KEYWORDS else None
 
 
 def has_opt_out_instruction(text: str) -> bool:

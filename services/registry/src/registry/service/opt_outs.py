@@ -9,7 +9,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
-from registry.matching.keywords import opt_out_keyword
+from registry.matching.replies import ReplyDecision, classify_reply
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
 from registry.schemas_messaging import MoMessageIn
 from registry.service.common import ensure_visible
@@ -18,7 +18,9 @@ PHONE = "phone"  # the cipher field every service uses for phones, so indexes ag
 TEXT = "mo_text"
 
 
-async def _remember_opt_out(session: AsyncSession, mo: MoMessage, keyword: str) -> None:
+async def remember_opt_out(session: AsyncSession, mo: MoMessage, keyword: str,
+                           actor: str, phone_masked: str) -> None:
+    """The opt-out a reply makes (the first one per sub-port and phone is kept), audited."""
     known = (await session.execute(select(OptOut.id).where(
         OptOut.sub_port_number == mo.sub_port_number,
         OptOut.phone_index == mo.phone_index))).first()
@@ -26,29 +28,32 @@ async def _remember_opt_out(session: AsyncSession, mo: MoMessage, keyword: str) 
         session.add(OptOut(sub_port_number=mo.sub_port_number, phone_index=mo.phone_index,
                            phone_enc=mo.phone_enc, keyword=keyword, mo_message_id=mo.id,
                            received_at=mo.received_at, created_at=utcnow()))
+    await append_audit(session, AuditEvent, actor=actor, action="opt_out.recorded",
+                       entity="opt_out", entity_id=mo.id, province=mo.province,
+                       data={"sub_port": mo.sub_port_number, "phone": phone_masked,
+                             "keyword": keyword})
+    await session.flush()
 
 
 async def record_mo_message(session: AsyncSession, *, data: MoMessageIn, actor: Principal,
-                            cipher: PiiCipher) -> tuple[MoMessage, str | None]:
-    """Keep the reply; an opt-out keyword stops that sub-port messaging that phone."""
+                            cipher: PiiCipher) -> tuple[MoMessage, ReplyDecision]:
+    """Keep the reply; an opt-out stops that sub-port messaging that phone, an unclear
+    reply waits for a person (`GET /v1/mo-messages?undecided=true`)."""
     sub = await session.get(SubPort, data.sub_port)
     sub = ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
-    keyword = opt_out_keyword(data.text)
+    decision = classify_reply(data.text)
     mo = MoMessage(sub_port_number=sub.number, province=sub.province,
                    phone_index=cipher.blind_index(data.sender, field=PHONE),
                    phone_enc=cipher.encrypt(data.sender, field=PHONE),
-                   text_enc=cipher.encrypt(data.text, field=TEXT), opt_out=keyword is not None,
+                   text_enc=cipher.encrypt(data.text, field=TEXT),
+                   opt_out=decision.outcome == "opt_out",
+                   undecided=decision.outcome == "undecided", rule=decision.rule,
                    received_at=data.received_at, actor=actor.sub, created_at=utcnow())
     session.add(mo)
     await session.flush()
-    if keyword is not None:
-        await _remember_opt_out(session, mo, keyword)
-        await append_audit(session, AuditEvent, actor=actor.sub, action="opt_out.recorded",
-                           entity="opt_out", entity_id=mo.id, province=sub.province,
-                           data={"sub_port": sub.number, "phone": mask_phone(data.sender),
-                                 "keyword": keyword})
-    await session.flush()
-    return mo, keyword
+    if mo.opt_out and decision.rule is not None:
+        await remember_opt_out(session, mo, decision.rule, actor.sub, mask_phone(data.sender))
+    return mo, decision
 
 
 async def opted_out(session: AsyncSession, *, numbers: Iterable[str],
