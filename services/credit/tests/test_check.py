@@ -49,7 +49,16 @@ async def test_check_result_has_kind_blacklisted_since_reason_entry_id(client, h
     response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
         "subjects": [{"kind": "user_unit", "key": LISTED}]})
     assert set(response.json()["results"][0]) == {"kind", "blacklisted", "since", "reason",
-                                                  "entry_id"}
+                                                  "entry_id", "sanctions"}
+
+
+async def test_check_answers_the_sanctions_the_listing_carries(client, headers):
+    await client.post("/v1/blacklist", headers=headers("enforcement"), json={
+        "subject": {"kind": "user_unit", "key": LISTED}, "reason": "r", "evidence": "e",
+        "sanctions": ["restrict_business"]})
+    response = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": [{"kind": "user_unit", "key": LISTED}, {"kind": "holder", "key": LISTED}]})
+    assert [r["sanctions"] for r in response.json()["results"]] == [["restrict_business"], None]
 
 
 async def test_unknown_subjects_are_not_blacklisted(client, headers):
@@ -113,7 +122,8 @@ async def test_a_blacklisted_subject_is_answered_with_its_entry_reason_and_since
     since = dt.datetime.fromisoformat(result.pop("since"))
     assert response.headers["content-type"] == "application/json"
     assert result == {"kind": "user_unit", "blacklisted": True, "reason": "伪造营业执照",
-                      "entry_id": created["id"]}
+                      "entry_id": created["id"],
+                      "sanctions": ["suspend_cooperation", "restrict_business"]}
     assert since == dt.datetime.fromisoformat(created["listed_at"])
 
 

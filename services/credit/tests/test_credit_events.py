@@ -56,11 +56,18 @@ async def test_a_minor_event_does_not_blacklist(client, headers):
     assert response.json()["blacklist_entry"] is None
 
 
-async def test_falling_below_the_threshold_blacklists(client, headers):
+async def test_falling_below_the_threshold_proposes_a_listing_and_lists_nobody(
+        client, headers, db_session):
     for _ in range(2):
         await report(client, headers, "sublet_or_transfer")  # 100 - 30 - 30 = 40 < 60
     response = await report(client, headers, "spam_complaint")
-    assert response.json()["blacklist_entry"]["origin"] == "score"
+    body = response.json()
+    assert body["blacklist_entry"] is None
+    assert (body["listing_proposal"]["status"], body["listing_proposal"]["score"]) == ("open", 35.0)
+    assert await db_session.scalar(select(func.count()).select_from(BlacklistEntry)) == 0
+    check = await client.post("/v1/blacklist/check", headers=headers("service"), json={
+        "subjects": [{"kind": "user_unit", "key": UNIT}]})
+    assert check.json()["results"][0]["blacklisted"] is False
 
 
 async def test_repeated_triggers_keep_one_active_entry(client, headers, db_session):

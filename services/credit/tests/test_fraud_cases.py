@@ -134,3 +134,32 @@ async def test_a_number_traced_to_a_port_only_blacklists_its_holder(client, head
     response = await client.post("/v1/fraud-cases", headers=headers("hq_admin"), json={
         "number": "10690123", "occurred_at": "2026-10-01T00:00:00Z", "case_ref": "C-port"})
     assert [p["subject"]["kind"] for p in response.json()["parties"]] == ["holder"]
+
+
+async def test_fraud_case_answer_lists_the_sub_ports_its_sanctions_touched(
+        client, headers, unit_changed_last_month):
+    first = (await client.post("/v1/fraud-cases", json=case(),
+                               headers=headers("enforcement"))).json()
+    assert first["sub_ports"] == []
+    unit_entry = next(p["entry_id"] for p in first["parties"]
+                      if p["subject"]["kind"] == "user_unit")
+    await client.post("/v1/events", headers=headers("service"), json={
+        "id": "ev-1", "source": "registry", "topic": "sanction.outcome", "payload": {
+            "blacklist_id": unit_entry, "sub_ports": [
+                {"number": NUMBER, "action": "suspended"},
+                {"number": NUMBER + "9", "action": "spared_whitelisted"}]}})
+    shown = await client.get(f"/v1/fraud-cases/{first['id']}", headers=headers("auditor"))
+    replay = await client.post("/v1/fraud-cases", json=case(), headers=headers("enforcement"))
+    for body in (shown.json(), replay.json()):
+        assert [(s["number"], s["action"], s["blacklist_id"]) for s in body["sub_ports"]] == [
+            (NUMBER, "suspended", unit_entry), (NUMBER + "9", "spared_whitelisted", unit_entry)]
+
+
+async def test_fraud_case_may_carry_only_restrict_business(client, headers, db_session,
+                                                           unit_changed_last_month):
+    response = await client.post("/v1/fraud-cases", headers=headers("enforcement"),
+                                 json={**case(), "sanctions": ["restrict_business"]})
+    assert response.json()["sanctions"] == ["restrict_business"]
+    events = (await db_session.execute(
+        select(OutboxEvent).where(OutboxEvent.topic == "sanction.applied"))).scalars().all()
+    assert {tuple(e.payload["sanctions"]) for e in events} == {("restrict_business",)}

@@ -1,4 +1,5 @@
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class FakeCredit:
 
     def __init__(self) -> None:
         self.blacklisted: set[tuple[str, str]] = set()
+        self.sanctions: list[str] | None = None  # what a listing carries; None: not said
         self.down = False
         self.calls: list[dict[str, Any]] = []
 
@@ -42,8 +44,8 @@ class FakeCredit:
             raise httpx.ConnectError("credit is down", request=request)
         body = json.loads(request.content)
         self.calls.append(body)
-        results = [{"kind": s["kind"], "blacklisted": (s["kind"], s["key"]) in self.blacklisted}
-                   for s in body["subjects"]]
+        results = [{"kind": s["kind"], "blacklisted": (s["kind"], s["key"]) in self.blacklisted,
+                    "sanctions": self.sanctions} for s in body["subjects"]]
         return httpx.Response(200, json={"results": results})
 
 
@@ -137,3 +139,17 @@ class Registry:
 @pytest.fixture
 def reg(client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]) -> Registry:
     return Registry(client, headers)
+
+
+@pytest.fixture
+def push(client: httpx.AsyncClient,
+         headers: Callable[..., dict[str, str]]) -> Callable[..., Any]:
+    """push(topic, payload, source="credit"): deliver one event to POST /v1/events as
+    another service's outbox relay would."""
+
+    async def deliver(topic: str, payload: dict[str, Any],
+                      source: str = "credit") -> httpx.Response:
+        body = {"id": uuid.uuid4().hex, "source": source, "topic": topic, "payload": payload}
+        return await client.post("/v1/events", json=body, headers=headers("service"))
+
+    return deliver

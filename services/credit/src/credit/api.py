@@ -1,10 +1,10 @@
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
-from credit import blacklist, fraud, lookups
+from credit import blacklist, fraud, lookups, proposals
 from credit.bodies import CHECK_BODY_DOC, check_body
 from credit.credit_events import Report, report_event
 from credit.deps import CreditDep, Lister, Reader, ReaderOne, RegistryDep, Reporter
@@ -17,6 +17,9 @@ from credit.schemas import (
     FraudCaseCreate,
     FraudCaseRead,
     LiftRequest,
+    ProposalAccept,
+    ProposalDismiss,
+    ProposalRead,
     SubjectRead,
 )
 from porttrust_shared.deps import SessionDep
@@ -57,6 +60,13 @@ async def report_fraud_case(data: FraudCaseCreate, session: SessionDep, ctx: Cre
     return JSONResponse(case.model_dump(mode="json"), status_code=201 if new else 200)
 
 
+@router.get("/v1/fraud-cases/{case_id}", response_model=FraudCaseRead, tags=["fraud cases"],
+            responses={404: {"description": "No such fraud case"}})
+async def get_fraud_case(case_id: str, session: SessionDep, _: Reader) -> FraudCaseRead:
+    """A fraud case with every sub-port its sanctions touched (suspended, spared)."""
+    return await fraud.get_fraud_case(session, case_id=case_id)
+
+
 @router.post("/v1/blacklist", status_code=201, response_model=BlacklistEntryRead,
              tags=["blacklist"])
 async def create_blacklist_entry(data: BlacklistCreate, session: SessionDep, ctx: CreditDep,
@@ -71,7 +81,7 @@ async def list_blacklist_entries(
     session: SessionDep, ctx: CreditDep, _: Reader, cursor: Cursor = None, limit: Limit = None,
     kind: Literal["holder", "user_unit", "handler"] | None = None,
     status: Literal["active", "lifted", "expired"] | None = None,
-    origin: Literal["manual", "event", "score", "fraud_case"] | None = None,
+    origin: Literal["manual", "event", "score", "proposal", "fraud_case"] | None = None,
     case_ref: Filter = None, subject_id: Filter = None,
 ) -> Page[BlacklistEntryRead]:
     """Blacklist entries, newest first, with cursor pagination."""
@@ -103,3 +113,39 @@ async def lift_blacklist_entry(entry_id: str, data: LiftRequest, session: Sessio
     """Lift an entry: needs a reason and someone other than who listed it."""
     return await blacklist.lift_entry(session, entry_id=entry_id, reason=data.reason,
                                       actor=actor.sub, ctx=ctx)
+
+
+DECIDED: dict[int | str, dict[str, Any]] = {404: {"description": "No such proposal"},
+           409: {"description": "The proposal is already decided"}}
+
+
+@router.get("/v1/listing-proposals", response_model=Page[ProposalRead],
+            tags=["listing proposals"])
+async def list_listing_proposals(
+    session: SessionDep, ctx: CreditDep, _: Reader, cursor: Cursor = None, limit: Limit = None,
+    status: Literal["open", "accepted", "dismissed"] | None = None,
+) -> Page[ProposalRead]:
+    """Subjects whose score fell below the threshold, oldest first: a person decides."""
+    items, next_cursor = await proposals.list_proposals(
+        session, status=status, cursor=cursor, limit=clamp_limit(limit, ctx.page_limit_max),
+        ctx=ctx)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/v1/listing-proposals/{proposal_id}/accept", response_model=ProposalRead,
+             tags=["listing proposals"], responses=DECIDED)
+async def accept_listing_proposal(proposal_id: str, data: ProposalAccept, session: SessionDep,
+                                  ctx: CreditDep, actor: Lister) -> ProposalRead:
+    """List the subject with the sanctions chosen (default both); audited."""
+    return await proposals.accept(session, proposal_id=proposal_id, data=data,
+                                  actor=actor.sub, ctx=ctx)
+
+
+@router.post("/v1/listing-proposals/{proposal_id}/dismiss", response_model=ProposalRead,
+             tags=["listing proposals"], responses=DECIDED)
+async def dismiss_listing_proposal(proposal_id: str, data: ProposalDismiss,
+                                   session: SessionDep, ctx: CreditDep,
+                                   actor: Lister) -> ProposalRead:
+    """Dismiss the proposal with a reason; nobody is listed; audited."""
+    return await proposals.dismiss(session, proposal_id=proposal_id, data=data,
+                                   actor=actor.sub, ctx=ctx)

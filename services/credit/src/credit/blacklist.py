@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.context import Credit
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
-from credit.schemas import BlacklistCreate, BlacklistEntryRead, SubjectOut
+from credit.schemas import (
+    ALL_SANCTIONS,
+    BlacklistCreate,
+    BlacklistEntryRead,
+    SubjectOut,
+    SubPortTouched,
+)
 from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
 from porttrust_shared.audit import append_audit, lock_chain
 from porttrust_shared.db import utcnow
@@ -17,7 +23,7 @@ from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from porttrust_shared.logs import scrub
 from porttrust_shared.outbox import enqueue
 
-SANCTIONS = ["suspend_cooperation", "restrict_business"]
+SANCTIONS = list(ALL_SANCTIONS)
 EXPIRY_ACTOR = "system:expiry"
 
 
@@ -28,6 +34,7 @@ class Listing:
     evidence: str
     case_ref: str | None = None
     expires_at: dt.datetime | None = None
+    sanctions: tuple[str, ...] = ALL_SANCTIONS
 
 
 def is_active(now: dt.datetime) -> ColumnElement[bool]:
@@ -51,7 +58,9 @@ def show_entry(entry: BlacklistEntry, shown: SubjectOut,
         origin=entry.origin, reason=entry.reason, evidence=entry.evidence,
         case_ref=entry.case_ref, sanctions=entry.sanctions, listed_by=entry.listed_by,
         listed_at=entry.listed_at, expires_at=entry.expires_at, lifted_at=entry.lifted_at,
-        lifted_by=entry.lifted_by, lift_reason=entry.lift_reason)
+        lifted_by=entry.lifted_by, lift_reason=entry.lift_reason,
+        sub_ports=[SubPortTouched(**touched, blacklist_id=entry.id)
+                   for touched in entry.sub_ports or []])
 
 
 async def active_entry(session: AsyncSession, subject_id: str) -> BlacklistEntry | None:
@@ -71,11 +80,12 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
     await lock_chain(session, AuditEvent)
     existing = await active_entry(session, subject.id)
     if existing is not None:
+        await _widen(session, existing, subject, listing, actor=actor, ctx=ctx)
         return existing, False
     entry = BlacklistEntry(subject_id=subject.id, subject_kind=subject.kind,
                            subject_lookup_key=subject.lookup_key, origin=listing.origin,
                            reason=scrub(listing.reason), evidence=scrub(listing.evidence),
-                           case_ref=listing.case_ref, sanctions=list(SANCTIONS),
+                           case_ref=listing.case_ref, sanctions=list(listing.sanctions),
                            listed_by=actor, listed_at=utcnow(), expires_at=listing.expires_at)
     session.add(entry)
     await session.flush()
@@ -83,12 +93,45 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
                        entity="blacklist_entry", entity_id=entry.id,
                        data={"subject": audit_view(subject, ctx), "origin": entry.origin,
                              "reason": entry.reason, "case_ref": entry.case_ref,
-                             "expires_at": entry.expires_at})
+                             "expires_at": entry.expires_at, "sanctions": entry.sanctions})
+    await _push(session, entry, subject, entry.sanctions)
+    return entry, True
+
+
+async def _push(session: AsyncSession, entry: BlacklistEntry, subject: Subject,
+                sanctions: list[str]) -> None:
     await enqueue(session, OutboxEvent, destination="registry", topic="sanction.applied",
                   payload={"blacklist_id": entry.id, "subject": remote_ref(subject),
-                           "sanctions": entry.sanctions, "reason": entry.reason,
+                           "sanctions": sanctions, "reason": entry.reason,
                            "case_ref": entry.case_ref})
-    return entry, True
+
+
+async def _widen(session: AsyncSession, entry: BlacklistEntry, subject: Subject,
+                 listing: Listing, *, actor: str, ctx: Credit) -> None:
+    """A later trigger wanting a sanction the active entry lacks adds it (never removes one),
+    and registry is told of the added kinds under the same blacklist id."""
+    added = [kind for kind in listing.sanctions if kind not in entry.sanctions]
+    if not added:
+        return
+    entry.sanctions = [kind for kind in SANCTIONS if kind in (*entry.sanctions, *added)]
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action="blacklist.widened",
+                       entity="blacklist_entry", entity_id=entry.id,
+                       data={"subject": audit_view(subject, ctx), "added": added,
+                             "reason": scrub(listing.reason)})
+    await _push(session, entry, subject, added)
+
+
+async def record_outcome(session: AsyncSession, *, blacklist_id: str,
+                         touched: list[dict[str, str]]) -> None:
+    """What registry did with a sanction: kept per sub-port, the latest word winning."""
+    entry = await session.get(BlacklistEntry, blacklist_id[:32])
+    if entry is None:
+        return
+    by_number = {item["number"]: item for item in entry.sub_ports or []}
+    by_number.update({item["number"]: item for item in touched})
+    entry.sub_ports = sorted(by_number.values(), key=lambda item: item["number"])
+    await session.flush()
 
 
 async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
@@ -98,7 +141,7 @@ async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
         raise Unprocessable("expires_at must be in the future.")
     subject = await get_or_create(session, key_of(data.subject, ctx.cipher), ctx.cipher)
     listing = Listing(origin="manual", reason=data.reason, evidence=data.evidence,
-                      expires_at=data.expires_at)
+                      expires_at=data.expires_at, sanctions=tuple(data.sanctions))
     entry, created = await list_subject(session, subject=subject, listing=listing, actor=actor,
                                         ctx=ctx)
     if not created:

@@ -1,4 +1,5 @@
-"""Credit events: recorded with time, source and evidence; each may blacklist its subject."""
+"""Credit events: recorded with time, source and evidence. A barring type (fraud case,
+real-name violation) blacklists its subject; a score below the threshold only proposes."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.blacklist import Listing, list_subject, show_entry
+from credit.blacklist import Listing, active_entry, list_subject, show_entry
 from credit.context import Credit
 from credit.lookups import show_event
-from credit.models import AuditEvent, BlacklistEntry, CreditEvent, Subject
+from credit.models import AuditEvent, BlacklistEntry, CreditEvent, ListingProposal, Subject
+from credit.proposals import propose, show_proposal
 from credit.schemas import CreditEventRecorded, SubjectRef
 from credit.scoring import level_of, score_at
 from credit.subjects import audit_view, get_or_create, key_of, show
@@ -59,15 +61,11 @@ async def current_score(session: AsyncSession, subject_id: str, ctx: Credit) -> 
     return score_at(rows.all(), at=utcnow(), policy=ctx.policy)
 
 
-def automatic_listing(event: CreditEvent, score: float, ctx: Credit) -> Listing | None:
-    """Blacklist on a barring event type (fraud, real-name violation) or a score too low."""
-    if event.type in ctx.policy.blacklisting_types:
-        return Listing(origin="event", reason=f"automatic: {event.type} reported",
-                       evidence=event.evidence, case_ref=event.source_ref)
-    if score < ctx.policy.blacklist_below:
-        return Listing(origin="score", evidence=event.evidence,
-                       reason=f"automatic: score {score} below {ctx.policy.blacklist_below}")
-    return None
+def automatic_listing(event: CreditEvent) -> Listing:
+    """Only what the notice bars at once lists by itself: a fraud case or a confirmed
+    real-name violation (`CREDIT_BLACKLIST_EVENT_TYPES`). A low score only proposes."""
+    return Listing(origin="event", reason=f"automatic: {event.type} reported",
+                   evidence=event.evidence, case_ref=event.source_ref)
 
 
 async def report_event(session: AsyncSession, *, ref: SubjectRef, report: Report, actor: str,
@@ -83,10 +81,14 @@ async def apply_event(session: AsyncSession, *, ref: SubjectRef, report: Report,
     event = await record_event(session, subject=subject, report=report, actor=actor, ctx=ctx)
     score = await current_score(session, subject.id, ctx)
     entry: BlacklistEntry | None = None
-    if (listing := automatic_listing(event, score, ctx)) is not None:
-        entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,
-                                      ctx=ctx)
+    proposal: ListingProposal | None = None
+    if event.type in ctx.policy.blacklisting_types:
+        entry, _ = await list_subject(session, subject=subject, listing=automatic_listing(event),
+                                      actor=actor, ctx=ctx)
+    elif score < ctx.policy.blacklist_below and await active_entry(session, subject.id) is None:
+        proposal = await propose(session, subject=subject, event=event, score=score, ctx=ctx)
     shown = show(subject, ctx)
     return CreditEventRecorded(
         event=show_event(event, shown), score=score, level=level_of(score),
-        blacklist_entry=show_entry(entry, shown) if entry is not None else None)
+        blacklist_entry=show_entry(entry, shown) if entry is not None else None,
+        listing_proposal=show_proposal(proposal, shown) if proposal is not None else None)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit.blacklist import record_outcome
 from credit.context import Credit
 from credit.credit_events import Report, apply_event
 from credit.schemas import EventType, SubjectRef
@@ -36,6 +37,31 @@ class CreditEventReported(BaseModel):
                       source_ref=self.source_ref[:128] if self.source_ref else None)
 
 
+class SubPortOutcome(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    number: str = Field(max_length=21)
+    action: str = Field(max_length=32)
+    at: AwareDatetime | None = None
+
+
+class SanctionOutcome(BaseModel):
+    """registry → credit `sanction.outcome`: what registry did with one blacklist entry's
+    sanction, per sub-port (INTERNAL-CONTRACTS.md)."""
+
+    model_config = ConfigDict(extra="ignore")
+    blacklist_id: str = Field(max_length=64)
+    sub_ports: list[SubPortOutcome] = Field(max_length=100_000)
+
+
+async def on_sanction_outcome(session: AsyncSession, payload: dict[str, Any]) -> None:
+    try:
+        outcome = SanctionOutcome.model_validate(payload)
+    except ValidationError:
+        raise Unprocessable("The sanction.outcome payload is not valid.") from None
+    await record_outcome(session, blacklist_id=outcome.blacklist_id,
+                         touched=[item.model_dump(mode="json") for item in outcome.sub_ports])
+
+
 def build_handlers(ctx: Credit) -> dict[str, Handler]:
     """Topic → handler, bound to this app's cipher and rules."""
 
@@ -47,4 +73,4 @@ def build_handlers(ctx: Credit) -> dict[str, Handler]:
         await apply_event(session, ref=event.subject, report=event.report(), actor="registry",
                           ctx=ctx)
 
-    return {"credit_event.reported": on_credit_event}
+    return {"credit_event.reported": on_credit_event, "sanction.outcome": on_sanction_outcome}

@@ -7,8 +7,8 @@ from credit.blacklist import Listing, list_subject
 from credit.clients import RegistryClient, Trace
 from credit.context import Credit
 from credit.credit_events import CLOCK_SKEW, Report, record_event
-from credit.models import AuditEvent, FraudCase
-from credit.schemas import FraudCaseCreate, FraudCaseParty, FraudCaseRead
+from credit.models import AuditEvent, BlacklistEntry, FraudCase
+from credit.schemas import FraudCaseCreate, FraudCaseParty, FraudCaseRead, SubPortTouched
 from credit.subjects import HANDLER, SubjectKey, get_or_create, show
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import new_id, utcnow
@@ -26,7 +26,7 @@ async def report_fraud_case(session: AsyncSession, *, data: FraudCaseCreate, act
     if known is not None:
         if known.number != data.number or known.occurred_at != data.occurred_at:
             raise Conflict("This case_ref was reported for another number or moment.")
-        return FraudCaseRead.model_validate(known.result), False
+        return await with_sub_ports(session, FraudCaseRead.model_validate(known.result)), False
     if data.occurred_at > utcnow() + CLOCK_SKEW:
         raise Unprocessable("occurred_at must not be in the future.")
     trace = await registry.trace(data.number, at=data.occurred_at)
@@ -35,7 +35,8 @@ async def report_fraud_case(session: AsyncSession, *, data: FraudCaseCreate, act
     case = FraudCaseRead(id=new_id(), case_ref=data.case_ref, number=data.number,
                          occurred_at=data.occurred_at, matched=trace.matched,
                          sub_port=trace.sub_port.number if trace.sub_port else None,
-                         parties=[], reported_by=actor, created_at=utcnow())
+                         parties=[], reported_by=actor, created_at=utcnow(),
+                         sanctions=data.sanctions)
     for key, name in _parties(trace):
         case.parties.append(await _bar(session, key=key, name=name, case=case, ctx=ctx))
     session.add(FraudCase(id=case.id, case_ref=case.case_ref, number=case.number,
@@ -71,9 +72,29 @@ async def _bar(session: AsyncSession, *, key: SubjectKey, name: str | None, case
     event = await record_event(session, subject=subject, report=report,
                                actor=case.reported_by, ctx=ctx)
     listing = Listing(origin="fraud_case", reason=f"fraud case {case.case_ref}",
-                      evidence=evidence, case_ref=case.case_ref)
+                      evidence=evidence, case_ref=case.case_ref,
+                      sanctions=tuple(case.sanctions))
     entry, _ = await list_subject(session, subject=subject, listing=listing,
                                   actor=case.reported_by, ctx=ctx)
     return FraudCaseParty(subject=show(subject, ctx), event_id=event.id, entry_id=entry.id,
                           name=name)
 
+
+
+async def get_fraud_case(session: AsyncSession, *, case_id: str) -> FraudCaseRead:
+    case = await session.get(FraudCase, case_id[:32])
+    if case is None:
+        raise NotFound("No such fraud case.")
+    return await with_sub_ports(session, FraudCaseRead.model_validate(case.result))
+
+
+async def with_sub_ports(session: AsyncSession, case: FraudCaseRead) -> FraudCaseRead:
+    """The case with every sub-port its parties' sanctions touched, as registry reported it
+    back: whoever lifts an entry sees what it did."""
+    ids = [party.entry_id for party in case.parties]
+    entries = (await session.execute(
+        select(BlacklistEntry).where(BlacklistEntry.id.in_(ids)))).scalars().all()
+    case.sub_ports = [SubPortTouched(**touched, blacklist_id=entry.id)
+                      for entry in sorted(entries, key=lambda e: ids.index(e.id))
+                      for touched in entry.sub_ports or []]
+    return case

@@ -14,6 +14,7 @@ from credit.blacklist import active_entry, is_active, show_entry
 from credit.context import Credit
 from credit.models import BlacklistEntry, CreditEvent, Subject
 from credit.schemas import (
+    ALL_SANCTIONS,
     BlacklistEntryRead,
     CheckSubject,
     CreditEventRead,
@@ -124,22 +125,24 @@ def _bad_subject(position: int) -> Unprocessable:
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """What the check tells about a blacklisted subject, and when the earliest of its active
-    entries expires (None: not before a change)."""
+    """What the check tells about a blacklisted subject: its oldest active entry, the
+    sanctions of all its active entries, and when the earliest of them expires (None: not
+    before a change)."""
 
     entry_id: str
     since: dt.datetime
     reason: str
     valid_until: dt.datetime | None = None
+    sanctions: tuple[str, ...] = ()
 
 
-def _active_listings_query(
-        keys: ColumnElement[bool]) -> Select[str, str, str, dt.datetime, str, dt.datetime | None]:
+def _active_listings_query(keys: ColumnElement[bool]) -> Select[
+        str, str, str, dt.datetime, str, dt.datetime | None, list[str]]:
     # Active entries carry their subject's kind and key (`ix_blacklist_entries_active_subject`,
     # partial on lifted_at IS NULL), so the check never reads the subjects table.
     e, now = BlacklistEntry, bindparam("now", type_=UTCDateTime())
     return (select(e.subject_kind, e.subject_lookup_key, e.id, e.listed_at, e.reason,
-                   e.expires_at)
+                   e.expires_at, e.sanctions)
             .where(keys, e.lifted_at.is_(None), or_(e.expires_at.is_(None), e.expires_at > now))
             .order_by(e.listed_at.desc()))
 
@@ -165,10 +168,12 @@ async def active_listings(session: AsyncSession, lookups: set[str],
     rows = await connection.execute(query, {"keys": keys, "now": now})
     # Oldest last, so it wins: "since" is when the subject was first barred.
     found: dict[tuple[str, str], Listed] = {}
-    for kind, lookup, entry_id, listed_at, reason, expires_at in rows:
+    for kind, lookup, entry_id, listed_at, reason, expires_at, sanctions in rows:
         earlier = found.get((kind, lookup))
         until = _earliest(expires_at, earlier.valid_until if earlier else None)
-        found[(kind, lookup)] = Listed(entry_id, listed_at, reason, until)
+        held = set(sanctions or ()) | set(earlier.sanctions if earlier else ())
+        found[(kind, lookup)] = Listed(entry_id, listed_at, reason, until,
+                                       tuple(k for k in ALL_SANCTIONS if k in held))
     return found
 
 
@@ -181,7 +186,7 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
 
 
 _NOT_LISTED = {kind: json.dumps({"kind": kind, "blacklisted": False, "since": None,
-                                 "reason": None, "entry_id": None},
+                                 "reason": None, "entry_id": None, "sanctions": None},
                                 separators=(",", ":")).encode() for kind in KINDS}
 
 
@@ -198,7 +203,8 @@ def render_results(keys: list[tuple[str, str]],
 
 def _listed_json(kind: str, listed: Listed) -> bytes:
     return json.dumps({"kind": kind, "blacklisted": True, "since": listed.since.isoformat(),
-                       "reason": listed.reason, "entry_id": listed.entry_id},
+                       "reason": listed.reason, "entry_id": listed.entry_id,
+                       "sanctions": list(listed.sanctions)},
                       ensure_ascii=False, separators=(",", ":")).encode()
 
 

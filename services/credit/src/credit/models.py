@@ -1,7 +1,7 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
@@ -93,6 +93,9 @@ class BlacklistEntry(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(128))
     lift_reason: Mapped[str | None] = mapped_column(Text)
     released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What registry did with the sanction, as it reported back (`sanction.outcome`): one
+    # {number, action, at} per sub-port touched, so whoever lifts the entry sees what it did.
+    sub_ports: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class FraudCase(Base):
@@ -106,3 +109,26 @@ class FraudCase(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The answer given the first time, replayed for the same case_ref.
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ListingProposal(Base):
+    """A subject whose score fell below the threshold: a person accepts (lists) or dismisses.
+
+    At most one open proposal per subject; later events update its score."""
+
+    __tablename__ = "listing_proposals"
+    __table_args__ = (Index("ix_listing_proposals_status_created", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    # The credit events that took the score below the threshold, newest last (ids only).
+    event_ids: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[str | None] = mapped_column(String(32))

@@ -2,6 +2,7 @@ import datetime as dt
 from typing import Annotated, Literal, NotRequired
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -19,6 +20,18 @@ MAX_CHECK_SUBJECTS = 1000
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 CaseRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+Sanction = Literal["suspend_cooperation", "restrict_business"]
+ALL_SANCTIONS: tuple[Sanction, ...] = ("suspend_cooperation", "restrict_business")
+
+
+def _canonical(value: list[Sanction]) -> list[Sanction]:
+    """Each kind once, in one fixed order, so equal sets compare and store equal."""
+    return [kind for kind in ALL_SANCTIONS if kind in value]
+
+
+Sanctions = Annotated[list[Sanction], Field(min_length=1, max_length=2,
+                                            description="default both"),
+                      AfterValidator(_canonical)]
 
 
 class Input(BaseModel):
@@ -58,6 +71,15 @@ class BlacklistCreate(Input):
     reason: Text
     evidence: Text
     expires_at: AwareDatetime | None = None
+    sanctions: Sanctions = Field(default_factory=lambda: list(ALL_SANCTIONS))
+
+
+class ProposalDismiss(Input):
+    reason: Text
+
+
+class ProposalAccept(ProposalDismiss):
+    sanctions: Sanctions = Field(default_factory=lambda: list(ALL_SANCTIONS))
 
 
 class LiftRequest(Input):
@@ -68,6 +90,7 @@ class FraudCaseCreate(Input):
     number: str = Field(max_length=32)
     occurred_at: AwareDatetime
     case_ref: CaseRef
+    sanctions: Sanctions = Field(default_factory=lambda: list(ALL_SANCTIONS))
 
     @model_validator(mode="after")
     def _number(self) -> "FraudCaseCreate":
@@ -112,6 +135,16 @@ class CreditEventRead(BaseModel):
     created_at: dt.datetime
 
 
+class SubPortTouched(BaseModel):
+    """A sub-port a sanction touched, as registry reported it back."""
+
+    number: str
+    action: str = Field(description="suspended | spared_whitelisted | kept_active "
+                                    "(a person decided to keep it) | suspended_after_review")
+    at: dt.datetime | None = None
+    blacklist_id: str | None = None
+
+
 class BlacklistEntryRead(BaseModel):
     id: str
     subject: SubjectOut
@@ -127,6 +160,24 @@ class BlacklistEntryRead(BaseModel):
     lifted_at: dt.datetime | None
     lifted_by: str | None
     lift_reason: str | None
+    sub_ports: list[SubPortTouched] = Field(
+        default_factory=list, description="every sub-port the sanction touched (registry)")
+
+
+class ProposalRead(BaseModel):
+    id: str
+    subject: SubjectOut
+    status: Literal["open", "accepted", "dismissed"]
+    score: float
+    threshold: float
+    reason: str
+    event_ids: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    entry_id: str | None = Field(description="the blacklist entry an accept made")
 
 
 class CreditEventRecorded(BaseModel):
@@ -134,6 +185,9 @@ class CreditEventRecorded(BaseModel):
     score: float
     level: str
     blacklist_entry: BlacklistEntryRead | None
+    listing_proposal: ProposalRead | None = Field(
+        default=None, description="open when the score is below the threshold: nobody is "
+                                  "listed until a person accepts it")
 
 
 class CheckResult(BaseModel):
@@ -142,6 +196,7 @@ class CheckResult(BaseModel):
     since: dt.datetime | None = None
     reason: str | None = None
     entry_id: str | None = None
+    sanctions: list[str] | None = None
 
 
 class CheckResults(BaseModel):
@@ -176,5 +231,9 @@ class FraudCaseRead(BaseModel):
     parties: list[FraudCaseParty]
     reported_by: str
     created_at: dt.datetime
+    sanctions: list[str] = Field(default_factory=lambda: list[str](ALL_SANCTIONS))
+    sub_ports: list[SubPortTouched] = Field(
+        default_factory=list, description="every sub-port the parties' sanctions touched, as "
+                                          "registry reported it (empty until it has acted)")
 
 

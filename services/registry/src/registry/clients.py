@@ -20,6 +20,7 @@ class BlacklistResult(BaseModel):
     since: dt.datetime | None = None
     reason: str | None = None
     entry_id: str | None = None
+    sanctions: list[str] | None = None
 
 
 class BlacklistChecker(Protocol):

@@ -170,6 +170,13 @@ class SanctionReview(Base):
     subject_kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # open until a whitelist_admin or hq_admin decides: keep_active | suspend.
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open",
+                                        index=True)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class WhitelistEntry(Base):

@@ -204,6 +204,17 @@ class SanctionReviewRead(BaseModel):
     subject_kind: str
     reason: str | None
     created_at: dt.datetime
+    status: Literal["open", "decided"]
+    decision: Literal["keep_active", "suspend"] | None = None
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+
+
+class SanctionDecision(BaseModel):
+    model_config = Forbid
+    decision: Literal["keep_active", "suspend"]
+    reason: Text500
 
 
 class TraceParty(BaseModel):

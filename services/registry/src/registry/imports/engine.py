@@ -43,7 +43,13 @@ from registry.service import handlers as handler_svc
 from registry.service import organizations as org_svc
 from registry.service.common import apply_changes, visible
 from registry.service.ports import MIN_PORT_LEN
-from registry.service.screening import Party, handler_party, organization_party, restricted
+from registry.service.screening import (
+    Party,
+    bars,
+    handler_party,
+    organization_party,
+    restricted,
+)
 from registry.service.sub_ports import ENTITY, FIELDS, creators, missing_fields, unversioned
 from registry.service.sub_ports import snapshot as sub_snapshot
 
@@ -303,7 +309,8 @@ async def _blacklisted(credit: BlacklistChecker, parties: list[Party]) -> set[tu
     for start in range(0, len(subjects), CREDIT_BATCH):
         batch = subjects[start:start + CREDIT_BATCH]
         results = await credit.check([Subject(kind=k, key=v) for k, v in batch])
-        listed |= {s for s, r in zip(batch, results, strict=True) if r.blacklisted}
+        listed |= {s for s, r in zip(batch, results, strict=True)
+                   if r.blacklisted and bars(r.sanctions, "register")}
     return listed
 
 

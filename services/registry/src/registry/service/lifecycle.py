@@ -41,7 +41,7 @@ async def ensure_activatable(session: AsyncSession, sub: SubPort, *, credit: Bla
                handler_party(handler, cipher)]
     if port is not None:
         parties.insert(0, organization_party("holder", port.holder_uscc))
-    await screen(session, parties=parties, credit=credit)
+    await screen(session, parties=parties, credit=credit, purpose="activate")
 
 
 async def change_status(session: AsyncSession, *, number: str, action: str, reason: str,

@@ -1,21 +1,36 @@
-"""Sanctions pushed by credit: suspend the subject's active sub-ports (whitelisted ones go to
-a person for review) and refuse new ports and sub-ports for the subject."""
+"""Sanctions pushed by credit, applied exactly as listed: `restrict_business` stores a
+restriction (screening refuses new ports, sub-ports and activations); `suspend_cooperation`
+suspends the subject's active sub-ports, except whitelisted ones, which go to a person for
+review. What was done is reported back to credit (`sanction.outcome`), so the blacklist entry
+shows every sub-port it touched."""
 
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Unprocessable
+from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
-from registry.models import Handler, Port, Restriction, SanctionReview, SubPort
-from registry.service.common import int_after
+from registry.models import (
+    AuditEvent,
+    Handler,
+    OutboxEvent,
+    Port,
+    Restriction,
+    SanctionReview,
+    SubPort,
+)
+from registry.schemas import SanctionDecision
+from registry.service.common import ensure_visible, int_after
 from registry.service.lifecycle import set_status
 
 ACTOR = "credit"
 KINDS = ("holder", "user_unit", "handler")
+SANCTIONS = ("suspend_cooperation", "restrict_business")
 
 
 def subject_key(subject: dict[str, Any]) -> tuple[str, str]:
@@ -27,6 +42,15 @@ def subject_key(subject: dict[str, Any]) -> tuple[str, str]:
     if not key:
         raise Unprocessable("sanction subject names no key")
     return kind, str(key).strip() if kind == "handler" else str(key).strip().upper()
+
+
+def _sanctions(payload: dict[str, Any]) -> list[str]:
+    """The kinds listed; none named means both (an older credit sent no list)."""
+    named = payload.get("sanctions")
+    kinds = [str(s) for s in named] if named else list(SANCTIONS)
+    if not set(kinds) <= set(SANCTIONS):
+        raise Unprocessable("sanctions must be suspend_cooperation and/or restrict_business")
+    return kinds
 
 
 async def _active_sub_ports(session: AsyncSession, kind: str, key: str) -> list[SubPort]:
@@ -42,26 +66,45 @@ async def _active_sub_ports(session: AsyncSession, kind: str, key: str) -> list[
     return list((await session.execute(query.order_by(SubPort.number))).scalars().all())
 
 
+async def report_outcome(session: AsyncSession, blacklist_id: str,
+                         touched: list[tuple[str, str]]) -> None:
+    """Tell credit what was done to which sub-port under this blacklist entry."""
+    if not touched:
+        return
+    at = utcnow().isoformat()
+    await enqueue(session, OutboxEvent, destination="credit", topic="sanction.outcome",
+                  payload={"blacklist_id": blacklist_id,
+                           "sub_ports": [{"number": number, "action": action, "at": at}
+                                         for number, action in touched]})
+
+
 async def sanction_applied(session: AsyncSession, payload: dict[str, Any]) -> None:
     kind, key = subject_key(payload["subject"])
-    sanctions = [str(s) for s in payload.get("sanctions") or ["suspend_cooperation"]]
+    sanctions = _sanctions(payload)
     reason = str(payload.get("reason") or "sanction")[:480]
     blacklist_id = str(payload["blacklist_id"])
     session.add(Restriction(blacklist_id=blacklist_id, subject_kind=kind, subject_key=key,
                             sanctions=sanctions, reason=reason,
                             case_ref=payload.get("case_ref"), created_at=utcnow()))
-    if "suspend_cooperation" not in sanctions:
-        await session.flush()
-        return
-    for sub in await _active_sub_ports(session, kind, key):
-        if sub.whitelisted:
-            session.add(SanctionReview(sub_port_number=sub.number, province=sub.province,
-                                       blacklist_id=blacklist_id, subject_kind=kind,
-                                       reason=reason, created_at=utcnow()))
-        else:
-            await set_status(session, sub, status="suspended", reason=f"sanction: {reason}",
-                             actor=ACTOR)
+    touched: list[tuple[str, str]] = []
+    if "suspend_cooperation" in sanctions:
+        for sub in await _active_sub_ports(session, kind, key):
+            touched.append((sub.number, await _suspend_or_queue(
+                session, sub, blacklist_id=blacklist_id, kind=kind, reason=reason)))
     await session.flush()
+    await report_outcome(session, blacklist_id, touched)
+
+
+async def _suspend_or_queue(session: AsyncSession, sub: SubPort, *, blacklist_id: str,
+                            kind: str, reason: str) -> str:
+    if sub.whitelisted:
+        session.add(SanctionReview(sub_port_number=sub.number, province=sub.province,
+                                   blacklist_id=blacklist_id, subject_kind=kind,
+                                   reason=reason, status="open", created_at=utcnow()))
+        return "spared_whitelisted"
+    await set_status(session, sub, status="suspended", reason=f"sanction: {reason}",
+                     actor=ACTOR)
+    return "suspended"
 
 
 async def sanction_lifted(session: AsyncSession, payload: dict[str, Any]) -> None:
@@ -74,14 +117,43 @@ async def sanction_lifted(session: AsyncSession, payload: dict[str, Any]) -> Non
     await session.flush()
 
 
+async def decide_review(session: AsyncSession, *, review_id: int, data: SanctionDecision,
+                        actor: Principal) -> SanctionReview:
+    """A person decides on a whitelisted sub-port a sanction spared: keep it active, or
+    suspend it after all. Audited, and reported back to credit."""
+    review = await session.get(SanctionReview, review_id, with_for_update=True)
+    review = ensure_visible(actor, review, review.province if review else None,
+                            "sanction review")
+    if review.status != "open":
+        raise Conflict("The sanction review is already decided.")
+    review.status, review.decision, review.decision_reason = "decided", data.decision, data.reason
+    review.decided_by, review.decided_at = actor.sub, utcnow()
+    action = "kept_active"
+    sub = await session.get(SubPort, review.sub_port_number)
+    if data.decision == "suspend" and sub is not None and sub.status == "active":
+        await set_status(session, sub, status="suspended", actor=actor.sub,
+                         reason=f"sanction review {review.id}: {data.reason}"[:480])
+        action = "suspended_after_review"
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor.sub, action="sanction_review.decided",
+                       entity="sanction_review", entity_id=str(review.id),
+                       province=review.province,
+                       data={"sub_port": review.sub_port_number, "decision": data.decision,
+                             "reason": data.reason, "blacklist_id": review.blacklist_id})
+    await report_outcome(session, review.blacklist_id, [(review.sub_port_number, action)])
+    return review
+
+
 async def list_reviews(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
-    max_limit: int = 500,
+    status: str | None = None, max_limit: int = 500,
 ) -> tuple[list[SanctionReview], str | None]:
     size = clamp_limit(limit, max_limit)
     query = select(SanctionReview).order_by(SanctionReview.id)
     if actor.province_scope is not None:
         query = query.where(SanctionReview.province == actor.province_scope)
+    if status is not None:
+        query = query.where(SanctionReview.status == status)
     after = int_after(cursor)
     if after is not None:
         query = query.where(SanctionReview.id > after)

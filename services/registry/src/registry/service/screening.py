@@ -2,10 +2,16 @@
 
 Local restrictions (pushed by credit as sanctions) refuse at once, before credit is asked;
 then credit's blacklist check decides. Credit unreachable → 503 and nothing changes.
+
+What a listing bars depends on its sanctions: `restrict_business` refuses new ports, new
+sub-ports and activations (business growth); `suspend_cooperation` refuses bringing a sub-port
+into service (activate, resume) but not a registration. An answer naming no sanctions (an
+older credit) counts as both.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,25 +43,40 @@ def handler_party(handler: Handler, cipher: PiiCipher) -> Party:
                  {"kind": "handler", "id": handler.id})
 
 
-async def restricted(session: AsyncSession, parties: list[Party]) -> list[Party]:
+Purpose = Literal["register", "activate"]
+BOTH = ("suspend_cooperation", "restrict_business")
+
+
+def bars(sanctions: Iterable[str] | None, purpose: Purpose) -> bool:
+    """Whether a listing with these sanctions refuses `purpose` (see the module doc)."""
+    held = set(BOTH if sanctions is None else sanctions)
+    return "restrict_business" in held or (purpose == "activate" and bool(held))
+
+
+async def restricted(session: AsyncSession, parties: list[Party],
+                     purpose: Purpose = "register") -> list[Party]:
     keys = {p.local_key for p in parties}
     rows = (await session.execute(
-        select(Restriction.subject_kind, Restriction.subject_key).where(
+        select(Restriction.subject_kind, Restriction.subject_key, Restriction.sanctions).where(
             Restriction.subject_key.in_(keys), Restriction.lifted_at.is_(None))
     )).all()
-    hits = {(kind, key) for kind, key in rows}
-    return [p for p in parties if (p.kind, p.local_key) in hits]
+    held: dict[tuple[str, str], set[str]] = {}
+    for kind, key, sanctions in rows:
+        held.setdefault((kind, key), set()).update(sanctions or BOTH)
+    return [p for p in parties
+            if (p.kind, p.local_key) in held and bars(held[(p.kind, p.local_key)], purpose)]
 
 
-async def screen(session: AsyncSession, *, parties: list[Party],
-                 credit: BlacklistChecker) -> None:
-    """Raise Blacklisted if any party is restricted here or blacklisted at credit."""
+async def screen(session: AsyncSession, *, parties: list[Party], credit: BlacklistChecker,
+                 purpose: Purpose = "register") -> None:
+    """Raise Blacklisted if a party's listing (here or at credit) bars `purpose`."""
     if not parties:
         return
-    refused = await restricted(session, parties)
+    refused = await restricted(session, parties, purpose)
     if refused:
         raise Blacklisted([p.shown for p in refused])
     results = await credit.check([Subject(kind=p.kind, key=p.key) for p in parties])
-    listed = [p.shown for p, r in zip(parties, results, strict=True) if r.blacklisted]
+    listed = [p.shown for p, r in zip(parties, results, strict=True)
+              if r.blacklisted and bars(r.sanctions, purpose)]
     if listed:
         raise Blacklisted(listed)

@@ -1,0 +1,126 @@
+"""Listing proposals: a score below the threshold lists nobody by itself; it proposes, and a
+person accepts (the subject is listed with the sanctions they choose) or dismisses."""
+
+import datetime as dt
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit.blacklist import Listing, list_subject
+from credit.context import Credit
+from credit.models import AuditEvent, CreditEvent, ListingProposal, Subject
+from credit.schemas import ProposalAccept, ProposalDismiss, ProposalRead, SubjectOut
+from credit.subjects import audit_view, show
+from porttrust_shared.audit import append_audit
+from porttrust_shared.db import utcnow
+from porttrust_shared.errors import Conflict, NotFound
+from porttrust_shared.logs import scrub
+from porttrust_shared.pagination import aware_datetime, cursor_values, page_of
+
+PROPOSER = "system:score"
+MAX_EVENT_IDS = 50
+
+
+def reason_of(proposal: ListingProposal) -> str:
+    return f"score {proposal.score} below {proposal.threshold}"
+
+
+def show_proposal(proposal: ListingProposal, shown: SubjectOut) -> ProposalRead:
+    return ProposalRead(
+        id=proposal.id, subject=shown, status=proposal.status,
+        score=proposal.score, threshold=proposal.threshold, reason=reason_of(proposal),
+        event_ids=list(proposal.event_ids), created_at=proposal.created_at,
+        updated_at=proposal.updated_at, decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at, decision_reason=proposal.decision_reason,
+        entry_id=proposal.entry_id)
+
+
+async def propose(session: AsyncSession, *, subject: Subject, event: CreditEvent, score: float,
+                  ctx: Credit) -> ListingProposal:
+    """Open a proposal for `subject`, or bring its open one up to date with `event`."""
+    proposal = await session.scalar(select(ListingProposal).where(
+        ListingProposal.subject_id == subject.id, ListingProposal.status == "open"))
+    now = utcnow()
+    if proposal is None:
+        proposal = ListingProposal(subject_id=subject.id, score=score, event_ids=[event.id],
+                                   threshold=ctx.policy.blacklist_below, status="open",
+                                   created_at=now, updated_at=now)
+        session.add(proposal)
+        action = "listing_proposal.opened"
+    else:
+        proposal.score, proposal.updated_at = score, now
+        proposal.event_ids = [*proposal.event_ids, event.id][-MAX_EVENT_IDS:]
+        action = "listing_proposal.updated"
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=PROPOSER, action=action,
+                       entity="listing_proposal", entity_id=proposal.id,
+                       data={"subject": audit_view(subject, ctx), "score": score,
+                             "threshold": proposal.threshold, "event_id": event.id})
+    return proposal
+
+
+async def _open(session: AsyncSession, proposal_id: str) -> tuple[ListingProposal, Subject]:
+    found = (await session.execute(
+        select(ListingProposal, Subject).join(Subject, Subject.id == ListingProposal.subject_id)
+        .where(ListingProposal.id == proposal_id[:32]).with_for_update())).first()
+    if found is None:
+        raise NotFound("No such listing proposal.")
+    proposal, subject = found
+    if proposal.status != "open":
+        raise Conflict(f"The proposal is already {proposal.status}.")
+    return proposal, subject
+
+
+async def _decide(session: AsyncSession, proposal: ListingProposal, subject: Subject, *,
+                  status: str, reason: str, actor: str, ctx: Credit) -> ProposalRead:
+    proposal.status, proposal.decided_by = status, actor
+    proposal.decided_at, proposal.decision_reason = utcnow(), scrub(reason)
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action=f"listing_proposal.{status}",
+                       entity="listing_proposal", entity_id=proposal.id,
+                       data={"subject": audit_view(subject, ctx), "score": proposal.score,
+                             "reason": proposal.decision_reason, "entry_id": proposal.entry_id})
+    return show_proposal(proposal, show(subject, ctx))
+
+
+async def accept(session: AsyncSession, *, proposal_id: str, data: ProposalAccept, actor: str,
+                 ctx: Credit) -> ProposalRead:
+    """List the subject with the sanctions chosen (both by default)."""
+    proposal, subject = await _open(session, proposal_id)
+    listing = Listing(origin="proposal", reason=f"accepted proposal: {reason_of(proposal)}",
+                      evidence=f"listing proposal {proposal.id}; {scrub(data.reason)}",
+                      sanctions=tuple(data.sanctions))
+    entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,
+                                  ctx=ctx)
+    proposal.entry_id = entry.id
+    return await _decide(session, proposal, subject, status="accepted", reason=data.reason,
+                         actor=actor, ctx=ctx)
+
+
+async def dismiss(session: AsyncSession, *, proposal_id: str, data: ProposalDismiss,
+                  actor: str, ctx: Credit) -> ProposalRead:
+    proposal, subject = await _open(session, proposal_id)
+    return await _decide(session, proposal, subject, status="dismissed", reason=data.reason,
+                         actor=actor, ctx=ctx)
+
+
+async def list_proposals(session: AsyncSession, *, status: str | None, cursor: str | None,
+                         limit: int, ctx: Credit) -> tuple[list[ProposalRead], str | None]:
+    """Oldest first, so the longest-waiting proposal is decided first."""
+    p = ListingProposal
+    query = select(p, Subject).join(Subject, Subject.id == p.subject_id)
+    if status is not None:
+        query = query.where(p.status == status)
+    after = cursor_values(cursor, aware_datetime, str)
+    if after is not None:
+        at, last = after
+        query = query.where(or_(p.created_at > at, and_(p.created_at == at, p.id > last)))
+    rows = list((await session.execute(
+        query.order_by(p.created_at, p.id).limit(limit + 1))).all())
+    page, next_cursor = page_of(rows, limit, _cursor_key)
+    return [show_proposal(row, show(subject, ctx)) for row, subject in page], next_cursor
+
+
+def _cursor_key(row: tuple[ListingProposal, Subject]) -> tuple[str, str]:
+    created: dt.datetime = row[0].created_at
+    return created.isoformat(), row[0].id
