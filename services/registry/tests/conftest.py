@@ -115,6 +115,39 @@ class Registry:
             equipment="SMSC-GZ-07")
 
 
+    async def signatures(self, uscc: str, *texts: str) -> list[dict[str, Any]]:
+        """Register and approve (two people) each 【signature】 for a user unit: a template
+        naming one is refused until then (signature_not_registered)."""
+        made = []
+        for text in texts:
+            created = await self.client.post(
+                f"/v1/organizations/{uscc}/signatures",
+                json={"text": text, "evidence_ref": "商标注册证 第12345678号"},
+                headers=self.headers("hq_admin", sub="signature-author"))
+            assert created.status_code == 201, created.text
+            approved = await self.client.post(
+                f"/v1/signatures/{created.json()['id']}/approve",
+                headers=self.headers("hq_admin", sub="signature-checker"))
+            assert approved.status_code == 200, approved.text
+            made.append(approved.json())
+        return made
+
+    async def approved_template(self, number: str, text: str,
+                                kind: str = "notification") -> dict[str, Any]:
+        """A template on a sub-port with a user unit, its signature registered first."""
+        sub = await self.client.get(f"/v1/sub-ports/{number}", headers=self.hq)
+        signature = text[1:text.index("】")]
+        await self.signatures(sub.json()["user_unit_uscc"], signature)
+        template = await self.client.post(f"/v1/sub-ports/{number}/templates",
+                                          json={"text": text, "kind": kind},
+                                          headers=self.headers("hq_admin", sub="author"))
+        assert template.status_code == 201, template.text
+        approved = await self.client.post(f"/v1/templates/{template.json()['id']}/approve",
+                                          headers=self.headers("hq_admin", sub="checker"))
+        assert approved.status_code == 200, approved.text
+        data: dict[str, Any] = approved.json()
+        return data
+
     async def reply(self, text: str, number: str = "106901234567",
                     sender: str = "13812345678") -> dict[str, Any]:
         """A recipient's reply as the gateway reports it."""

@@ -17,11 +17,7 @@ async def live_sub_port(reg, client, headers):
     await reg.port()
     await reg.complete_sub_port(NUMBER)
     await client.post(f"/v1/sub-ports/{NUMBER}/activate", headers=reg.hq)
-    template = await client.post(f"/v1/sub-ports/{NUMBER}/templates",
-                                 json={"text": VERIFY, "kind": "notification"},
-                                 headers=headers("hq_admin", sub="author"))
-    await client.post(f"/v1/templates/{template.json()['id']}/approve",
-                      headers=headers("hq_admin", sub="checker"))
+    await reg.approved_template(NUMBER, VERIFY)
 
 
 async def undecided(client, headers, who=None):

@@ -19,11 +19,7 @@ KEYWORDS = ["T", "TD", "R", "N", "退订", "拒收", "取消", "STOP", "UNSUBSCR
 async def active(reg, client, headers, number):
     sub = await reg.complete_sub_port(number)
     await client.post(f"/v1/sub-ports/{number}/activate", headers=reg.hq)
-    template = await client.post(f"/v1/sub-ports/{number}/templates",
-                                 json={"text": VERIFY, "kind": "notification"},
-                                 headers=headers("hq_admin", sub="author"))
-    await client.post(f"/v1/templates/{template.json()['id']}/approve",
-                      headers=headers("hq_admin", sub="checker"))
+    await reg.approved_template(number, VERIFY)
     return sub
 
 

@@ -24,6 +24,7 @@ async def setup(reg, client, headers, *, number=NUMBER, business_type="notificat
                            headers={**reg.hq, "If-Match": f'W/"{sub["version"]}"'})
     if activate:
         await client.post(f"/v1/sub-ports/{number}/activate", headers=reg.hq)
+    await reg.signatures(sub["user_unit_uscc"], text[1:text.index("】")])
     template = await client.post(
         f"/v1/sub-ports/{number}/templates", headers=headers("hq_admin", sub="author"),
         json={"text": text, "kind": business_type, "allowed_domains": ["shop.example.com"]

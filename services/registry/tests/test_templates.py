@@ -14,6 +14,7 @@ async def sub_port(reg, client, headers, *, business_type="notification", provin
                                       json={"business_type": business_type},
                                       headers={**reg.hq, "If-Match": f'W/"{sub["version"]}"'})
         assert response.status_code == 200, response.text
+    await reg.signatures(sub["user_unit_uscc"], "某某银行", "某某商城")
     return sub
 
 

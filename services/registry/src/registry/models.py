@@ -332,3 +332,22 @@ class SendLogEntry(Base):
     content_digest: Mapped[str] = mapped_column(String(64))
     content_length: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(128))
+
+
+class Signature(Base):
+    """A 【signature】 a user unit may put on its messages (签名报备, R5): its name, or a short
+    name or brand backed by evidence; approved by someone other than who registered it."""
+
+    __tablename__ = "signatures"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    text: Mapped[str] = mapped_column(String(20))
+    names_unit: Mapped[bool] = mapped_column(Boolean)
+    evidence_ref: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_by: Mapped[str] = mapped_column(String(128))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

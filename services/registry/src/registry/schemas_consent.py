@@ -1,8 +1,9 @@
 """Schemas for replies a person decides, opt-out search and registered signatures (R5)."""
 
 import datetime as dt
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from registry.schemas import Forbid, Mobile
 from registry.schemas_messaging import Reason
@@ -39,3 +40,29 @@ class OptOutItem(BaseModel):
     keyword: str = Field(description="The keyword or phrase, or `person` for a decision.")
     received_at: dt.datetime
     created_at: dt.datetime
+
+
+class SignatureCreate(BaseModel):
+    model_config = Forbid
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=40)] = Field(
+        description="The signature without 【】: the unit's name, or a short name or brand.")
+    evidence_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=200)] | None = Field(
+        None, description="Required when the text is not part of the unit's name: where the "
+                          "trademark, licence or authorisation that backs it is filed.")
+
+
+class SignatureRead(BaseModel):
+    id: str
+    organization_uscc: str
+    province: str
+    text: str
+    names_unit: bool = Field(description="The text is part of the unit's registered name.")
+    evidence_ref: str | None
+    status: Literal["pending", "approved", "rejected"]
+    created_by: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None

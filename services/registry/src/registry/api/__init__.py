@@ -11,6 +11,7 @@ from registry.api import (
     ports,
     reports,
     send_checks,
+    signatures,
     sub_ports,
     templates,
     trace,
@@ -24,5 +25,5 @@ router = APIRouter()
 # imports first: its /v1/sub-ports/export must win over /v1/sub-ports/{number}. sub-ports next,
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
-               complaints, backfill, templates, send_checks, mo_messages):
+               complaints, backfill, templates, send_checks, mo_messages, signatures):
     router.routes.extend(module.router.routes)

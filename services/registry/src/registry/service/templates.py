@@ -19,6 +19,7 @@ from registry.matching import (
 from registry.models import AuditEvent, MessageTemplate, SubPort
 from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
 from registry.service.common import keyset_page, visible
+from registry.service.signatures import ensure_registered
 from registry.service.sub_ports import get_sub_port
 
 ENTITY = "template"
@@ -69,6 +70,8 @@ async def register_template(session: AsyncSession, *, number: str, data: Templat
     if problems := _problems(sub, data, rules):
         raise Unprocessable("The template breaks these rules: " + ", ".join(problems) + ".",
                             code=problems[0], problems=problems)
+    await ensure_registered(
+        session, sub, compile_template(data.text, tuple(data.allowed_domains)).signature)
     now = utcnow()
     row = MessageTemplate(sub_port_number=sub.number, province=sub.province, text=data.text,
                           kind=data.kind, allowed_domains=sorted(set(data.allowed_domains)),
@@ -96,6 +99,10 @@ async def decide_template(session: AsyncSession, *, template_id: str, approve: b
     if row.status != "pending":
         raise Conflict("This template was decided already.", code="already_decided",
                        current_status=row.status)
+    if approve:  # the unit may have changed, or the signature been rejected, since
+        sub = await session.get(SubPort, row.sub_port_number)
+        if sub is not None:
+            await ensure_registered(session, sub, compiled(row).signature)
     row.status = "approved" if approve else "rejected"
     row.decided_by, row.decided_at, row.decision_reason = actor.sub, utcnow(), reason
     row.version += 1
