@@ -1,7 +1,7 @@
 """mo messages a person decides
 
 Revision ID: 0800
-Revises: 0500
+Revises: 0700
 Create Date: 2026-12-06 04:48:03.707015
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import porttrust_shared.db
 
 revision: str = '0800'
-down_revision: str | None = '0500'
+down_revision: str | None = '0700'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
