@@ -1,7 +1,7 @@
 """sanction reviews are decided
 
 Revision ID: 0700
-Revises: 0801
+Revises: 0500
 Create Date: 2026-12-06 04:50:36.770573
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import porttrust_shared.db
 
 revision: str = '0700'
-down_revision: str | None = '0801'
+down_revision: str | None = '0500'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
