@@ -135,9 +135,13 @@ class Registry:
     async def approved_template(self, number: str, text: str,
                                 kind: str = "notification") -> dict[str, Any]:
         """A template on a sub-port with a user unit, its signature registered first."""
-        sub = await self.client.get(f"/v1/sub-ports/{number}", headers=self.hq)
+        unit = (await self.client.get(f"/v1/sub-ports/{number}", headers=self.hq)
+                ).json()["user_unit_uscc"]
         signature = text[1:text.index("】")]
-        await self.signatures(sub.json()["user_unit_uscc"], signature)
+        known = await self.client.get(f"/v1/organizations/{unit}/signatures?status=approved",
+                                      headers=self.hq)
+        if signature not in {s["text"] for s in known.json()["items"]}:
+            await self.signatures(unit, signature)
         template = await self.client.post(f"/v1/sub-ports/{number}/templates",
                                           json={"text": text, "kind": kind},
                                           headers=self.headers("hq_admin", sub="author"))

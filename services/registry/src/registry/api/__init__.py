@@ -10,6 +10,7 @@ from registry.api import (
     organizations,
     ports,
     reports,
+    self_check,
     send_checks,
     signatures,
     sub_ports,
@@ -25,5 +26,6 @@ router = APIRouter()
 # imports first: its /v1/sub-ports/export must win over /v1/sub-ports/{number}. sub-ports next,
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
-               complaints, backfill, templates, send_checks, mo_messages, signatures):
+               complaints, backfill, templates, send_checks, mo_messages, signatures,
+               self_check):
     router.routes.extend(module.router.routes)
