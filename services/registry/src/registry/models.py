@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -112,6 +113,24 @@ class SubPort(Base):
     whitelisted: Mapped[bool] = mapped_column(Boolean, default=False)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BackfillCampaign(Base):
+    """A province's back-fill campaign (R2): live incomplete sub-ports keep sending until
+    `deadline`, then the sweep suspends them. `swept_deadline`: the deadline the sweep has
+    run for (a changed deadline no longer equals it, which re-arms the sweep)."""
+
+    __tablename__ = "backfill_campaigns"
+    province: Mapped[str] = mapped_column(String(2), primary_key=True)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Off-template text is refused from here on (None: from the deadline).
+    template_enforcement_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    swept_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    swept_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -332,6 +351,8 @@ class SendLogEntry(Base):
     content_digest: Mapped[str] = mapped_column(String(64))
     content_length: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(128))
+    # False: a template refusal was waived (template monitoring during a back-fill campaign).
+    enforced: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Signature(Base):

@@ -74,6 +74,9 @@ class SendCheckRead(BaseModel):
     sub_port: str
     recipient: str = Field(description="Masked, e.g. 138****5678.")
     allowed: bool
+    enforced: bool = Field(description=(
+        "False when a template refusal was waived: a pending live sub-port during its "
+        "province's back-fill campaign (allowed, reasons say what would have failed)."))
     reasons: list[str]
     template_id: str | None
     explanation: dict[str, Any] | None = Field(

@@ -10,9 +10,8 @@ a cursor is a position in the order, not a snapshot.
 """
 
 from collections import Counter
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -29,24 +28,14 @@ from registry.schemas_enforcement import (
     QueueItem,
 )
 from registry.service.common import ensure_own_province, visible
+from registry.service.completeness import incomplete
 from registry.service.lifecycle import set_status
-from registry.service.sub_ports import REQUIRED, missing_fields
+from registry.service.sub_ports import missing_fields
 from registry.whitelist_client import WhitelistChecker
 
 WEIGHTS = {"monthly_volume": 5000, "value_contribution": 3000}
 IMPORTANCE_WEIGHT, IMPORTANCE_MAX = 2000, 10
 REASON = "backfill_deadline"
-
-
-def _blank(column: Any) -> ColumnElement[bool]:
-    return or_(column.is_(None), column == "")
-
-
-def incomplete() -> ColumnElement[bool]:
-    """`missing_fields(...) != []` in SQL, over SubPort outer-joined to its Handler."""
-    return or_(_blank(SubPort.user_unit_uscc), Handler.id.is_(None),
-               Handler.verification_status != "verified",
-               *[_blank(getattr(SubPort, field)) for field in REQUIRED])
 
 
 async def _incomplete_rows(session: AsyncSession, *, province: str | None,

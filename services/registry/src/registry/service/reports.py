@@ -4,29 +4,20 @@ with signed agreements. Every province appears, with zeros where nothing is regi
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.models import Handler, Port, SubPort
-from registry.service.sub_ports import REQUIRED
+from registry.service import completeness
 
 STATUSES = ("registered", "active", "suspended", "cancelled")
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def _complete() -> ColumnElement[bool]:
-    """What missing_fields() calls complete, as SQL: a user unit, a verified handler, and
-    every required field filled."""
-    filled = [and_(getattr(SubPort, f).is_not(None), getattr(SubPort, f) != "")
-              for f in REQUIRED]
-    return and_(SubPort.user_unit_uscc.is_not(None), Handler.verification_status == "verified",
-                *filled)
 
 
 async def _sub_ports(session: AsyncSession) -> dict[str, dict[str, int]]:
@@ -38,7 +29,7 @@ async def _sub_ports(session: AsyncSession) -> dict[str, dict[str, int]]:
     complete = await session.execute(
         select(SubPort.province, func.count())
         .select_from(SubPort).outerjoin(Handler, Handler.id == SubPort.handler_id)
-        .where(SubPort.status != "cancelled", _complete()).group_by(SubPort.province))
+        .where(SubPort.status != "cancelled", completeness.complete()).group_by(SubPort.province))
     for province, count in complete:
         out[province]["complete"] = count
     return out

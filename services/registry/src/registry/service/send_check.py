@@ -21,6 +21,7 @@ from registry.matching.keywords import looks_like_marketing
 from registry.models import MessageTemplate, SendLogEntry, SubPort
 from registry.schemas_messaging import SendCheckIn, SendCheckRead
 from registry.service.common import visible
+from registry.service.monitoring import decide, monitored, waivable
 from registry.service.opt_outs import PHONE, opted_out
 from registry.service.send_log import append_entries, content_digest
 from registry.service.templates import templates_of
@@ -105,10 +106,12 @@ async def _load(session: AsyncSession, checks: Sequence[SendCheckIn], indexes: s
 
 
 def _read(check: SendCheckIn, phone: str | None, reasons: list[str],
-          best: MatchResult | None) -> SendCheckRead:
+          best: MatchResult | None, monitored: bool) -> SendCheckRead:
     matched = best.key.id if best is not None and best.ok else None
+    allowed, enforced = decide(reasons, monitored=monitored)
     return SendCheckRead(sub_port=check.sub_port, recipient=_masked(check.recipient, phone),
-                         allowed=not reasons, reasons=reasons, template_id=matched,
+                         allowed=allowed, enforced=enforced, reasons=reasons,
+                         template_id=matched,
                          explanation=_explain(best) if best is not None else None)
 
 
@@ -119,15 +122,19 @@ async def check_sends(session: AsyncSession, *, checks: Sequence[SendCheckIn],
     indexes = [cipher.blind_index(p, field=PHONE) if p else None for p in phones]
     batch = await _load(session, checks, {i for i in indexes if i}, actor)
     results, entries, now = [], [], utcnow()
-    for check, phone, index in zip(checks, phones, indexes, strict=True):
-        reasons, best = batch.verdict(check, phone, index)
-        result = _read(check, phone, reasons, best)
+    verdicts = [batch.verdict(*asked) for asked in zip(checks, phones, indexes, strict=True)]
+    waived = await monitored(session, {c.sub_port for c, (reasons, _) in zip(
+        checks, verdicts, strict=True) if waivable(reasons)}, now)
+    for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
+                                                    strict=True):
+        result = _read(check, phone, reasons, best, check.sub_port in waived)
         sub = batch.subs.get(check.sub_port)
         results.append(result)
         entries.append(SendLogEntry(
             checked_at=now, sub_port_number=check.sub_port, province=sub.province if sub else None,
             recipient_index=index, recipient_masked=result.recipient, allowed=result.allowed,
-            reasons=reasons, template_id=result.template_id, actor=actor.sub,
+            enforced=result.enforced, reasons=reasons, template_id=result.template_id,
+            actor=actor.sub,
             content_digest=content_digest(check.content, cipher),
             content_length=len(check.content)))
     await append_entries(session, entries)

@@ -18,6 +18,7 @@ from registry.clients import BlacklistChecker
 from registry.errors import Incomplete, SubPortTaken
 from registry.models import AuditEvent, EntityVersion, Handler, Organization, Port, SubPort
 from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
+from registry.service import completeness
 from registry.service.common import (
     apply_changes,
     check_if_match,
@@ -26,13 +27,13 @@ from registry.service.common import (
     keyset_page,
     record_version,
 )
+from registry.service.completeness import REQUIRED, Facts
 from registry.service.coverage import covered
 from registry.service.ports import port_for
 from registry.service.screening import Party, handler_party, organization_party, screen
 from registry.service.violations import report_mixed_use
 
 ENTITY = "sub_port"
-REQUIRED = ("business_type", "purpose", "machine_room", "equipment")
 FIELDS = ("user_unit_uscc", "handler_id", *REQUIRED, "monthly_volume", "value_contribution",
           "customer_importance")
 
@@ -116,17 +117,8 @@ async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, chang
 
 def missing_fields(sub: SubPort, handler: Handler | None) -> list[str]:
     """Codes of what activation still needs; empty when the record is complete (R1)."""
-    return _missing(sub, None if handler is None else handler.verification_status)
-
-
-def _missing(sub: SubPort | SubPortRead, handler_status: str | None) -> list[str]:
-    """`handler_status`: the handler's verification status, None when there is no handler."""
-    missing = [] if sub.user_unit_uscc else ["user_unit"]
-    if handler_status is None:
-        missing.append("handler")
-    elif handler_status != "verified":
-        missing.append("handler_verified")
-    return missing + [field for field in REQUIRED if not getattr(sub, field)]
+    return completeness.missing(Facts(sub, None if handler is None
+                                      else handler.verification_status))
 
 
 async def missing_for(session: AsyncSession, sub: SubPort) -> list[str]:
@@ -233,7 +225,7 @@ async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: s
             return None
         status = row.pop("verification_status")
         read = SubPortRead.model_validate(row)
-        read.missing = _missing(read, status)
+        read.missing = completeness.missing(Facts(read, status))
         # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes.
         return SubPortView(read.province, read.version, read.model_dump_json().encode())
 

@@ -1,0 +1,79 @@
+"""What a complete sub-port record holds (R1, R2): ONE list of named conditions, each said
+twice side by side, in Python (for one record in hand) and in SQL (for set queries over
+SubPort outer-joined to its Handler). Activation, `missing`, `backfill`, the back-fill
+report, queue and deadline sweep all read this list; a new requirement is one more entry.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, false, not_, or_
+
+from registry.models import Handler, SubPort
+
+REQUIRED = ("business_type", "purpose", "machine_room", "equipment")
+
+
+class Record(Protocol):
+    """A sub-port as a model row or as read (SubPortRead): the fields the checks look at."""
+
+    user_unit_uscc: str | None
+    business_type: str | None
+    purpose: str | None
+    machine_room: str | None
+    equipment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """One sub-port and what is known around it. `handler_status`: its handler's
+    verification status, None when it has no handler. `extra`: room for facts later
+    conditions need (open inaccuracy flags, agreements), loaded by whoever adds them."""
+
+    sub: Record
+    handler_status: str | None
+    extra: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """`code` is missing when `lacks(facts)`; `sql()` is the same test as a WHERE clause."""
+
+    code: str
+    lacks: Callable[[Facts], bool]
+    sql: Callable[[], ColumnElement[bool]]
+
+
+def _blank(column: Any) -> ColumnElement[bool]:
+    return or_(column.is_(None), column == "")
+
+
+def _field(name: str) -> Condition:
+    return Condition(name, lambda f: not getattr(f.sub, name),
+                     lambda: _blank(getattr(SubPort, name)))
+
+
+CONDITIONS: list[Condition] = [
+    Condition("user_unit", lambda f: not f.sub.user_unit_uscc,
+              lambda: _blank(SubPort.user_unit_uscc)),
+    Condition("handler", lambda f: f.handler_status is None, lambda: Handler.id.is_(None)),
+    Condition("handler_verified",
+              lambda f: f.handler_status not in (None, "verified"),
+              lambda: Handler.verification_status != "verified"),
+    *(_field(name) for name in REQUIRED),
+]
+
+
+def missing(facts: Facts) -> list[str]:
+    """Codes of what the record lacks, in CONDITIONS order; empty when complete."""
+    return [c.code for c in CONDITIONS if c.lacks(facts)]
+
+
+def incomplete() -> ColumnElement[bool]:
+    """`missing(...) != []` in SQL (never NULL: each branch is true or false for a row)."""
+    return or_(false(), *(c.sql() for c in CONDITIONS))
+
+
+def complete() -> ColumnElement[bool]:
+    return not_(incomplete())
