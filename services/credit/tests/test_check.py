@@ -216,3 +216,11 @@ async def test_openapi_documents_the_check_body(client):
     assert schema["properties"]["subjects"]["maxItems"] == 1000
     assert set(schema["properties"]["subjects"]["items"]["properties"]) == {
         "kind", "key", "id_number_index"}
+
+
+async def test_check_of_no_subjects_answers_no_results(client, headers):
+    # Found by the fuzzer: an empty list was a 500.
+    response = await client.post("/v1/blacklist/check", json={"subjects": []},
+                                 headers=headers("service"))
+    assert response.status_code == 200
+    assert response.json() == {"results": []}

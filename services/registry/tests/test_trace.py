@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 NUMBER = "106901234567"
 
 
@@ -108,3 +110,11 @@ async def test_trace_of_an_unregistered_extension_names_the_port_holder(reg, cli
     assert response.json()["matched"] == "port"
     assert response.json()["holder"]["uscc"] == holder["uscc"]
     assert response.json()["sub_port"] is None
+
+
+@pytest.mark.parametrize("at", ["0", "1700000000", "yesterday"])
+async def test_trace_at_must_be_an_iso_date_time(client, headers, at):
+    response = await client.get(f"/v1/trace/{NUMBER}", params={"at": at},
+                                headers=headers("enforcement"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "at"]

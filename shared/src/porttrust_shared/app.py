@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from porttrust_shared.changes import ChangeFeed
 from porttrust_shared.db import READ_ONLY, create_engine, session_factory
+from porttrust_shared.docs import docs_router
 from porttrust_shared.errors import (
     DependencyUnavailable,
     InternalError,
@@ -32,6 +32,7 @@ from porttrust_shared.errors import (
     problem_response,
 )
 from porttrust_shared.logs import request_id_var
+from porttrust_shared.openapi import install_openapi
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.tokens import TokenVerifier
@@ -168,7 +169,8 @@ def _health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="The database answers", response_model=None)
+    @router.get("/readyz", summary="The database answers", response_model=None,
+                responses={503: {"description": "The database cannot be reached"}})
     async def readyz(request: Request) -> dict[str, str] | JSONResponse:
         try:
             async with request.app.state.engine.connect() as conn:
@@ -184,22 +186,6 @@ def _health_router() -> APIRouter:
         return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-def _token_url_from_settings(app: FastAPI, token_url: str) -> None:
-    """Point Swagger's Authorize button at the configured identity, not the dev default."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            for scheme in schema.get("components", {}).get("securitySchemes", {}).values():
-                for flow in scheme.get("flows", {}).values():
-                    if "tokenUrl" in flow:
-                        flow["tokenUrl"] = token_url
-        return app.openapi_schema or build()
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_flat(app: FastAPI, router: APIRouter) -> None:
@@ -245,8 +231,10 @@ def create_service_app(
 
     # No OpenTelemetry here (metrics are Prometheus, at /metrics): FastAPI's native telemetry
     # would otherwise ask on every request whether a provider has been configured.
+    # The documentation pages are ours (porttrust_shared.docs): FastAPI's load from a CDN.
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  telemetry={"tracing": False, "metrics": False, "logs": False})
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.settings = settings
     app.state.engine = create_engine(settings.database_url)
     app.state.changes = ChangeFeed(
@@ -262,12 +250,12 @@ def create_service_app(
           "from memory", registry=app.state.metrics).set_function(
         lambda: float(app.state.changes.live))
     install_error_handlers(app)
-    public = settings.public_identity_url or settings.identity_url
-    _token_url_from_settings(app, public.rstrip("/") + "/v1/token")
+    token_url = (settings.public_identity_url or settings.identity_url).rstrip("/") + "/v1/token"
+    install_openapi(app, token_url=token_url)
     # Routes go on the app's own router, flat, services' first (their busiest routes lead), then
     # health: FastAPI matches an included router through a wrapper that matches its routes
     # twice (once to choose it, once to dispatch), which cost a GET more than its handler did.
-    for router in [*routers, _health_router()]:
+    for router in [*routers, _health_router(), docs_router(title, token_url)]:
         _add_flat(app, router)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes,
                        registry=app.state.metrics, service=settings.service_name,

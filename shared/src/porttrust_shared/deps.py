@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import read_session_scope, session_scope
 from porttrust_shared.errors import Unauthorized
+from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 
@@ -40,7 +41,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # "function" scope: the transaction commits after the handler returns, before the response
 # is sent, so a client never sees a 2xx for a change that was then lost.
-SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(
+    declare_statuses(_session, 503), scope="function")]
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -50,7 +52,8 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 # For handlers that only read: no write lock on SQLite, no BEGIN/COMMIT on PostgreSQL.
-ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(
+    declare_statuses(_read_session, 503), scope="function")]
 
 
 async def current_principal(
@@ -65,7 +68,7 @@ async def current_principal(
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PrincipalDep = Annotated[Principal, Depends(declare_statuses(current_principal, 401))]
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
@@ -75,7 +78,7 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     async def check(principal: PrincipalDep) -> Principal:
         return principal.require(*roles)
 
-    return check
+    return declare_statuses(check, 401, 403)
 
 
 def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
@@ -89,7 +92,7 @@ def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
         principal = await current_principal(request, authorization)
         return principal.require(*roles)
 
-    return check
+    return declare_statuses(check, 401, 403)
 
 
 async def _cipher(request: Request) -> PiiCipher:

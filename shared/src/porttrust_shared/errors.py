@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -141,13 +142,56 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problem = Unprocessable("The request did not validate.", errors=_validation_errors(exc))
-    return problem_response(problem, request)
+    broken = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if broken:
+        return problem_response(_invalid_json(broken[0], exc.body), request)
+    errors = _validation_errors(exc)
+    detail = "The request did not validate."
+    if _body_not_declared_json(request, errors):
+        detail += (" The body was not sent as JSON: send it with "
+                   "Content-Type: application/json.")
+    return problem_response(Unprocessable(detail, errors=errors), request)
+
+
+def _invalid_json(error: Any, doc: Any) -> Unprocessable:
+    """Where the JSON breaks and why (the decoder's reason), never the text around it."""
+    loc = error.get("loc", ())
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    text = doc if isinstance(doc, str) else ""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    reason = str((error.get("ctx") or {}).get("error", "malformed"))
+    where = f"invalid JSON at line {line}, column {column}: {reason}"
+    return Unprocessable(f"The body is {where}.", errors=[
+        {"loc": ["body"], "msg": where, "type": "json_invalid"}])
+
+
+def _body_not_declared_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    sent_body = request.headers.get("content-length", "0") != "0" or \
+        "transfer-encoding" in request.headers
+    is_json_or_form = content_type.endswith(("json", "form-urlencoded", "form-data"))
+    return sent_body and not is_json_or_form and any(e["loc"][:1] == ["body"] for e in errors)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path takes: Starlette's own Allow names only the first route's."""
+    path, methods = request.scope.get("path", ""), set()
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return problem_response(BadRequest("The body is not valid JSON: it is not UTF-8."),
+                                request)
     problem = Problem(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
+    if exc.status_code == 405:
+        problem.headers["Allow"] = _allowed_methods(request)
     problem.status = exc.status_code
     problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     problem.type = _t(problem.title.lower().replace(" ", "-"))

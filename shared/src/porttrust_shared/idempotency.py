@@ -19,6 +19,7 @@ from porttrust_shared.audit import canonical
 from porttrust_shared.db import UTCDateTime, utcnow
 from porttrust_shared.deps import PrincipalDep, SessionDep
 from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.tokens import Principal
 
 
@@ -88,7 +89,8 @@ async def _idempotency(
     return Idempotency(session, model, principal, idempotency_key, digest)
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]
+# 409: the key was used for a different request; 422: a blank key.
+IdempotencyDep = Annotated[Idempotency, Depends(declare_statuses(_idempotency, 409, 422))]
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

@@ -82,6 +82,8 @@ async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
 
 def lookup_keys(refs: list[CheckSubject], ctx: Credit) -> list[tuple[str, str]]:
     """(kind, lookup key) per subject: USCC upper-cased, or a handler's blind index."""
+    if not refs:
+        return []  # the bulk path below would split "" into one key for no subject
     kinds = [ref["kind"] for ref in refs]
     keys = [ref.get("key") for ref in refs]
     # The usual body, {kind, key} only, is upper-cased and shape-checked in bulk; anything

@@ -13,6 +13,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it, not typing.TypedDict, before 3.12
 
+from porttrust_shared.fields import Iso8601
 from porttrust_shared.validators import check_id_number, check_port_number, check_uscc
 
 Kind = Literal["holder", "user_unit", "handler"]
@@ -43,7 +44,11 @@ class SubjectRef(Input):
     `id_number_index` other services send. The ID number is never returned."""
 
     kind: Kind
-    key: str | None = Field(default=None, max_length=64)
+    key: str | None = Field(
+        default=None, max_length=64, examples=["91350100M000100Y43"],
+        description="A USCC (GB 32100-2015; a check-character mismatch is accepted, since "
+                    "genuine early codes fail it) or, for a handler, an ID number "
+                    "(GB 11643-1999, check character and birth date enforced).")
     id_number_index: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
@@ -62,7 +67,7 @@ class SubjectRef(Input):
 class CreditEventCreate(Input):
     subject: SubjectRef
     type: EventType
-    occurred_at: AwareDatetime
+    occurred_at: Annotated[AwareDatetime, Iso8601]
     evidence: Text
 
 
@@ -70,7 +75,7 @@ class BlacklistCreate(Input):
     subject: SubjectRef
     reason: Text
     evidence: Text
-    expires_at: AwareDatetime | None = None
+    expires_at: Annotated[AwareDatetime, Iso8601] | None = None
     sanctions: Sanctions = Field(default_factory=lambda: list(ALL_SANCTIONS))
 
 
@@ -88,7 +93,7 @@ class LiftRequest(Input):
 
 class FraudCaseCreate(Input):
     number: str = Field(max_length=32)
-    occurred_at: AwareDatetime
+    occurred_at: Annotated[AwareDatetime, Iso8601]
     case_ref: CaseRef
     sanctions: Sanctions = Field(default_factory=lambda: list(ALL_SANCTIONS))
 

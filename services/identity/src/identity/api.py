@@ -57,7 +57,10 @@ def _token_request(
                         username=username, password=password, audience=audience)
 
 
-@router.post("/v1/token", response_model=TokenResponse, tags=["tokens"])
+@router.post("/v1/token", response_model=TokenResponse, tags=["tokens"], responses={
+    400: {"description": "invalid_request, unsupported_grant_type or an unknown audience"},
+    401: {"description": "invalid_client or invalid_grant (wrong secret or password)"},
+    429: {"description": "Too many failed attempts for this name; wait Retry-After"}})
 async def issue_token(
     form: Annotated[TokenRequest, Depends(_token_request)],
     session: SessionDep,

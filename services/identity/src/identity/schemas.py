@@ -10,24 +10,17 @@ from pydantic import (
     model_validator,
 )
 
-from porttrust_shared.tokens import HQ, ROLES
-from porttrust_shared.validators import check_province
+from porttrust_shared.fields import ProvinceOrHQ, Role
+from porttrust_shared.tokens import HQ
 
 
 def _roles(value: list[str]) -> list[str]:
-    unknown = set(value) - ROLES
-    if unknown or not value:
-        raise ValueError("roles must be a non-empty list of: " + ", ".join(sorted(ROLES)))
     return sorted(set(value))
 
 
-def _province(value: str) -> str:
-    return HQ if value.strip().upper() == HQ else check_province(value)
-
-
 MIN_PASSWORD = 12
-Roles = Annotated[list[str], AfterValidator(_roles)]
-Province = Annotated[str, AfterValidator(_province)]
+Roles = Annotated[list[Role], Field(min_length=1), AfterValidator(_roles)]
+Province = ProvinceOrHQ
 ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

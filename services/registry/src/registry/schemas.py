@@ -3,23 +3,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from porttrust_shared.validators import (
-    check_id_number,
-    check_mobile,
-    check_port_number,
-    check_province,
-    check_uscc,
-)
+# Re-exported: the api modules and the import take these field types from here.
+from porttrust_shared.fields import IdNumber as IdNumber
+from porttrust_shared.fields import IsoDateTime
+from porttrust_shared.fields import PortNumber as PortNumber
+from porttrust_shared.fields import Province as Province
+from porttrust_shared.fields import Uscc as Uscc
+from porttrust_shared.validators import check_mobile
 
-
-def _uscc_shape(value: str) -> str:
-    return check_uscc(value).value
-
-
-Uscc = Annotated[str, AfterValidator(_uscc_shape)]
-Province = Annotated[str, AfterValidator(check_province)]
-PortNumber = Annotated[str, AfterValidator(check_port_number)]
-IdNumber = Annotated[str, AfterValidator(check_id_number)]
 Mobile = Annotated[str, AfterValidator(check_mobile)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -102,7 +93,7 @@ class PortCreate(BaseModel):
     holder_uscc: Uscc
     province: Province
     scope: Scope
-    agreement_signed_at: dt.datetime | None = None
+    agreement_signed_at: IsoDateTime | None = None
     resource_certificate_ref: Text200 | None = None
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from porttrust_shared.fields import Iso8601
 from registry.schemas import (
     Forbid,
     Mobile,
@@ -30,8 +31,8 @@ def _not_future(value: dt.datetime) -> dt.datetime:
     return value
 
 
-Moment = Annotated[dt.datetime, AfterValidator(_utc)]
-PastMoment = Annotated[dt.datetime, AfterValidator(_utc), AfterValidator(_not_future)]
+Moment = Annotated[dt.datetime, Iso8601, AfterValidator(_utc)]
+PastMoment = Annotated[dt.datetime, Iso8601, AfterValidator(_utc), AfterValidator(_not_future)]
 
 
 class ComplaintCreate(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from porttrust_shared.fields import Iso8601
 from registry.schemas import BusinessType, Mobile
 
 Forbid = ConfigDict(extra="forbid")
@@ -97,7 +98,7 @@ class MoMessageIn(BaseModel):
     sub_port: SubPortNumber
     sender: Mobile
     text: Annotated[str, StringConstraints(max_length=2000)]
-    received_at: AwareDatetime
+    received_at: Annotated[AwareDatetime, Iso8601]
 
 
 class MoMessageRead(BaseModel):

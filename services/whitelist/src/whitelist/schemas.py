@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.validators import check_port_number, check_province
+from porttrust_shared.fields import Iso8601, PortNumber, Province
 
 MAX_BATCH = 1000
 
@@ -29,10 +29,8 @@ def _future(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-PortNumber = Annotated[str, AfterValidator(check_port_number)]
-Province = Annotated[str, AfterValidator(check_province)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-FutureTime = Annotated[AwareDatetime, AfterValidator(_future)]
+FutureTime = Annotated[AwareDatetime, Iso8601, AfterValidator(_future)]
 
 
 class ApplicationCreate(BaseModel):
