@@ -12,6 +12,7 @@ from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import CreditClient
 from registry.main import create_app
 from registry.settings import Settings
+from registry.whitelist_client import WhitelistClient
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +55,34 @@ async def credit(app: Any) -> AsyncIterator[FakeCredit]:
     fake = FakeCredit()
     http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
     app.state.credit = CreditClient(base_url="http://credit.test", tokens=None, http=http)
+    yield fake
+    await http.aclose()
+
+
+class FakeWhitelist:
+    """Stands in for whitelist behind a real WhitelistClient: nothing whitelisted, no
+    combing counts (`progress` may be set), or down."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.progress: dict[str, Any] = {"provinces": []}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("whitelist is down", request=request)
+        if request.url.path == "/v1/progress":
+            return httpx.Response(200, json=self.progress)
+        numbers = json.loads(request.content)["numbers"]
+        return httpx.Response(200, json={"results": [
+            {"number": n, "whitelisted": False} for n in numbers]})
+
+
+@pytest.fixture(autouse=True)
+async def whitelist(app: Any) -> AsyncIterator[FakeWhitelist]:
+    fake = FakeWhitelist()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    app.state.whitelist = WhitelistClient(base_url="http://whitelist.test", tokens=None,
+                                          http=http)
     yield fake
     await http.aclose()
 

@@ -25,7 +25,8 @@ async def start_clients(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"credit": "credit_url"})
+    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"credit": "credit_url",
+                                                        "whitelist": "whitelist_url"})
     app = create_service_app(
         settings, title="PortTrust registry",
         description=(

@@ -52,6 +52,8 @@ class Organization(Base):
     province: Mapped[str] = mapped_column(String(2), index=True)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     contact: Mapped[str | None] = mapped_column(String(200))
+    # Government, emergency or life-safety business (notice §7): whitelist combs this unit.
+    public_service: Mapped[str | None] = mapped_column(String(32))
     uscc_review: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

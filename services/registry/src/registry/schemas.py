@@ -18,6 +18,9 @@ PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 OrgRole = Literal["holder", "user_unit"]
 BusinessType = Literal["verification_code", "notification", "marketing"]
 Scope = Literal["provincial", "national"]
+# The unit's business is life safety, emergency rescue or government regulation (notice §7):
+# whitelist puts it on the province's list of customers to comb.
+PublicService = Literal["life_safety", "emergency_rescue", "government_regulatory"]
 Amount = Annotated[int, Field(ge=0)]
 Importance = Annotated[int, Field(ge=0, le=10)]
 Forbid = ConfigDict(extra="forbid")
@@ -30,6 +33,7 @@ class OrganizationCreate(BaseModel):
     province: Province
     roles: list[OrgRole] = Field(default_factory=list)
     contact: Text200 | None = None
+    public_service: PublicService | None = None
 
 
 class OrganizationUpdate(BaseModel):
@@ -38,6 +42,7 @@ class OrganizationUpdate(BaseModel):
     province: Province | None = None
     roles: list[OrgRole] | None = None
     contact: Text200 | None = None
+    public_service: PublicService | None = None
 
 
 class OrganizationRead(BaseModel):
@@ -47,6 +52,9 @@ class OrganizationRead(BaseModel):
     province: str
     roles: list[str]
     contact: str | None
+    public_service: str | None = Field(
+        None, description="life_safety, emergency_rescue or government_regulatory business: "
+                          "a whitelist customer to comb.")
     uscc_review: bool = Field(description="Check character disagrees: needs manual review.")
     version: int
     created_at: dt.datetime

@@ -27,6 +27,23 @@ class _BatchResponse(BaseModel):
     results: list[WhitelistStatus]
 
 
+class Combing(BaseModel):
+    """A province's whitelist customer combing, as whitelist counts it."""
+
+    customers: int
+    combed: int
+    rate: float | None
+
+
+class _ProvinceCombing(BaseModel):
+    province: str
+    combing: Combing
+
+
+class _Progress(BaseModel):
+    provinces: list[_ProvinceCombing]
+
+
 class WhitelistClient(ServiceClient):
     """`POST /v1/status/batch` in chunks of at most 1,000 numbers.
 
@@ -57,3 +74,16 @@ class WhitelistClient(ServiceClient):
         except (ValidationError, ValueError):
             raise DependencyUnavailable("whitelist gave an unreadable answer",
                                         service="whitelist") from None
+
+    async def combing(self) -> dict[str, Combing]:
+        """Each province's combing counts (`GET /v1/progress`); 503 when it cannot say."""
+        response = await self.call("GET", "/v1/progress")
+        if response.status_code != 200:
+            raise DependencyUnavailable(f"whitelist answered {response.status_code}",
+                                        service="whitelist")
+        try:
+            rows = _Progress.model_validate(response.json()).provinces
+        except (ValidationError, ValueError):
+            raise DependencyUnavailable("whitelist gave an unreadable answer",
+                                        service="whitelist") from None
+        return {row.province: row.combing for row in rows}

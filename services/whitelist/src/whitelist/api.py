@@ -190,8 +190,10 @@ async def get_status_batch(data: StatusBatchIn, session: ReadSessionDep,
 
 @router.get("/v1/progress", tags=["progress"])
 async def get_progress(session: ReadSessionDep, actor: Annotated[Principal, Depends(require_roles(
-        "hq_admin", "whitelist_admin", "province_operator", "auditor"))]) -> ProgressRead:
-    """Combing progress per province: all 31 for HQ, one's own for a province."""
+        "hq_admin", "whitelist_admin", "province_operator", "auditor", "service"))],
+        ) -> ProgressRead:
+    """Combing progress per province (counts and a rate): all 31 for HQ, one's own for a
+    province."""
     return ProgressRead(provinces=await progress.progress(session, actor=actor))
 
 

@@ -81,3 +81,20 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 class InboxEvent(InboxEventMixin, Base):
     __tablename__ = "inbox_events"
+
+
+class CombingCustomer(Base):
+    """A customer a province must comb for the whitelist (notice §7: 12 月底前完成本省端口
+    短信白名单客户梳理): from registry (a unit with public-service business) or a province's
+    upload; combed once decided (`applied` or `not_needed`)."""
+
+    __tablename__ = "combing_customers"
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    province: Mapped[str] = mapped_column(String(4), index=True)
+    from_registry: Mapped[str | None] = mapped_column(String(32))  # registry's public_service
+    uploaded_by: Mapped[str | None] = mapped_column(String(128))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

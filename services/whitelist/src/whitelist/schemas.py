@@ -115,6 +115,14 @@ class StatusBatchOut(BaseModel):
     results: list[StatusRead]
 
 
+class CombingCounts(BaseModel):
+    customers: int = Field(description="customers to comb: from registry and uploaded")
+    combed: int = Field(description="decided: applied or not_needed")
+    applied: int
+    not_needed: int
+    rate: float | None = Field(description="combed / customers, null when there are none")
+
+
 class ProvinceProgress(BaseModel):
     province: str
     name: str
@@ -123,9 +131,45 @@ class ProvinceProgress(BaseModel):
     combing_done: bool
     combing_done_at: dt.datetime | None = None
     combing_done_by: str | None = None
+    combing: CombingCounts
 
 
 class ProgressRead(BaseModel):
     provinces: list[ProvinceProgress]
 
 
+
+
+class CombingDecision(StrEnum):
+    APPLIED = "applied"
+    NOT_NEEDED = "not_needed"
+
+
+class CombingDecideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: CombingDecision
+    note: Text | None = None
+
+
+class CombingCustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    uscc: str
+    province: str
+    from_registry: str | None = Field(description="registry's public_service, if it listed it")
+    uploaded_by: str | None
+    decision: CombingDecision | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    note: str | None
+    created_at: dt.datetime
+
+
+class CombingRowError(BaseModel):
+    row: int
+    code: str = Field(description="bad_uscc, bad_row, other_province")
+
+
+class CombingUploadRead(BaseModel):
+    added: int
+    already_listed: int
+    errors: list[CombingRowError]

@@ -2,14 +2,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
 from registry.service import reports as svc
+from registry.whitelist_client import Combing, WhitelistClient
 
 router = APIRouter(tags=["reports"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -51,17 +52,30 @@ class ProvinceRow(BaseModel):
     completeness: Completeness
     handlers: Verified
     holders: Signed
+    combing: Combing | None = Field(
+        description="Whitelist customer combing (from whitelist); null when unknown.")
 
 
 class ProvincesReport(BaseModel):
     generated_at: dt.datetime
     items: list[ProvinceRow]
+    combing_available: bool = Field(description="Whether whitelist answered for combing.")
+
+
+def _whitelist(request: Request) -> WhitelistClient | None:
+    """Built at start-up; None in an app that has none (then combing is unknown)."""
+    whitelist: WhitelistClient | None = getattr(request.app.state, "whitelist", None)
+    return whitelist
 
 
 @router.get("/v1/reports/provinces")
-async def report_provinces(session: SessionDep, actor: ReportReader) -> ProvincesReport:
-    """Per province: sub-ports by state, completeness, verified handlers, signed holders."""
-    return ProvincesReport.model_validate(await svc.province_report(session, actor=actor))
+async def report_provinces(session: SessionDep, actor: ReportReader,
+                           whitelist: Annotated[WhitelistClient | None, Depends(_whitelist)],
+                           ) -> ProvincesReport:
+    """Per province: sub-ports by state, completeness, verified handlers, signed holders,
+    whitelist combing."""
+    return ProvincesReport.model_validate(await svc.province_report(session, actor=actor,
+                                                                    whitelist=whitelist))
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)

@@ -10,6 +10,7 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import check_uscc
 from registry.models import Organization
 from registry.schemas import OrganizationCreate, OrganizationUpdate
+from registry.service.combing import announce_combing_candidate
 from registry.service.common import (
     apply_changes,
     check_if_match,
@@ -24,7 +25,8 @@ ENTITY = "organization"
 
 def snapshot(org: Organization) -> dict[str, Any]:
     return {"uscc": org.uscc, "name": org.name, "province": org.province,
-            "roles": list(org.roles), "contact": org.contact, "uscc_review": org.uscc_review}
+            "roles": list(org.roles), "contact": org.contact, "uscc_review": org.uscc_review,
+            "public_service": org.public_service}
 
 
 async def _record(session: AsyncSession, org: Organization, actor: Principal,
@@ -43,11 +45,13 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
     now = utcnow()
     org = Organization(uscc=data.uscc, name=data.name, province=data.province,
                        roles=sorted(set(data.roles)), contact=data.contact,
+                       public_service=data.public_service,
                        uscc_review=check_uscc(data.uscc).needs_review, version=1,
                        created_at=now, updated_at=now)
     session.add(org)
     await session.flush()
     await _record(session, org, actor, sorted(snapshot(org)), "organization.created")
+    await announce_combing_candidate(session, org)
     return org
 
 
@@ -62,6 +66,8 @@ async def update_organization(session: AsyncSession, *, uscc: str, data: Organiz
     org = await get_organization(session, uscc=uscc, actor=actor)
     check_if_match(if_match, org.version)
     values = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "public_service" in data.model_fields_set:  # null withdraws it from combing
+        values["public_service"] = data.public_service
     if "roles" in values:
         values["roles"] = sorted(set(values["roles"]))
     if "province" in values:
@@ -72,6 +78,8 @@ async def update_organization(session: AsyncSession, *, uscc: str, data: Organiz
         org.updated_at = utcnow()
         await session.flush()
         await _record(session, org, actor, changed, "organization.updated")
+        if {"public_service", "province"} & set(changed):
+            await announce_combing_candidate(session, org)
     return org
 
 

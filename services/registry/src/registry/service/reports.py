@@ -8,10 +8,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
+from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.models import Handler, Port, SubPort
 from registry.service import completeness
+from registry.whitelist_client import Combing, WhitelistClient
 
 STATUSES = ("registered", "active", "suspended", "cancelled")
 
@@ -54,9 +56,20 @@ async def _holders(session: AsyncSession) -> dict[str, tuple[int, int]]:
     return {p: (v[0], v[1]) for p, v in out.items()}
 
 
-async def province_report(session: AsyncSession, *, actor: Principal) -> dict[str, Any]:
+async def _combing(whitelist: WhitelistClient | None) -> dict[str, Combing] | None:
+    """Whitelist's combing counts; None (shown as unknown) when whitelist cannot answer:
+    the rest of the report does not depend on it."""
+    try:
+        return None if whitelist is None else await whitelist.combing()
+    except DependencyUnavailable:
+        return None
+
+
+async def province_report(session: AsyncSession, *, actor: Principal,
+                          whitelist: WhitelistClient | None = None) -> dict[str, Any]:
     subs, handlers, holders = (await _sub_ports(session), await _handlers(session),
                                await _holders(session))
+    combing = await _combing(whitelist)
     scope = actor.province_scope
     items = []
     for code, name in sorted(PROVINCES.items()):
@@ -74,5 +87,6 @@ async def province_report(session: AsyncSession, *, actor: Principal) -> dict[st
             "completeness": {"complete": complete, "total": live, "rate": _rate(complete, live)},
             "handlers": {"verified": h_ok, "total": h_total, "rate": _rate(h_ok, h_total)},
             "holders": {"signed": o_ok, "total": o_total, "rate": _rate(o_ok, o_total)},
+            "combing": None if combing is None else combing.get(code),
         })
-    return {"generated_at": utcnow(), "items": items}
+    return {"generated_at": utcnow(), "items": items, "combing_available": combing is not None}

@@ -2,7 +2,7 @@
 // Reads /v1/reports/provinces from this same origin and draws it as inline SVG.
 (function () {
   const STATES = [["registered", "#8aa4c1"], ["active", "#2e8b57"], ["suspended", "#e0a030"], ["cancelled", "#b0b0b0"]];
-  const RATES = [["completeness", "Complete", "#17324d"], ["handlers", "Handlers verified", "#2e8b57"], ["holders", "Holders signed", "#e0a030"]];
+  const RATES = [["completeness", "Complete", "#17324d"], ["handlers", "Handlers verified", "#2e8b57"], ["holders", "Holders signed", "#e0a030"], ["combing", "Whitelist combed", "#8b3a8b"]];
   const $ = (id) => document.getElementById(id);
   const status = (text, bad) => { $("status").textContent = text; $("status").className = bad ? "error" : ""; };
 
@@ -44,14 +44,14 @@
   }
 
   function drawRates(items) {
-    const svg = $("rates"), row = 24, left = 70, width = 900, bar = 6;
+    const svg = $("rates"), row = 32, left = 70, width = 900, bar = 6;
     svg.replaceChildren();
     svg.setAttribute("viewBox", `0 0 ${width} ${items.length * row + 10}`);
     items.forEach((item, n) => {
       const y = n * row + 5;
       svg.appendChild(el("text", { x: 0, y: y + 14 }, `${item.province} ${item.name}`));
       RATES.forEach(([key, label, colour], k) => {
-        const rate = item[key].rate;
+        const rate = item[key] ? item[key].rate : null;  // combing: null when whitelist is unknown
         const w = (rate || 0) * (width - left - 60);
         const rect = el("rect", { x: left, y: y + k * (bar + 1), width: Math.max(w, 0.5), height: bar, fill: colour });
         rect.appendChild(el("title", {}, `${label}: ${pct(rate)}`));
@@ -68,7 +68,8 @@
         item.sub_ports.suspended, item.sub_ports.cancelled,
         `${item.completeness.complete}/${item.completeness.total} (${pct(item.completeness.rate)})`,
         `${item.handlers.verified}/${item.handlers.total} (${pct(item.handlers.rate)})`,
-        `${item.holders.signed}/${item.holders.total} (${pct(item.holders.rate)})`];
+        `${item.holders.signed}/${item.holders.total} (${pct(item.holders.rate)})`,
+        item.combing ? `${item.combing.combed}/${item.combing.customers} (${pct(item.combing.rate)})` : "unknown"];
       for (const value of cells) { const td = document.createElement("td"); td.textContent = String(value); tr.appendChild(td); }
       return tr;
     }));

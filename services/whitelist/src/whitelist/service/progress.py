@@ -11,6 +11,7 @@ from porttrust_shared.validators import PROVINCES
 from whitelist.errors import CombingAlreadyDone
 from whitelist.models import Application, AuditEvent, CombingDeclaration, Entry
 from whitelist.schemas import ApplicationStatus, Category, ProvinceProgress
+from whitelist.service.combing import combing_counts
 from whitelist.service.common import active_clause, in_scope
 from whitelist.service.text import scrub
 
@@ -42,12 +43,14 @@ async def progress(session: AsyncSession, *, actor: Principal) -> list[ProvinceP
     provinces = sorted(PROVINCES) if scope is None else [scope]
     apps = await _application_counts(session, provinces)
     entries = await _entry_counts(session, provinces)
+    combing = await combing_counts(session, provinces)
     done = {d.province: d for d in (await session.execute(
         select(CombingDeclaration).where(CombingDeclaration.province.in_(provinces)))).scalars()}
     return [ProvinceProgress(
         province=p, name=PROVINCES.get(p, p), applications=apps[p], entries=entries[p],
         combing_done=p in done, combing_done_at=done[p].done_at if p in done else None,
-        combing_done_by=done[p].done_by if p in done else None) for p in provinces]
+        combing_done_by=done[p].done_by if p in done else None, combing=combing[p])
+        for p in provinces]
 
 
 async def declare_combing_done(session: AsyncSession, *, province: str, note: str | None,
