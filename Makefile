@@ -2,12 +2,14 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e services/identity -e services/registry -e services/credit -e services/whitelist
+PACKAGES := -e shared -e services/identity -e services/registry -e services/credit -e services/whitelist \
+	-e integrations/jasmin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-postgres lint bench install clean
 
-$(STAMP): requirements.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(STAMP): requirements.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml) \
+	integrations/jasmin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
@@ -33,7 +35,7 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/src services/*/src
+	$(BIN)/mypy shared/src services/*/src integrations/jasmin/porttrust_jasmin
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -130,14 +130,16 @@ def register_verified_handler(api: Api, id_number_: str, organization: str) -> s
     return handler_id
 
 
-def sub_port_body(number: str, parties: Parties) -> dict[str, Any]:
+def sub_port_body(number: str, parties: Parties,
+                  business_type: str = "notification") -> dict[str, Any]:
     return {"number": number, "province": parties.province, "user_unit_uscc": parties.user_unit,
-            "handler_id": parties.handler_id, "business_type": "notification",
+            "handler_id": parties.handler_id, "business_type": business_type,
             "purpose": "order shipping notices", "machine_room": "Fuzhou A3",
             "equipment": "SMSC-07"}
 
 
-def register_parties(api: Api, serial: int, province: str = "35") -> Parties:
+def register_parties(api: Api, serial: int, province: str = "35",
+                     business_type: str = "notification") -> Parties:
     """Holder, user unit, verified handler, port and a complete (still registered) sub-port.
     `serial` (0–999) keeps every identifier of one scenario apart from the others."""
     holder, user_unit = uscc(2 * serial), uscc(2 * serial + 1)
@@ -151,7 +153,8 @@ def register_parties(api: Api, serial: int, province: str = "35") -> Parties:
         "agreement_signed_at": "2026-01-05T08:00:00Z"}))
     parties = Parties(holder=holder, user_unit=user_unit, id_number=person,
                       handler_id=handler_id, port=port, sub_port=port + "01", province=province)
-    sub = created(api.post("registry", "/v1/sub-ports", sub_port_body(parties.sub_port, parties)))
+    sub = created(api.post("registry", "/v1/sub-ports",
+                           sub_port_body(parties.sub_port, parties, business_type)))
     assert sub["status"] == "registered"
     assert sub["missing"] == []
     return parties
@@ -161,8 +164,9 @@ def activate(api: Api, number: str) -> httpx.Response:
     return api.post("registry", f"/v1/sub-ports/{number}/activate", {})
 
 
-def register_active(api: Api, serial: int, province: str = "35") -> Parties:
-    parties = register_parties(api, serial, province)
+def register_active(api: Api, serial: int, province: str = "35",
+                    business_type: str = "notification") -> Parties:
+    parties = register_parties(api, serial, province, business_type)
     response = activate(api, parties.sub_port)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "active"
