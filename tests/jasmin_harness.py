@@ -1,18 +1,13 @@
-"""A real Jasmin gateway around PortTrust for the end-to-end tests: Jasmin's own daemons from
-integrations/jasmin/.venv, a private Redis and RabbitMQ vhost, a minimal SMSC as the far end,
-and smpplib as the customer. Nothing here is shared with another Jasmin on the machine.
+"""A real Jasmin gateway around PortTrust for the end-to-end tests (porttrust_jasmin.rig:
+Jasmin's own daemons from integrations/jasmin/.venv, a private Redis and RabbitMQ vhost, a
+minimal SMSC as the far end) and smpplib as the customer.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,23 +17,12 @@ import smpplib.client
 import smpplib.consts
 import smpplib.gsm
 
-from porttrust_jasmin.gateway import PORT_NAMES, Gateway, PortTrustAccess, Upstream
-from porttrust_jasmin.smsc import Smsc
+from porttrust_jasmin.rig import Rig
 
 ROOT = Path(__file__).resolve().parent.parent
 JASMIN_PYTHON = ROOT / "integrations" / "jasmin" / ".venv" / "bin" / "python"
 REQUIRED_ENV = "PORTTRUST_REQUIRE_JASMIN"
 ESME_ROK, ESME_RSUBMITFAIL = 0x00, 0x45
-
-
-def free_ports(count: int) -> list[int]:
-    held = [socket.socket() for _ in range(count)]
-    for sock in held:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in held]
-    for sock in held:
-        sock.close()
-    return ports
 
 
 def jasmin_or_skip() -> None:
@@ -53,32 +37,6 @@ def jasmin_or_skip() -> None:
     if os.environ.get(REQUIRED_ENV):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
-
-
-@contextmanager
-def private_redis(folder: Path) -> Iterator[int]:
-    [port] = free_ports(1)
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_port(port)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def wait_port(port: int, timeout: float = 20) -> None:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 @dataclass
@@ -123,40 +81,5 @@ class Customer:
         return self.statuses.pop(pdu.sequence)
 
 
-@dataclass
-class JasminRig:
-    gateway: Gateway
-    smsc: Smsc
-
-    def customer(self) -> Customer:
-        return Customer("127.0.0.1", self.gateway.ports["smpp"], self.gateway.customer)
-
-    def interceptor_log(self) -> str:
-        path = self.gateway.logs / "interceptor.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-@contextmanager
-def jasmin_rig(home: Path, porttrust: PortTrustAccess, *, intercept: bool = True
-               ) -> Iterator[JasminRig]:
-    smsc = Smsc().start()
-    try:
-        with private_redis(home) as redis_port:
-            gateway = Gateway(
-                home=home / "jasmin", python=JASMIN_PYTHON, porttrust=porttrust,
-                upstream=Upstream("127.0.0.1", smsc.port),
-                ports=dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True)),
-                redis=("127.0.0.1", redis_port, 0),
-                vhost=f"porttrust-test-{os.getpid()}-{secrets.token_hex(3)}",
-                intercept=intercept)
-            try:
-                gateway.start()
-                until = time.monotonic() + 20
-                while not smsc.bound() and time.monotonic() < until:
-                    time.sleep(0.1)
-                assert smsc.bound(), "Jasmin's connector never bound to the SMSC"
-                yield JasminRig(gateway, smsc)
-            finally:
-                gateway.stop()
-    finally:
-        smsc.stop()
+def customer_of(rig: Rig) -> Customer:
+    return Customer("127.0.0.1", rig.gateway.ports["smpp"], rig.gateway.customer)

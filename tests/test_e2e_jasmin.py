@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from porttrust_jasmin.gateway import PortTrustAccess
+from porttrust_jasmin.rig import Rig, free_ports, rig
 from porttrust_shared.stack import SERVICES, Stack
 from tests.helpers_flows import (
     Api,
@@ -28,8 +30,13 @@ from tests.helpers_flows import (
     register_active,
     sub_port,
 )
-from tests.jasmin_harness import ESME_ROK, ESME_RSUBMITFAIL, JasminRig, free_ports, jasmin_rig
-from tests.jasmin_harness import jasmin_or_skip as _jasmin_or_skip
+from tests.jasmin_harness import (
+    ESME_ROK,
+    ESME_RSUBMITFAIL,
+    JASMIN_PYTHON,
+    customer_of,
+    jasmin_or_skip,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +54,7 @@ ALERT_TEXT = "【市应急管理局】鼓楼区已发布暴雨红色预警信号
 @pytest.fixture(scope="module")
 async def jasmin_stack(tmp_path_factory: pytest.TempPathFactory,
                        fresh_databases: DatabaseMaker) -> AsyncIterator[Stack]:
-    _jasmin_or_skip()
+    jasmin_or_skip()
     urls = await fresh_databases("pt_jasmin") if os.environ.get(POSTGRES_ENV) else {}
     running = Stack(var_dir=tmp_path_factory.mktemp("jasmin-var"),
                     ports=dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True)),
@@ -95,47 +102,52 @@ def gateway_client(admin: Api) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rig(jasmin_stack: Stack, admin: Api, parties: dict[str, Parties],
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[JasminRig]:
+def jasmin(jasmin_stack: Stack, admin: Api, parties: dict[str, Parties],
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     client = gateway_client(admin)
     access = PortTrustAccess(
         identity_url=jasmin_stack.url("identity"), registry_url=jasmin_stack.url("registry"),
         whitelist_url=jasmin_stack.url("whitelist"), client_id=client["client_id"],
         client_secret=client["client_secret"], timeout_seconds=2.0,
         whitelist_refresh_seconds=1.0)
-    with jasmin_rig(tmp_path_factory.mktemp("jasmin-home"), access) as running:
+    with rig(tmp_path_factory.mktemp("jasmin-home"), JASMIN_PYTHON, access) as running:
         yield running
+    # Jasmin's queues (its vhost) and lock files go with it: nothing is left for another Jasmin.
+    vhosts = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert running.gateway.vhost not in vhosts
+    assert not list(Path(running.gateway.home, "locks").iterdir())
 
 
 def test_a_message_fitting_an_approved_template_reaches_the_smsc(
-        rig: JasminRig, parties: dict[str, Parties]) -> None:
+        jasmin: Rig, parties: dict[str, Parties]) -> None:
     shop = parties["shop"].sub_port
-    with rig.customer() as customer:
+    with customer_of(jasmin) as customer:
         assert customer.submit(shop, PHONE, FITS) == ESME_ROK
 
-    delivered = rig.smsc.wait_for(lambda m: m.source == shop and m.destination == PHONE)
+    delivered = jasmin.smsc.wait_for(lambda m: m.source == shop and m.destination == PHONE)
     assert delivered.text == FITS
 
 
 def test_an_off_template_message_is_refused_with_submitfail_and_logged_with_reasons(
-        rig: JasminRig, parties: dict[str, Parties]) -> None:
+        jasmin: Rig, parties: dict[str, Parties]) -> None:
     shop = parties["shop"].sub_port
-    with rig.customer() as customer:
+    with customer_of(jasmin) as customer:
         assert customer.submit(shop, OTHER_PHONE, OFF_TEMPLATE) == ESME_RSUBMITFAIL
 
-    assert not [m for m in rig.smsc.received if m.text == OFF_TEMPLATE]
-    assert "refused from " + shop in rig.interceptor_log()
-    assert "reasons=" in rig.interceptor_log()
-    assert OTHER_PHONE not in rig.interceptor_log()  # recipients are masked in Jasmin's log
+    assert not [m for m in jasmin.smsc.received if m.text == OFF_TEMPLATE]
+    assert "refused from " + shop in jasmin.interceptor_log()
+    assert "reasons=" in jasmin.interceptor_log()
+    assert OTHER_PHONE not in jasmin.interceptor_log()  # recipients are masked in Jasmin's log
 
 
 def test_a_td_reply_from_the_phone_refuses_the_next_marketing_message_to_it(
-        rig: JasminRig, parties: dict[str, Parties], admin: Api) -> None:
+        jasmin: Rig, parties: dict[str, Parties], admin: Api) -> None:
     shop = parties["shop"].sub_port
     opted = "13600001111"
-    with rig.customer() as customer:
+    with customer_of(jasmin) as customer:
         assert customer.submit(shop, opted, FITS) == ESME_ROK
-        assert rig.smsc.deliver(opted, shop, "TD") == ESME_ROK
+        assert jasmin.smsc.deliver(opted, shop, "TD") == ESME_ROK
 
         def refused() -> bool:
             return customer.submit(shop, opted, FITS) == ESME_RSUBMITFAIL
@@ -144,10 +156,10 @@ def test_a_td_reply_from_the_phone_refuses_the_next_marketing_message_to_it(
 
 
 def test_with_porttrust_down_an_ordinary_sub_port_is_refused_and_a_whitelisted_one_passes(
-        rig: JasminRig, parties: dict[str, Parties], jasmin_stack: Stack) -> None:
+        jasmin: Rig, parties: dict[str, Parties], jasmin_stack: Stack) -> None:
     shop, alert = parties["shop"].sub_port, parties["alert"].sub_port
-    copy = Path(rig.gateway.home, "whitelist-copy.json")
-    with rig.customer() as customer:
+    copy = Path(jasmin.gateway.home, "whitelist-copy.json")
+    with customer_of(jasmin) as customer:
         assert customer.submit(alert, PHONE, ALERT_TEXT) == ESME_ROK  # the copy learns it
         assert eventually(lambda: copy.exists() and json.loads(copy.read_text())[
             "numbers"].get(alert) is True, timeout=10)
@@ -157,7 +169,7 @@ def test_with_porttrust_down_an_ordinary_sub_port_is_refused_and_a_whitelisted_o
         assert customer.submit(shop, PHONE, FITS) == ESME_RSUBMITFAIL
         assert customer.submit(alert, OTHER_PHONE, ALERT_TEXT) == ESME_ROK
 
-    rig.smsc.wait_for(lambda m: m.source == alert and m.destination == OTHER_PHONE)
-    log = rig.interceptor_log()
+    jasmin.smsc.wait_for(lambda m: m.source == alert and m.destination == OTHER_PHONE)
+    log = jasmin.interceptor_log()
     assert "refused from " + shop in log and "by fail_closed" in log
     assert "allowed from " + alert in log and "by whitelist_copy" in log

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,10 +84,12 @@ def mt(routable: Any) -> tuple[int | None, int | None]:
     params = routable.pdu.params
     sub_port, recipient = address(params.get("source_addr")), address(
         params.get("destination_addr"))
+    started = time.perf_counter()
     decision = decide(runtime(), sub_port=sub_port, recipient=recipient, pdu=routable.pdu)
-    log.info("porttrust mt %s from %s to %s by %s reasons=%s",
+    log.info("porttrust mt %s from %s to %s by %s reasons=%s in %.1f ms",
              "allowed" if decision.allowed else "refused", sub_port, masked(recipient),
-             decision.by, ",".join(decision.reasons) or "-")
+             decision.by, ",".join(decision.reasons) or "-",
+             (time.perf_counter() - started) * 1000)
     return PASS if decision.allowed else (ESME_RSUBMITFAIL, HTTP_FORBIDDEN)
 
 
