@@ -23,7 +23,14 @@ from porttrust_jasmin.gateway import PortTrustAccess
 from porttrust_jasmin.rig import Rig, free_ports, rig
 from porttrust_jasmin.smsc import Smsc
 from porttrust_shared.stack import SERVICES, Stack
-from tests.helpers_flows import Api, created, new_user, password_token, register_active
+from tests.helpers_flows import (
+    Api,
+    approved_template,
+    created,
+    new_user,
+    password_token,
+    register_active,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 JASMIN_PYTHON = ROOT / "integrations" / "jasmin" / ".venv" / "bin" / "python"
@@ -52,10 +59,7 @@ def marketing_sub_port(stack: Stack, password: str) -> tuple[str, dict[str, str]
     admin = Api(stack, password_token(stack, "admin", password))
     reviewer = new_user(admin, "bench-reviewer", "hq_admin")
     shop = register_active(admin, 901, business_type="marketing")
-    template = created(admin.post("registry", f"/v1/sub-ports/{shop.sub_port}/templates",
-                                  {"text": TEMPLATE, "kind": "marketing"}))
-    approved = reviewer.post("registry", f"/v1/templates/{template['id']}/approve", {})
-    assert approved.status_code == 200, approved.text
+    approved_template(admin, reviewer, shop.sub_port, TEMPLATE, "marketing")
     client = created(admin.post("identity", "/v1/clients", {
         "name": "bench-jasmin", "roles": ["gateway"], "province": "HQ"}))
     return shop.sub_port, client

@@ -208,3 +208,20 @@ def blacklist(api: Api, kind: str, key: str) -> httpx.Response:
 def is_problem(response: httpx.Response) -> bool:
     content_type: str = response.headers.get("content-type", "")
     return content_type.startswith("application/problem+json")
+
+
+def approved_template(author: Api, reviewer: Api, number: str, text: str,
+                      kind: str = "notification") -> dict[str, Any]:
+    """A template approved by a second person, its 【signature】 registered and approved for
+    the sub-port's user unit first (two people each time: author proposes, reviewer decides)."""
+    unit = sub_port(author, number)["user_unit_uscc"]
+    signature = created(author.post("registry", f"/v1/organizations/{unit}/signatures", {
+        "text": text[1:text.index("】")], "evidence_ref": "商标注册证 第12345678号"}))
+    decided = reviewer.post("registry", f"/v1/signatures/{signature['id']}/approve", {})
+    assert decided.status_code == 200, decided.text
+    template = created(author.post("registry", f"/v1/sub-ports/{number}/templates",
+                                   {"text": text, "kind": kind}))
+    decided = reviewer.post("registry", f"/v1/templates/{template['id']}/approve", {})
+    assert decided.status_code == 200, decided.text
+    body: dict[str, Any] = decided.json()
+    return body

@@ -23,6 +23,7 @@ from porttrust_shared.stack import SERVICES, Stack
 from tests.helpers_flows import (
     Api,
     Parties,
+    approved_template,
     created,
     eventually,
     new_user,
@@ -69,13 +70,6 @@ async def jasmin_stack(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="module")
 def admin(jasmin_stack: Stack) -> Api:
     return Api(jasmin_stack, password_token(jasmin_stack, "admin", PASSWORD))
-
-
-def approved_template(admin: Api, reviewer: Api, number: str, text: str, kind: str) -> None:
-    template = created(admin.post("registry", f"/v1/sub-ports/{number}/templates",
-                                  {"text": text, "kind": kind}))
-    decided = reviewer.post("registry", f"/v1/templates/{template['id']}/approve", {})
-    assert decided.status_code == 200, decided.text
 
 
 @pytest.fixture(scope="module")

@@ -109,10 +109,10 @@ def test_one_token_serves_many_checks(fake: tuple[Fake, str], tmp_path: Path) ->
 
 def test_a_rejected_token_is_renewed_once(fake: tuple[Fake, str], tmp_path: Path) -> None:
     state, url = fake
-    rt = runtime_for(url, tmp_path)
-    decide(rt, sub_port="1069012301", recipient="13912345678", pdu=pdu("hi"))
+    client = runtime_for(url, tmp_path).client  # no whitelist thread racing for the flag
+    client.post(url + "/v1/send-checks", {})
     state.expire_next_token = True
-    assert decide(rt, sub_port="1069012301", recipient="13912345678", pdu=pdu("hi")).allowed
+    assert client.post(url + "/v1/send-checks", {})["allowed"]
     assert state.token_calls == 2
 
 
