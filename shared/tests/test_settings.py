@@ -99,3 +99,10 @@ def test_jwks_url_follows_identity_url_unless_set():
     assert (ExampleSettings(identity_url="https://id.example/").jwks_url
             == "https://id.example/.well-known/jwks.json")
     assert ExampleSettings(jwks_url="https://other/jwks").jwks_url == "https://other/jwks"
+
+
+def test_var_dir_follows_porttrust_var_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTTRUST_VAR_DIR", str(tmp_path))
+    settings = ServiceSettings(service_name="demo")
+    assert settings.var_dir == tmp_path
+    assert settings.database_url.endswith(f"{tmp_path}/demo.db")

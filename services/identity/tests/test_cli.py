@@ -66,3 +66,35 @@ def test_rotate_key_starts_a_new_signing_key(cli, capsys):
     assert cli(["rotate-key"]) == 0
     first, second = capsys.readouterr().out.splitlines()
     assert first.split()[3] != second.split()[3]
+
+
+def test_create_client_uses_porttrust_var_dir(migrated, monkeypatch, capsys):
+    (migrated / "identity.db").unlink(missing_ok=True)
+    upgrade(SERVICE_DIR, f"sqlite+aiosqlite:///{migrated / 'identity.db'}")
+    monkeypatch.delenv("IDENTITY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IDENTITY_VAR_DIR", raising=False)
+    monkeypatch.setenv("PORTTRUST_VAR_DIR", str(migrated))
+    monkeypatch.setattr("porttrust_shared.cli.configure_logging", lambda level: None)
+    assert main(["create-client", "--name", "x", "--roles", "gateway"]) == 0
+    assert "client_id=" in capsys.readouterr().out
+
+
+def test_create_client_without_a_database_says_so_and_creates_none(tmp_path, monkeypatch,
+                                                                  capsys):
+    monkeypatch.delenv("IDENTITY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IDENTITY_VAR_DIR", raising=False)
+    monkeypatch.setenv("PORTTRUST_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr("porttrust_shared.cli.configure_logging", lambda level: None)
+    assert main(["create-client", "--name", "x", "--roles", "gateway"]) == 1
+    err = capsys.readouterr().err
+    assert "no database at" in err and "Traceback" not in err
+    assert not (tmp_path / "var").exists()
+
+
+def test_create_client_on_an_unmigrated_database_is_one_line_not_a_traceback(
+        tmp_path, monkeypatch, capsys):
+    (tmp_path / "empty.db").touch()
+    monkeypatch.setenv("IDENTITY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setattr("porttrust_shared.cli.configure_logging", lambda level: None)
+    assert main(["create-client", "--name", "x", "--roles", "gateway"]) == 1
+    assert "migrate" in capsys.readouterr().err

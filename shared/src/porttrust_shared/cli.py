@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from porttrust_shared.logs import configure_logging
 from porttrust_shared.migrations import upgrade
@@ -47,5 +50,31 @@ def run_cli(
         return 0
     if args.command == "migrate":
         return 0
-    result = handlers[args.command](args, settings)
-    return asyncio.run(result) if asyncio.iscoroutine(result) else int(result)  # type: ignore[arg-type]
+    return _run_command(prog, handlers[args.command], args, settings)
+
+
+def _run_command(prog: str, handler: Command, args: argparse.Namespace,
+                 settings: ServiceSettings) -> int:
+    """A maintenance command on an existing database: a missing or unreachable one is a
+    one-line message and exit 1, never a traceback (nor a new empty SQLite file)."""
+    missing = _missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        print(f"{prog}: no database at {missing}; start the service once (or run "
+              f"`python -m {prog} migrate`), or point PORTTRUST_VAR_DIR / "
+              f"{prog.upper()}_DATABASE_URL at the existing one.", file=sys.stderr)
+        return 1
+    try:
+        result = handler(args, settings)
+        return asyncio.run(result) if asyncio.iscoroutine(result) else int(result)  # type: ignore[arg-type]
+    except (DBAPIError, OSError) as exc:
+        print(f"{prog}: the database cannot be used ({type(exc).__name__}); is it reachable "
+              f"and migrated (`python -m {prog} migrate`)?", file=sys.stderr)
+        return 1
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database))
+    return None if path.exists() else path

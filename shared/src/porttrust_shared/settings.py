@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,14 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-secret
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="  # 32 bytes, base64
 DEV_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWZvci1oYXNo"
 REPO_ROOT = Path(__file__).resolve().parents[3]
+VAR_DIR_ENV = "PORTTRUST_VAR_DIR"
+
+
+def default_var_dir() -> Path:
+    """PORTTRUST_VAR_DIR (as `make run` and every command take it), else `var/` in the
+    repository; `<SERVICE>_VAR_DIR` still wins for one service."""
+    chosen = os.environ.get(VAR_DIR_ENV)
+    return Path(chosen).resolve() if chosen else REPO_ROOT / "var"
 
 
 class ServiceSettings(BaseSettings):
@@ -28,7 +37,7 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = ""
-    var_dir: Path = REPO_ROOT / "var"
+    var_dir: Path = Field(default_factory=default_var_dir)
 
     # Token verification: identity's issuer and where its keys are published.
     issuer: str = "http://127.0.0.1:8000"

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from porttrust_shared.settings import default_var_dir
+
 SERVICES = ("identity", "registry", "credit", "whitelist")
 DEFAULT_PORTS = {"identity": 8000, "registry": 8001, "credit": 8002, "whitelist": 8003}
 CALLS = {"registry": ("credit", "whitelist"), "credit": ("registry",),
@@ -125,29 +127,61 @@ class Stack:
 
 
 def main() -> int:
-    """`make run`: all four services on the embedded default until Ctrl-C."""
-    var_dir = Path(os.environ.get("PORTTRUST_VAR_DIR", "var")).resolve()
+    """`make run`: all four services on the embedded default until Ctrl-C (then exit 0)."""
+    var_dir = default_var_dir()
     ports = dict(DEFAULT_PORTS)
     for name in SERVICES:
         ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
     stack = Stack(var_dir=var_dir, ports=ports,
                   admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
-    # `kill` (SIGTERM) must stop the four services too, not orphan them: exit through finally.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    interrupted = _catch_stop_signals()
     try:
         stack.start_all()
-        print("\nPortTrust is running. Swagger UIs:")
-        for name in SERVICES:
-            print(f"  {name:<10} {stack.url(name)}/docs")
-        print(f"Logs in {var_dir}/<service>.log. Ctrl-C stops all four.\n", flush=True)
+        _print_banner(stack)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(0.5)
+        # Ctrl-C reaches the services too (one process group): one may exit before our own
+        # handler has run. Give the signal a moment before calling it a crash.
+        time.sleep(0.5)
+        if interrupted:
+            return 0
         print("a service exited; stopping the others", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
+    except RuntimeError as exc:  # a service did not start
+        if interrupted:
+            return 0
+        print(f"PortTrust did not start: {exc}", file=sys.stderr)
+        return 1
     finally:
         stack.stop_all()
+
+
+def _catch_stop_signals() -> list[int]:
+    """Ctrl-C (SIGINT) ends the run cleanly, exit 0, however often it is pressed; `kill`
+    (SIGTERM) must stop the four services too, not orphan them: both leave through the
+    caller's `finally`. Returns the list the first signal is recorded in."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if received:
+            return  # already stopping: a second Ctrl-C must not cut the shutdown short
+        received.append(signum)
+        if signum == signal.SIGTERM:
+            sys.exit(128 + signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return received
+
+
+def _print_banner(stack: Stack) -> None:
+    print("\nPortTrust is running. Swagger UIs (ReDoc at /redoc):")
+    for name in SERVICES:
+        print(f"  {name:<10} {stack.url(name)}/docs")
+    print(f"Logs in {stack.var_dir}/<service>.log. Ctrl-C stops all four.\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""`make run`'s process (porttrust_shared.stack's main): Ctrl-C ends it cleanly, exit 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from porttrust_shared.stack import SERVICES
+from tests.conftest import free_ports
+
+pytestmark = pytest.mark.e2e
+
+
+def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = os.environ | {"PORTTRUST_VAR_DIR": str(tmp_path / "var"),
+                        "PORTTRUST_ADMIN_PASSWORD": "make-run-password-1"}
+    env |= {f"{name.upper()}_PORT": str(port)
+            for name, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True)}
+    # Its own process group, with SIGINT at its default (a background job inherits it
+    # ignored): the signal goes to the group, as a terminal's Ctrl-C does.
+    with (tmp_path / "out.txt").open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "porttrust_shared.stack"], env=env, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_for(path: Path, text: str, timeout: float = 90) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+@pytest.mark.parametrize("when", ["running", "starting"])
+def test_ctrl_c_stops_the_four_services_with_exit_0(tmp_path, when):
+    proc = _start(tmp_path)
+    try:
+        if when == "running":
+            assert _wait_for(tmp_path / "out.txt", "PortTrust is running")
+        else:
+            time.sleep(2)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert "Traceback" not in (tmp_path / "out.txt").read_text(errors="replace")
