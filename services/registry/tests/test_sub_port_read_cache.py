@@ -13,30 +13,21 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.pool import NullPool
 
-from porttrust_shared.db import create_engine
 from porttrust_shared.testing import (
     POSTGRES_ENV,
-    TEST_ISSUER,
-    drop_postgres,
-    migrated_database,
 )
 from porttrust_shared.validators import id_check_char, uscc_check_char
-from registry.clients import CreditClient
-from registry.main import create_app
-from registry.settings import Settings
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                 reason="the read cache only runs on PostgreSQL")
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
 PORT = "10690123"
 _counter = iter(range(1, 10_000))
 
@@ -45,61 +36,6 @@ _counter = iter(range(1, 10_000))
 def credit() -> None:
     """Overrides the package's autouse fake, which is wired to the shared test app: the apps
     here get their own (see `serve`)."""
-
-
-def _credit_says_nobody_is_blacklisted(request: httpx.Request) -> httpx.Response:
-    subjects = httpx.Response(200, content=request.content).json()["subjects"]
-    return httpx.Response(200, json={"results": [{"kind": s["kind"], "blacklisted": False}
-                                                 for s in subjects]})
-
-
-@pytest.fixture(scope="module")
-async def cache_db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    url = await migrated_database("registry_cache", SERVICE_DIR,
-                                  tmp_path_factory.mktemp("db-registry-cache"))
-    yield url
-    await drop_postgres(url)
-
-
-@pytest.fixture
-async def writer(cache_db: str) -> AsyncIterator[Any]:
-    """Another connection, as psql or another replica would change the database."""
-    engine = create_engine(cache_db, poolclass=NullPool)
-    yield engine
-    await engine.dispose()
-
-
-Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]
-
-
-@pytest.fixture
-async def serve(cache_db: str, jwks_file: Path,
-                tmp_path: Path) -> AsyncIterator[Serve]:
-    """serve(read_cache_seconds=...) -> (app, client): a registry app with its lifespan on."""
-    async with contextlib.AsyncExitStack() as stack:
-
-        async def start(read_cache_seconds: float = 60.0) -> tuple[Any, httpx.AsyncClient]:
-            settings = Settings(
-                environment="test", database_url=cache_db, jwks_file=jwks_file,
-                issuer=TEST_ISSUER, var_dir=tmp_path, read_cache_seconds=read_cache_seconds,
-                credit_url="http://credit.invalid", whitelist_url="http://whitelist.invalid",
-                outbox_interval_seconds=300)
-            app = create_app(settings)
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            # Its outbox events are for a credit that is not there: failed deliveries are
-            # commits too, and would move the cache on at moments no test chose.
-            await app.state.relay.stop()
-            credit_http = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.MockTransport(_credit_says_nobody_is_blacklisted)))
-            app.state.credit = CreditClient(base_url="http://credit.test", tokens=None,
-                                            http=credit_http)
-            if read_cache_seconds > 0:
-                assert await app.state.changes.wait_live(10)
-            client = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"))
-            return app, client
-
-        yield start
 
 
 class Api:

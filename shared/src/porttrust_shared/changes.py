@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -42,6 +43,7 @@ log = logging.getLogger("porttrust.changes")
 
 CHANNEL = "porttrust_changes"
 K = TypeVar("K", bound=Hashable)
+Writes = dict[str, set[str] | None]  # table → keys written, or None: the whole table
 V = TypeVar("V")
 
 
@@ -88,6 +90,14 @@ class ChangeFeed:
         self.heartbeat, self.retry = heartbeat, retry
         self.generation = 0
         self.live = False
+        # Keyed caches (keyed.py): a clock that every change moves on, and the clock reading of
+        # the last change to everything (`floor`), to a whole table, and to one key of a table.
+        self.clock = self.floor = 0
+        self.table_stamps: dict[str, int] = {}
+        self.key_stamps: dict[tuple[str, str], int] = {}
+        # monotonic time of the last query on the listening connection that answered: every
+        # notification committed before it was sent had arrived by its answer.
+        self.confirmed_at = float("-inf")
         self._caches: dict[str, ReadCache[Any, Any]] = {}
         # Tables the caches read. Every write counts until a cache names its tables, and for
         # good once one does not.
@@ -131,6 +141,35 @@ class ChangeFeed:
     def bump(self, *_: object) -> None:
         """Something changed: every cached value read before now is out of date."""
         self.generation += 1
+        self.clock += 1
+        self.floor = self.clock
+
+    def changed(self, writes: Writes) -> None:
+        """A commit (here or, by notification, elsewhere) wrote these tables: per table the
+        keys written (of tables keyed caches read), or None for the whole table."""
+        if self.concerned(set(writes)):
+            self.generation += 1
+        self.clock += 1
+        for table, keys in writes.items():
+            if table == ANY_TABLE:
+                self.floor = self.clock
+            elif keys is None or len(keys) > MAX_KEYS:
+                self.table_stamps[table] = self.clock
+            else:
+                self.key_stamps.update(dict.fromkeys(((table, k) for k in keys), self.clock))
+        if len(self.key_stamps) > self.max_entries:  # bounded: forget keys, stamp their tables
+            self.table_stamps.update(dict.fromkeys({t for t, _ in self.key_stamps}, self.clock))
+            self.key_stamps.clear()
+
+    def stamp(self, table: str, key: str) -> int:
+        """The clock reading of the last change heard that may concern (table, key)."""
+        return max(self.floor, self.table_stamps.get(table, 0),
+                   self.key_stamps.get((table, key), 0))
+
+    def fresh(self) -> bool:
+        """Live, and heard from within max_age: every change committed more than max_age ago
+        has been heard."""
+        return self.live and time.monotonic() - self.confirmed_at < self.max_age
 
     # ---------------------------------------------------------------- listening
 
@@ -164,8 +203,8 @@ class ChangeFeed:
         self._connected.clear()
         self.bump()
 
-    def _notified(self, *_: object) -> None:
-        self.bump()
+    def _notified(self, *args: object) -> None:
+        self.changed(parse_payload(str(args[-1])))
 
     async def _listen(self) -> None:
         assert self.engine is not None
@@ -176,17 +215,22 @@ class ChangeFeed:
             try:
                 conn = await _connect(self.engine)
                 conn.add_termination_listener(self._down)
+                sent = time.monotonic()
                 await conn.add_listener(CHANNEL, self._notified)
                 # Anything committed before LISTEN took effect is not in memory: start afresh.
                 self.bump()
                 self.live = listening = True
+                self.confirmed_at = sent
                 reported = False
                 self._connected.set()
                 log.info("change feed listening on %s", CHANNEL)
                 while True:
-                    await asyncio.sleep(self.heartbeat)
+                    # Twice per max_age, so keyed caches (confirmed_at) never lapse while up.
+                    await asyncio.sleep(min(self.heartbeat, self.max_age / 2))
                     # A connection that silently died would deliver nothing: prove it answers.
+                    sent = time.monotonic()
                     await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.heartbeat)
+                    self.confirmed_at = sent
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -276,25 +320,64 @@ class ReadCache(Generic[K, V]):
 _FEEDS: set[ChangeFeed] = set()
 _WROTE = "porttrust_wrote"
 ANY_TABLE = "*"
+# Tables keyed caches read → the column (and mapped attribute) their keys are: a flush
+# writing rows of these tables names the keys it wrote (keyed.py registers them).
+KEY_COLUMNS: dict[str, str] = {}
+MAX_KEYS = 1000  # more keys in one change count as a change to the whole table
 
 
-def _mark(session: Session, tables: Iterable[str]) -> None:
-    marked: set[str] = session.info.setdefault(_WROTE, set())
-    marked.update(tables)
+def parse_payload(payload: str) -> Writes:
+    """A notification: `table` (the whole table) or JSON {"table": t, "keys": [...]}."""
+    if payload.startswith("{"):
+        try:
+            data = json.loads(payload)
+            return {str(data["table"]): {str(k) for k in data["keys"]}}
+        except (ValueError, KeyError, TypeError):
+            return {ANY_TABLE: None}
+    return {payload: None}
 
 
-def _tables_of(objects: Iterable[object]) -> set[str]:
-    # Per mapped class, not per object: a flush of 10,000 rows of one class asks once.
-    names: set[str] = set()
-    for cls in {type(obj) for obj in objects}:
-        names.update(str(getattr(table, "name", ANY_TABLE)) for table in inspect(cls).tables)
-    return names
+def _mark(session: Session, writes: Writes) -> None:
+    marked: Writes = session.info.setdefault(_WROTE, {})
+    for table, keys in writes.items():
+        if table not in marked:
+            marked[table] = None if keys is None else set(keys)
+        elif keys is None or marked[table] is None:
+            marked[table] = None
+        else:
+            marked[table].update(keys)  # type: ignore[union-attr]
+
+
+def _writes_of(objects: Iterable[object]) -> Writes:
+    # Per mapped class, not per object: a flush of 10,000 rows of one class asks once. Keys
+    # only for the tables keyed caches read (KEY_COLUMNS), the whole table otherwise.
+    by_class: dict[type, list[object]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    writes: Writes = {}
+    for cls, rows in by_class.items():
+        mapper: Any = inspect(cls)
+        for table in mapper.tables:
+            name = str(getattr(table, "name", ANY_TABLE))
+            column = KEY_COLUMNS.get(name)
+            keys = None if column is None else {str(getattr(r, column)) for r in rows}
+            _merge(writes, name, keys)
+    return writes
+
+
+def _merge(writes: Writes, table: str, keys: set[str] | None) -> None:
+    if table in writes and (keys is None or writes[table] is None):
+        writes[table] = None
+    elif table in writes:
+        writes[table].update(keys or ())  # type: ignore[union-attr]
+    else:
+        writes[table] = keys
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
     # Still the flush's own view: what it inserted, changed and deleted.
-    _mark(session, _tables_of([*session.new, *session.dirty, *session.deleted]))
+    _mark(session, _writes_of([*session.new, *session.dirty, *session.deleted]))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -303,16 +386,15 @@ def _executed(state: Any) -> None:
         return
     # INSERT / UPDATE / DELETE name their table; text() may write anything.
     table = getattr(state.statement, "table", None)
-    _mark(state.session, [str(getattr(table, "name", ANY_TABLE))])
+    _mark(state.session, {str(getattr(table, "name", ANY_TABLE)): None})
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    tables = session.info.pop(_WROTE, None)
-    if tables:
+    writes = session.info.pop(_WROTE, None)
+    if writes:
         for feed in _FEEDS:
-            if feed.concerned(tables):
-                feed.bump()
+            feed.changed(writes)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -327,4 +409,4 @@ def mark_written(session: Any, *tables: str) -> None:
     """For writes the ORM does not see (COPY on the driver connection): the commit that
     follows moves this process's feeds on like an ORM write to `tables` (none named: any).
     `session`: a Session or an AsyncSession."""
-    _mark(getattr(session, "sync_session", session), tables or [ANY_TABLE])
+    _mark(getattr(session, "sync_session", session), dict.fromkeys(tables or [ANY_TABLE]))

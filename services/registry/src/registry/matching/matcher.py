@@ -106,7 +106,12 @@ def _variables(template: CompiledTemplate, values: dict[int, str]) -> list[Segme
 
 
 def match_message(template: CompiledTemplate, message: str, key: Any = None) -> MatchResult:
-    signature, body = split_signature(message)
+    return match_split(template, *split_signature(message), key)
+
+
+def match_split(template: CompiledTemplate, signature: str | None, body: str,
+                key: Any = None) -> MatchResult:
+    """`match_message` on a message already split (and normalised) by `split_signature`."""
     if signature != template.signature:
         head = SegmentResult(0, "signature", False, "signature_mismatch", position=0)
         rest = [_unreached(i, s) for i, s in enumerate(template.segments, start=1)]
@@ -123,7 +128,10 @@ def match_message(template: CompiledTemplate, message: str, key: Any = None) -> 
 
 def best_match(candidates: Sequence[tuple[Any, CompiledTemplate]],
                message: str) -> MatchResult | None:
-    """The first template that fits, else the one whose explanation gets furthest."""
+    """The first template that fits, else the one whose explanation gets furthest.
+
+    The reference: it tries every template in turn. The send check uses `TemplateIndex`
+    (index.py), which answers the same, and tests hold the two to that."""
     best: MatchResult | None = None
     for key, template in candidates:
         result = match_message(template, message, key)

@@ -19,7 +19,12 @@ def squeeze(text: str) -> str:
 
 def split_signature(text: str) -> tuple[str | None, str]:
     """`【顺丰速运】您的…` → (`顺丰速运`, `您的…`); no leading 【…】 → (None, text)."""
-    found = SIGNATURE.match(normalize(text))
+    return split_normalized(normalize(text))
+
+
+def split_normalized(text: str) -> tuple[str | None, str]:
+    """`split_signature` of a text `normalize` has already been applied to."""
+    found = SIGNATURE.match(text)
     if found is None:
-        return None, normalize(text)
-    return squeeze(found.group(1)), normalize(text)[found.end():]
+        return None, text
+    return squeeze(found.group(1)), text[found.end():]

@@ -9,7 +9,6 @@ no SMS, not even a guessable six-digit verification code.
 import argparse
 import datetime as dt
 import re
-from collections.abc import Iterable
 
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,11 +26,6 @@ PARTITION_NAME = re.compile(r"send_log_p[0-9]{6}")
 
 def content_digest(content: str, cipher: PiiCipher) -> str:
     return cipher.blind_index(content, field=CONTENT_FIELD)
-
-
-async def append_entries(session: AsyncSession, entries: Iterable[SendLogEntry]) -> None:
-    session.add_all(list(entries))
-    await session.flush()
 
 
 def month_start(moment: dt.datetime) -> dt.datetime:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -25,7 +24,8 @@ from registry.service.sub_ports import get_sub_port
 ENTITY = "template"
 
 
-def compiled(row: MessageTemplate) -> CompiledTemplate:
+def compiled(row: Any) -> CompiledTemplate:
+    """A MessageTemplate, or any row with its text and allowed_domains."""
     return compile_template(row.text, tuple(row.allowed_domains or ()))
 
 
@@ -120,14 +120,3 @@ async def list_templates(session: AsyncSession, *, number: str, actor: Principal
     return await keyset_page(session, MessageTemplate, key="id", actor=None,
                              filters={"sub_port_number": sub.number, "status": status},
                              cursor=cursor, limit=limit, max_limit=max_limit)
-
-
-async def templates_of(session: AsyncSession,
-                       numbers: set[str]) -> dict[str, list[tuple[Any, CompiledTemplate]]]:
-    """Every template of these sub-ports, compiled (cached by text), approved ones first."""
-    rows = (await session.execute(select(MessageTemplate).where(
-        MessageTemplate.sub_port_number.in_(numbers)))).scalars().all()
-    found: dict[str, list[tuple[Any, CompiledTemplate]]] = {n: [] for n in numbers}
-    for row in sorted(rows, key=lambda r: (r.status != "approved", r.created_at)):
-        found[row.sub_port_number].append((row, compiled(row)))
-    return found

@@ -1,0 +1,88 @@
+"""Every template of one sub-port compiled into one matcher: `best_match`'s answer without
+trying each template in turn.
+
+A template can only fit a message with its own signature, and, when its body starts with fixed
+text, only a message whose body (whitespace aside) starts with that text. So the templates are
+indexed by signature and by the first `PREFIX` characters of their first fixed part; a message
+is aligned only with the templates its signature and first characters select, in the order
+`best_match` would try them. When none fits, the explanation `best_match` gives is still found
+without trying all: a template of another signature explains less than any of the message's
+signature, and every unselected template of the message's signature fails its first part at
+position 0, so they explain equally well and only the earliest of them can be chosen.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from registry.matching.matcher import MatchResult, match_split
+from registry.matching.normalize import WHITESPACE
+from registry.matching.template import CompiledTemplate, Fixed
+
+PREFIX = 8  # characters of a first fixed part the index keys on
+_HEAD = 64  # characters of a body squeezed to read its first PREFIX non-blank ones
+
+
+class _Signature:
+    """The templates of one signature, by position in the sub-port's order."""
+
+    def __init__(self) -> None:
+        self.orders: list[int] = []
+        self.unkeyed: list[int] = []  # the body starts with a variable (or is empty)
+        self.keyed: dict[int, dict[str, list[int]]] = {}  # prefix length → prefix → orders
+
+    def add(self, order: int, template: CompiledTemplate) -> None:
+        self.orders.append(order)
+        first = template.segments[0] if template.segments else None
+        if not isinstance(first, Fixed):
+            self.unkeyed.append(order)
+            return
+        prefix = first.text[:PREFIX]
+        self.keyed.setdefault(len(prefix), {}).setdefault(prefix, []).append(order)
+
+    def selected(self, body: str) -> list[int]:
+        """The templates that may fit `body`, in order; every other one fails at once."""
+        head = WHITESPACE.sub("", body[:_HEAD])
+        if len(head) < PREFIX and len(body) > _HEAD:
+            head = WHITESPACE.sub("", body)
+        found = list(self.unkeyed)
+        for length, prefixes in self.keyed.items():
+            found += prefixes.get(head[:length], ())
+        return sorted(found) if len(found) > 1 else found
+
+    def first_unselected(self, selected: list[int]) -> int | None:
+        chosen = set(selected)
+        return next((order for order in self.orders if order not in chosen), None)
+
+
+class TemplateIndex:
+    """Built once per version of a sub-port's templates; `best(signature, body)` is
+    `best_match(candidates, message)` for a message split by `split_signature`."""
+
+    def __init__(self, candidates: Sequence[tuple[Any, CompiledTemplate]]) -> None:
+        self.candidates = list(candidates)
+        self._signatures: dict[str, _Signature] = {}
+        for order, (_, template) in enumerate(self.candidates):
+            self._signatures.setdefault(template.signature, _Signature()).add(order, template)
+
+    def _match(self, order: int, signature: str | None, body: str) -> MatchResult:
+        key, template = self.candidates[order]
+        return match_split(template, signature, body, key)
+
+    def best(self, signature: str | None, body: str) -> MatchResult | None:
+        if not self.candidates:
+            return None
+        group = self._signatures.get(signature) if signature is not None else None
+        if group is None:  # every template fails its signature alike: the first one explains
+            return self._match(0, signature, body)
+        selected = group.selected(body)
+        tried: list[tuple[int, MatchResult]] = []
+        for order in selected:
+            result = self._match(order, signature, body)
+            if result.ok:
+                return result
+            tried.append((order, result))
+        other = group.first_unselected(selected)
+        if other is not None:
+            tried.append((other, self._match(other, signature, body)))
+        # best_match keeps the earliest of the best scores.
+        return max(tried, key=lambda t: (t[1].score, -t[0]))[1]

@@ -1,0 +1,136 @@
+"""Where send-log rows go: the seam between the check and the log's store.
+
+The check builds `LogRow`s and awaits `SendLogWriter.write`; it is answered only once that
+returns, and `write` returns only once its rows are committed. Two writers:
+
+- `CopyLogWriter` (PostgreSQL): group commit. Rows of concurrent requests wait together and
+  go in one COPY on the asyncpg driver connection, in one transaction; every waiting request
+  is answered after that commit. One flush runs at a time; rows that arrive meanwhile form
+  the next group, so the busier the service, the larger (and cheaper per row) the commits.
+- `OrmLogWriter` (SQLite, and tests that share one transaction): one ORM insert and commit
+  per call.
+
+A deployment past one database implements `SendLogWriter` for its store (a Kafka producer
+acknowledged by the brokers, a ClickHouse insert) and sets it on `app.state.send_log_writer`;
+the check does not change. The promise to keep is the same: return only when the rows are
+durable.
+"""
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from porttrust_shared.errors import DependencyUnavailable
+from registry.models import SendLogEntry
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One check as the send log keeps it: no phone and no text in clear."""
+
+    checked_at: dt.datetime
+    sub_port_number: str
+    province: str | None
+    recipient_index: str | None
+    recipient_masked: str
+    allowed: bool
+    enforced: bool
+    reasons: list[str]
+    template_id: str | None
+    actor: str
+    content_digest: str
+    content_length: int
+
+
+COLUMNS = [f.name for f in fields(LogRow)]
+_REASONS = COLUMNS.index("reasons")
+_FIELDS = attrgetter(*COLUMNS)
+
+
+class SendLogWriter(Protocol):
+    async def write(self, rows: Sequence[LogRow]) -> None:
+        """Return once `rows` are durable; raise (the check then fails) when they cannot be."""
+
+
+class OrmLogWriter:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def write(self, rows: Sequence[LogRow]) -> None:
+        async with self.sessions() as session:
+            session.add_all([SendLogEntry(**{c: getattr(r, c) for c in COLUMNS}) for r in rows])
+            await session.commit()
+
+
+class CopyLogWriter:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._waiting: list[tuple[Sequence[LogRow], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, rows: Sequence[LogRow]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_all())
+        await done
+
+    async def _flush_all(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._copy(_records(row for rows, _ in group for row in rows))
+            except Exception:  # every request of the group fails alike, none is answered
+                failure = DependencyUnavailable("The send log cannot be written now; "
+                                                "the check was not answered.")
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(failure)
+                continue
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _copy(self, records: list[tuple[Any, ...]]) -> None:
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            async with driver.transaction():
+                await driver.copy_records_to_table("send_log", records=records,
+                                                   columns=COLUMNS)
+
+
+def _records(rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
+    """COPY's records: the JSON column as text, each distinct list of reasons encoded once."""
+    encoded: dict[tuple[str, ...], str] = {}
+    records = []
+    for row in rows:
+        values = _FIELDS(row)
+        key = tuple(row.reasons)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = json.dumps(row.reasons)
+        records.append((*values[:_REASONS], text, *values[_REASONS + 1:]))
+    return records
+
+
+def writer_for(state: Any) -> SendLogWriter:
+    """The app's writer: `state.send_log_writer` when a deployment set one; else COPY when
+    the sessions write to the app's own PostgreSQL engine (not a test's shared transaction),
+    else the ORM."""
+    custom: SendLogWriter | None = getattr(state, "send_log_writer", None)
+    if custom is not None:
+        return custom
+    engine = state.engine
+    if state.sessions.kw.get("bind") is not engine or engine.dialect.driver != "asyncpg":
+        return OrmLogWriter(state.sessions)
+    copy: CopyLogWriter | None = getattr(state, "copy_log_writer", None)
+    if copy is None or copy.engine is not engine:
+        copy = state.copy_log_writer = CopyLogWriter(engine)
+    return copy

@@ -1,0 +1,159 @@
+"""The fast path answers exactly what the reference (every template tried in turn) answers.
+
+A corpus of generated messages over sub-ports of every state, with templates that share
+signatures and first characters, start with variables, wait for approval or were rejected,
+is checked both ways; the answers (reasons, template, explanation part by part) must agree,
+and the corpus must reach every reason code.
+"""
+
+import base64
+import datetime as dt
+import random
+
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.tokens import Principal
+from registry.matching import compile_template
+from registry.schemas_messaging import SendCheckIn
+from registry.service.opt_outs import PHONE
+from registry.service.send_check.reference import reference_verdict
+from registry.service.send_check.state import SubPortView, TemplateRef, phone_key, template_index
+from registry.service.send_check.verdict import Snapshot, answer, recipient_phone, verdict
+
+REASONS = {"recipient_invalid", "m2m_port", "sub_port_unknown", "sub_port_not_active",
+           "recipient_opted_out", "no_template", "signature_mismatch", "fixed_text_mismatch",
+           "variable_too_long", "variable_type", "url_off_list", "template_not_approved",
+           "marketing_on_service_port"}
+CIPHER = PiiCipher("k1:" + base64.b64encode(b"\x01" * 32).decode(),
+                   base64.b64encode(b"\x02" * 32).decode())
+GATEWAY = Principal(sub="gw", roles=frozenset({"gateway"}), province="HQ")
+OPERATOR_44 = Principal(sub="op", roles=frozenset({"province_operator"}), province="44")
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+TEXTS = [  # (text, kind)
+    ("【某某银行】您的验证码是{code:digits:6}，5分钟内有效，请勿泄露给他人。", "notification"),
+    ("【某某银行】您的验证码为{code:digits:4}，请在页面输入完成验证。", "notification"),
+    ("【某某银行】您尾号{tail:digits:4}的账户于{date:date}支出{amount:amount}元。", "notification"),
+    ("【某某银行】{name:text:10}您好，您的账单已出，应还{amount:amount}，请按时还款。",
+     "notification"),
+    ("【某某银行】 您 的 快递 {no:text:20} 已到 {place:text:12}，请凭码取件。", "notification"),
+    ("【顺丰速运】您的快递{no:digits:12}已发出，查询{link:url:40}", "notification"),
+    ("【某某商城】会员日全场满299减50，详情{link:url:40}，回T退订", "marketing"),
+    ("【某某商城】新品上市，{item:text:10}限时特价，详情{link:url:40}，回T退订", "marketing"),
+    ("【某某银行】客服热线{tel:phone}，工作时间每天8:00-22:00，欢迎来电咨询。", "notification"),
+]
+VALUES = {"digits": ["123456", "1234", "12a4", "1234567890123"],
+          "text": ["张三", "顺丰A12", "http://x.cn/a", "很长很长很长很长很长很长很长很长的值"],
+          "amount": ["1,234.50", "88", "12.345", "abc"],
+          "date": ["2026-02-28", "3月5日", "2026-02-30", "明天"],
+          "url": ["https://shop.example.com/a", "https://evil.example.net/x", "ftp://x"],
+          "phone": ["95588", "13812345678", "12345"]}
+
+
+def _templates(rng: random.Random) -> list[tuple[TemplateRef, object]]:
+    rows = []
+    for n, (text, kind) in enumerate(rng.sample(TEXTS, rng.randint(0, len(TEXTS)))):
+        status = rng.choice(["approved", "approved", "pending", "rejected"])
+        domains = ("shop.example.com",) if "{link" in text else ()
+        rows.append(_Row(f"t{n:02d}{rng.randint(0, 99)}", status, kind, text, domains,
+                         T0 + dt.timedelta(minutes=rng.randint(0, 5))))
+    return rows
+
+
+class _Row:
+    def __init__(self, id_: str, status: str, kind: str, text: str, domains: tuple[str, ...],
+                 created_at: dt.datetime) -> None:
+        self.id, self.status, self.kind, self.text = id_, status, kind, text
+        self.allowed_domains, self.created_at = list(domains), created_at
+
+
+def _fill(rng: random.Random, text: str) -> str:
+    template = compile_template(text)
+    for variable in template.variables:
+        value = rng.choice(VALUES[variable.type])
+        spec = next(p for p in text.split("{")[1:] if p.startswith(variable.name + ":"))
+        text = text.replace("{" + spec.split("}")[0] + "}", value)
+    return text
+
+
+def _mutate(rng: random.Random, message: str) -> str:
+    choice = rng.randrange(9)
+    if choice == 0:
+        return message.replace("【某某银行】", "【其他银行】").replace("【某某商城】", "【某商城】")
+    if choice == 1:
+        return message[message.find("】") + 1:]  # no signature
+    if choice == 2 and len(message) > 12:
+        cut = rng.randrange(7, len(message) - 2)
+        return message[:cut] + rng.choice(["转发", "", "x"]) + message[cut + 2:]
+    if choice == 3:
+        return message.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # full width
+    if choice == 4:
+        return " ".join(message) if rng.random() < 0.3 else message + " 优惠券免费领"
+    if choice == 5:
+        return message + "，回T退订"
+    return message
+
+
+def _corpus(seed: int, messages: int):
+    rng = random.Random(seed)
+    subs, templates, opted = {}, {}, set()
+    numbers = [f"1069{n:08d}" for n in range(12)] + ["106401234567", "106909999999"]
+    for number in numbers[:12]:
+        subs[number] = SubPortView(number, rng.choice(["44", "44", "11"]),
+                                   rng.choice(["active"] * 4 + ["suspended", "registered"]),
+                                   rng.choice(["notification", "marketing", None]))
+        templates[number] = _templates(rng)
+    subs["106401234567"] = SubPortView("106401234567", "44", "active", "notification")
+    phones = [f"138{n:08d}" for n in range(30)]
+    for number in numbers:
+        for phone in rng.sample(phones, 5):
+            opted.add((number, CIPHER.blind_index(phone, field=PHONE)))
+    checks = []
+    for _ in range(messages):
+        number = rng.choice(numbers)
+        rows = templates.get(number) or [_Row("x", "approved", "notification", TEXTS[0][0],
+                                              (), T0)]
+        message = _mutate(rng, _fill(rng, rng.choice(rows).text))
+        recipient = rng.choice([*phones, "12345", "+86 138 0000 0001"])
+        checks.append(SendCheckIn(sub_port=number, recipient=recipient, content=message))
+    return subs, templates, opted, checks
+
+
+def _both(subs, templates, opted, checks, actor):
+    visible = {n: s for n, s in subs.items()
+               if actor.province_scope is None or s.province == actor.province_scope}
+    ordered = {n: template_index(rows) for n, rows in templates.items()}
+    snapshot = Snapshot(visible, ordered, {})
+    for number, index in opted:
+        snapshot.opted.setdefault(number, set()).add(phone_key(index))
+    reference = {n: index.candidates for n, index in ordered.items()}
+    for check in checks:
+        phone = recipient_phone(check.recipient)
+        index = CIPHER.blind_index(phone, field=PHONE) if phone else None
+        fast = answer(check, phone, *verdict(snapshot, check, phone, index))
+        slow = answer(check, phone, *reference_verdict(visible, opted, reference, check,
+                                                        phone, index))
+        yield fast, slow
+
+
+def test_the_fast_path_answers_what_the_reference_answers_on_a_generated_corpus():
+    seen: set[str] = set()
+    compared = 0
+    for seed, actor in ((1, GATEWAY), (2, OPERATOR_44), (3, GATEWAY)):
+        for fast, slow in _both(*_corpus(seed, 1000), actor):
+            assert fast == slow
+            seen.update(fast.reasons)
+            compared += 1
+    assert compared >= 2000
+    assert seen >= REASONS, REASONS - seen
+
+
+def test_a_matched_message_is_explained_by_the_template_that_fits():
+    subs, templates, opted, _ = _corpus(4, 0)
+    number = next(n for n, rows in templates.items() if rows and subs[n].status == "active")
+    row = templates[number][0]
+    check = SendCheckIn(sub_port=number, recipient="13900000000",
+                        content=_fill(random.Random(5), row.text))
+    (fast, slow), = _both(subs, templates, opted, [check],
+                          GATEWAY)
+    assert fast == slow
+    assert fast.explanation is not None

@@ -1,0 +1,187 @@
+"""The send check from memory, end to end on PostgreSQL, with two registry apps on one
+database standing for two processes: what one changes, the other's next check sees once the
+notification arrives; what a process changes itself, its very next check sees; while the
+listener is down every check reads the database; an answer arrives only after its log row is
+committed."""
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from porttrust_shared.testing import POSTGRES_ENV
+
+pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
+                                reason="the send check's memory only runs on PostgreSQL")
+Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
+VERIFY = "【某某银行】您的验证码是{code:digits:6}，5分钟内有效，请勿泄露给他人。"
+GOOD = "【某某银行】您的验证码是123456，5分钟内有效，请勿泄露给他人。"
+PHONE = "13812345678"
+_numbers = iter(range(1000, 9999))
+
+
+@pytest.fixture
+def credit() -> None:
+    """The apps here get their own credit (conftest `serve`)."""
+
+
+class Registry:
+    def __init__(self, client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]):
+        self.client, self.headers = client, headers
+        self.hq = headers("hq_admin")
+
+    async def post(self, path: str, body: dict[str, Any] | None = None,
+                   who: dict[str, str] | None = None) -> dict[str, Any]:
+        response = await self.client.post(path, json=body or {}, headers=who or self.hq)
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    async def active_sub_port(self, make_uscc: Callable[[int], str],
+                              make_id: Callable[[int], str]) -> str:
+        n = next(_numbers)
+        port, number = f"1069{n:04d}", f"1069{n:04d}4567"
+        holder = await self.post("/v1/organizations", {"uscc": make_uscc(n), "name": "持有",
+                                                       "province": "44", "roles": ["holder"]})
+        unit = await self.post("/v1/organizations", {"uscc": make_uscc(n + 5000), "name": "使用",
+                                                     "province": "44", "roles": ["user_unit"]})
+        await self.post("/v1/ports", {"number": port, "holder_uscc": holder["uscc"],
+                                      "province": "44", "scope": "provincial"})
+        handler = await self.post("/v1/handlers", {
+            "name": "张三", "id_number": make_id(n), "phone": "13800000001",
+            "organization_uscc": unit["uscc"]})
+        await self.post(f"/v1/handlers/{handler['id']}/verify")
+        await self.post("/v1/sub-ports", {
+            "number": number, "province": "44", "user_unit_uscc": unit["uscc"],
+            "handler_id": handler["id"], "business_type": "notification",
+            "purpose": "验证码", "machine_room": "广州", "equipment": "SMSC"})
+        await self.post(f"/v1/sub-ports/{number}/activate")
+        return number
+
+    async def template(self, number: str) -> str:
+        created = await self.post(f"/v1/sub-ports/{number}/templates",
+                                  {"text": VERIFY, "kind": "notification"},
+                                  who=self.headers("hq_admin", sub="author"))
+        return str(created["id"])
+
+    async def approve(self, template_id: str) -> None:
+        await self.post(f"/v1/templates/{template_id}/approve",
+                        who=self.headers("hq_admin", sub="checker"))
+
+    async def check(self, number: str) -> dict[str, Any]:
+        return await self.post("/v1/send-checks", {"sub_port": number, "recipient": PHONE,
+                                                   "content": GOOD},
+                               who=self.headers("gateway"))
+
+
+@pytest.fixture
+async def two(serve: Serve, headers: Callable[..., dict[str, str]]
+              ) -> tuple[tuple[Any, Registry], tuple[Any, Registry]]:
+    (app_a, client_a), (app_b, client_b) = await serve(), await serve()
+    return (app_a, Registry(client_a, headers)), (app_b, Registry(client_b, headers))
+
+
+async def check_until(registry: Registry, number: str,
+                      done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        answer = await registry.check(number)
+        if done(answer):
+            return answer
+        assert time.monotonic() < deadline, f"still {answer}"
+        await asyncio.sleep(0.005)  # a check from memory does no I/O: let the listener read
+
+
+def held(app: Any, number: str) -> bool:
+    caches = app.state.changes.__dict__["_keyed"]
+    return all(caches[name].get(number)[0] for name in caches)
+
+
+@pytest.fixture
+def ids() -> tuple[Callable[[int], str], Callable[[int], str]]:
+    from porttrust_shared.validators import id_check_char, uscc_check_char
+
+    def uscc(n: int) -> str:
+        first17 = f"91440300MA5{n:06d}"
+        return first17 + uscc_check_char(first17)
+
+    def id_number(n: int) -> str:
+        first17 = f"44010619850101{n % 1000:03d}"
+        return first17 + id_check_char(first17)
+
+    return uscc, id_number
+
+
+async def test_a_template_approved_in_another_process_is_seen_once_heard(two, ids):
+    (_, a), (app_b, b) = two
+    number = await a.active_sub_port(*ids)
+    template = await a.template(number)
+    assert (await b.check(number))["reasons"] == ["template_not_approved"]
+    assert held(app_b, number)
+    await a.approve(template)
+    assert (await check_until(b, number, lambda r: r["allowed"]))["template_id"] == template
+
+
+async def test_a_sub_port_suspended_in_another_process_is_seen_once_heard(two, ids):
+    (_, a), (_, b) = two
+    number = await a.active_sub_port(*ids)
+    await a.approve(await a.template(number))
+    assert (await b.check(number))["allowed"]
+    await a.post(f"/v1/sub-ports/{number}/suspend", {"reason": "投诉核查"})
+    await check_until(b, number, lambda r: r["reasons"] == ["sub_port_not_active"])
+
+
+async def test_an_opt_out_received_in_another_process_is_seen_once_heard(two, ids):
+    (_, a), (_, b) = two
+    number = await a.active_sub_port(*ids)
+    await a.approve(await a.template(number))
+    assert (await b.check(number))["allowed"]
+    await a.post("/v1/mo-messages", {"sub_port": number, "sender": PHONE, "text": "TD",
+                                     "received_at": "2026-12-06T06:00:00+00:00"},
+                 who=a.headers("gateway"))
+    await check_until(b, number, lambda r: r["reasons"] == ["recipient_opted_out"])
+
+
+async def test_a_process_sees_its_own_approval_on_its_very_next_check(two, ids, writer):
+    (_, a), (_, b) = two
+    number = await a.active_sub_port(*ids)
+    template = await b.template(number)
+    assert (await b.check(number))["reasons"] == ["template_not_approved"]
+    async with writer.begin() as conn:  # no notification may be what shows it
+        await conn.execute(text("ALTER TABLE message_templates DISABLE TRIGGER USER"))
+    try:
+        await b.approve(template)
+        assert (await b.check(number))["allowed"]
+    finally:
+        async with writer.begin() as conn:
+            await conn.execute(text("ALTER TABLE message_templates ENABLE TRIGGER USER"))
+
+
+async def test_a_check_s_log_row_is_committed_when_its_answer_arrives(two, ids, writer):
+    (_, a), _ = two
+    number = await a.active_sub_port(*ids)
+    await a.approve(await a.template(number))
+    await a.check(number)
+    async with writer.connect() as conn:  # another connection sees only committed rows
+        rows = (await conn.execute(text("SELECT allowed, reasons FROM send_log WHERE "
+                                        "sub_port_number = :n"), {"n": number})).all()
+    assert [(allowed, reasons) for allowed, reasons in rows] == [(True, [])]
+
+
+async def test_with_the_listener_down_a_quiet_change_shows_on_the_very_next_check(
+        two, ids, writer):
+    (_, a), (app_b, b) = two
+    number = await a.active_sub_port(*ids)
+    await a.approve(await a.template(number))
+    assert (await b.check(number))["allowed"]
+    await app_b.state.changes.stop()  # as when the listening connection is lost
+    async with writer.begin() as conn:  # no trigger fires: nothing could tell a listener
+        await conn.execute(text("ALTER TABLE sub_ports DISABLE TRIGGER USER"))
+        await conn.execute(text("UPDATE sub_ports SET status = 'suspended' WHERE number = :n"),
+                           {"n": number})
+        await conn.execute(text("ALTER TABLE sub_ports ENABLE TRIGGER USER"))
+    assert (await b.check(number))["reasons"] == ["sub_port_not_active"]
