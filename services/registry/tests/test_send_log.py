@@ -10,7 +10,6 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.retention import retention_cutoff
 from registry.models import MoMessage, SendLogEntry
 from registry.service.send_log import (
-    append_entries,
     ensure_partitions,
     purge_expired,
     purge_mo_messages,
@@ -18,6 +17,11 @@ from registry.service.send_log import (
 from registry.settings import Settings
 
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+
+
+async def append(session, entries):
+    session.add_all(entries)
+    await session.flush()
 
 
 def entry(age_days: float) -> SendLogEntry:
@@ -34,25 +38,25 @@ async def ages(db_session) -> list[int]:
 
 
 async def test_rows_past_retention_are_deleted(db_session):
-    await append_entries(db_session, [entry(1), entry(200), entry(400)])
+    await append(db_session, [entry(1), entry(200), entry(400)])
     removed = await purge_expired(db_session, retention_months=12, now=NOW)
     assert removed == 1
     assert await ages(db_session) == [1, 200]
 
 
 async def test_rows_younger_than_six_months_and_a_day_survive_even_a_lower_setting(db_session):
-    await append_entries(db_session, [entry(184), entry(186)])
+    await append(db_session, [entry(184), entry(186)])
     await purge_expired(db_session, retention_months=1, now=NOW)
     assert await ages(db_session) == [184]
 
 
 async def test_row_of_182_days_is_kept_where_180_days_would_have_dropped_it(db_session):
-    await append_entries(db_session, [entry(182)])
+    await append(db_session, [entry(182)])
     assert await purge_expired(db_session, retention_months=6, now=NOW) == 0
 
 
 async def test_row_written_at_the_cutoff_is_kept(db_session):
-    await append_entries(db_session, [entry(185)])
+    await append(db_session, [entry(185)])
     assert await purge_expired(db_session, retention_months=6, now=NOW) == 0
 
 
@@ -108,7 +112,7 @@ async def test_retention_job_creates_this_and_the_next_months_partitions(db_sess
 async def test_rows_land_in_their_month_partition(db_session):
     needs_postgres(db_session)
     await ensure_partitions(db_session, now=NOW, months_ahead=0)
-    await append_entries(db_session, [entry(1)])
+    await append(db_session, [entry(1)])
     count = await db_session.execute(text("SELECT count(*) FROM send_log_p202611"))
     assert count.scalar_one() == 1
 
@@ -116,7 +120,7 @@ async def test_rows_land_in_their_month_partition(db_session):
 async def test_expired_month_is_dropped_whole(db_session):
     needs_postgres(db_session)
     await ensure_partitions(db_session, now=NOW - dt.timedelta(days=400), months_ahead=0)
-    await append_entries(db_session, [entry(400), entry(399)])
+    await append(db_session, [entry(400), entry(399)])
     removed = await purge_expired(db_session, retention_months=6, now=NOW)
     assert removed == 2
     assert not await exists(db_session, "send_log_p202510")
@@ -125,7 +129,7 @@ async def test_expired_month_is_dropped_whole(db_session):
 async def test_month_straddling_the_cutoff_is_kept_and_trimmed_by_age(db_session):
     needs_postgres(db_session)
     await ensure_partitions(db_session, now=NOW - dt.timedelta(days=185), months_ahead=0)
-    await append_entries(db_session, [entry(186), entry(184)])
+    await append(db_session, [entry(186), entry(184)])
     await purge_expired(db_session, retention_months=6, now=NOW)
     assert await exists(db_session, "send_log_p202605")
     assert await ages(db_session) == [184]
