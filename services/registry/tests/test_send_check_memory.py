@@ -55,6 +55,11 @@ class Registry:
             "name": "张三", "id_number": make_id(n), "phone": "13800000001",
             "organization_uscc": unit["uscc"]})
         await self.post(f"/v1/handlers/{handler['id']}/verify")
+        signature = await self.post(f"/v1/organizations/{unit['uscc']}/signatures",
+                                    {"text": "某某银行", "evidence_ref": "商标注册证 第1号"},
+                                    who=self.headers("hq_admin", sub="signature-author"))
+        await self.post(f"/v1/signatures/{signature['id']}/approve",
+                        who=self.headers("hq_admin", sub="signature-checker"))
         await self.post("/v1/sub-ports", {
             "number": number, "province": "44", "user_unit_uscc": unit["uscc"],
             "handler_id": handler["id"], "business_type": "notification",
