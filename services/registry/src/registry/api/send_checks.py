@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
@@ -20,6 +20,9 @@ Checker = Annotated[Principal, Depends(require_roles(
     "gateway", "service", "hq_admin", "province_operator"))]
 _ONE, _BATCH = TypeAdapter(SendCheckIn), TypeAdapter(SendCheckBatchIn)
 _ONE_OUT, _BATCH_OUT = TypeAdapter(SendCheckRead), TypeAdapter(SendCheckBatchRead)
+# No answer without its log row: when the log cannot be committed the check is not answered.
+_UNLOGGED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The send log (or the database) cannot be written now"}}
 
 
 async def _check(request: Request, checks: list[SendCheckIn],
@@ -32,7 +35,8 @@ async def _check(request: Request, checks: list[SendCheckIn],
 
 # The token is checked before the body is read; pydantic reads the body from its bytes and
 # renders the answer (porttrust_shared.bodies): the batch is the gateways' hot path.
-@router.post("/v1/send-checks", response_model=SendCheckRead, openapi_extra=body_doc(_ONE))
+@router.post("/v1/send-checks", response_model=SendCheckRead, openapi_extra=body_doc(_ONE),
+             responses=_UNLOGGED)
 async def check_send(request: Request, actor: Checker) -> Response:
     """May this sub-port send this text to this phone? Reason codes say why not."""
     result = await _check(request, [await json_body(request, _ONE)], actor)
@@ -40,7 +44,7 @@ async def check_send(request: Request, actor: Checker) -> Response:
 
 
 @router.post("/v1/send-checks/batch", response_model=SendCheckBatchRead,
-             openapi_extra=body_doc(_BATCH))
+             openapi_extra=body_doc(_BATCH), responses=_UNLOGGED)
 async def check_send_batch(request: Request, actor: Checker) -> Response:
     """Up to 1,000 checks in one call; results in the order asked."""
     data = await json_body(request, _BATCH)
