@@ -6,7 +6,7 @@ porttrust_changes with the distinct sub-port numbers the statement wrote, so a r
 drops only those sub-ports' state (porttrust_shared.keyed). PostgreSQL only.
 
 Revision ID: 0900
-Revises: 0600
+Revises: 0802
 Create Date: 2026-12-06 05:40:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from porttrust_shared.keyed import unwatch_keys, watch_keys
 
 revision: str = '0900'
-down_revision: str | None = '0600'
+down_revision: str | None = '0802'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
