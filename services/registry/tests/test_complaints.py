@@ -187,6 +187,13 @@ async def test_repeat_complaints_by_one_reporter_count_once(sub_port, client, he
     assert last.json()["review_id"] is None
 
 
+async def test_repeat_complaints_reach_credit_once(sub_port, client, headers, db_session):
+    for n in range(9):
+        await _complain(client, headers, received_at=_days_ago(0.01 - n / 86400))
+    events = await _credit_events(db_session)
+    assert len({e["source_ref"] for e in events}) == 1
+
+
 async def test_a_review_is_opened_once_while_it_is_open(sub_port, client, headers):
     for n in range(6):
         await _complain_from(client, headers, n, received_at=_days_ago(n * 0.1))
@@ -269,9 +276,10 @@ async def test_a_repeated_idempotency_key_replays_without_a_second_complaint(
     assert stored == [first.json()["complaint_id"]]
 
 
-async def test_a_complaint_on_a_port_number_is_forwarded_to_the_holder_only(
+async def test_a_complaint_on_a_port_number_is_kept_but_not_forwarded(
         sub_port, client, headers, db_session):
+    # Only valid complaints reach credit: one traced to a port, not a sub-port, counts
+    # toward no sub-port's review and lowers nobody's score.
     body = (await _complain(client, headers, number="10690123")).json()
-    events = await _credit_events(db_session)
     assert (body["matched"], body["valid"]) == ("port", False)
-    assert [e["subject"]["kind"] for e in events] == ["holder"]
+    assert await _credit_events(db_session) == []

@@ -12,6 +12,7 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "sublet_or_transfer": 30,
     "out_of_scope_use": 20,
     "mixed_sub_port_use": 15,
+    "complaint_review_confirmed": 20,
     "marketing_on_service_port": 15,
     "opt_out_ignored": 10,
     "backfill_overdue": 10,

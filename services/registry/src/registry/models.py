@@ -232,7 +232,8 @@ class Complaint(Base):
 
 
 class ComplaintReview(Base):
-    """A sub-port that reached the complaint threshold: a person reviews it (no auto-suspend)."""
+    """A sub-port that reached the complaint threshold: a person reviews and closes it (no
+    auto-suspend); once closed, a new one may open."""
 
     __tablename__ = "complaint_reviews"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -243,6 +244,11 @@ class ComplaintReview(Base):
     window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a person closes it: confirmed | dismissed, why, who, when.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ImportJob(Base):

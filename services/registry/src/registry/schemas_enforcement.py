@@ -86,8 +86,20 @@ class ComplaintReviewRead(BaseModel):
     complaint_count: int
     window_start: dt.datetime
     window_end: dt.datetime
-    status: str
+    status: Literal["open", "closed"]
     created_at: dt.datetime
+    outcome: Literal["confirmed", "dismissed"] | None = None
+    close_reason: str | None = None
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+
+class ReviewClose(BaseModel):
+    model_config = Forbid
+    outcome: Literal["confirmed", "dismissed"] = Field(
+        description="confirmed: one credit event for the user unit, holder and handler")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=500)]
 
 
 class ProvinceBackfill(BaseModel):

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -14,12 +14,16 @@ from registry.schemas_enforcement import (
     ComplaintRead,
     ComplaintReviewRead,
     ComplaintTraceRead,
+    ReviewClose,
 )
+from registry.service import complaint_reviews
 from registry.service import complaints as svc
 
 router = APIRouter(tags=["complaints"])
 Complainer = Annotated[Principal, Depends(require_roles(
     "gateway", "enforcement", "hq_admin", "province_operator", "service"))]
+ReviewCloser = Annotated[Principal, Depends(require_roles(
+    "hq_admin", "province_operator", "enforcement"))]
 ComplaintReader = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor", "enforcement", "service"))]
 
@@ -64,9 +68,22 @@ async def get_complaint(complaint_id: str, session: SessionDep, actor: Complaint
 async def list_complaint_reviews(session: SessionDep, actor: ComplaintReader,
                                  settings: SettingsDep, limit: Limit = None,
                                  cursor: Cursor = None, sub_port: str | None = None,
-                                 status: str | None = None) -> Page[ComplaintReviewRead]:
+                                 status: Literal["open", "closed"] | None = None,
+                                 ) -> Page[ComplaintReviewRead]:
     """Sub-ports that reached the complaint threshold, waiting for a person."""
     filters = {"sub_port_number": sub_port, "status": status}
-    rows, after = await svc.list_reviews(session, actor=actor, limit=limit, cursor=cursor,
-                                         filters=filters, max_limit=settings.page_limit_max)
+    rows, after = await complaint_reviews.list_reviews(
+        session, actor=actor, limit=limit, cursor=cursor, filters=filters,
+        max_limit=settings.page_limit_max)
     return Page(items=[ComplaintReviewRead.model_validate(r) for r in rows], next_cursor=after)
+
+
+@router.post("/v1/complaint-reviews/{review_id}/close", responses={
+    404: {"description": "No such review (or another province's)"},
+    409: {"description": "Already closed"}})
+async def close_complaint_review(review_id: int, data: ReviewClose, session: SessionDep,
+                                 actor: ReviewCloser) -> ComplaintReviewRead:
+    """Close a review: confirmed reaches credit as one event per subject; audited."""
+    review = await complaint_reviews.close_review(session, review_id=review_id, data=data,
+                                                  actor=actor)
+    return ComplaintReviewRead.model_validate(review)

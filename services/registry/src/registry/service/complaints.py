@@ -1,16 +1,18 @@
-"""Spam complaints (R4, R6): traced at intake, forwarded to credit, counted toward review.
+"""Spam complaints (R4, R6): traced at intake; valid ones forwarded to credit and counted
+toward review.
 
 A complaint on a number that was not registered at `received_at` (or that lies outside the
-caller's province, which must look the same) is still kept, as untraced evidence: it is
-neither forwarded nor counted. Valid complaints are traced to a sub-port and are not a repeat
-by the same reporter on that sub-port within the window, so one person cannot open a review.
+caller's province, which must look the same) is still kept, as untraced evidence. Valid
+complaints are traced to a sub-port and are not a repeat by the same reporter on that sub-port
+within the window; only they reach credit and count, so one persistent complainant can neither
+open a review nor push anyone's score down. Reviews are closed in `complaint_reviews.py`.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -23,7 +25,7 @@ from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas import TraceRead
 from registry.schemas_enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
-from registry.service.common import ensure_visible, int_after
+from registry.service.common import ensure_visible
 from registry.service.trace import state_at, trace_number
 
 EVIDENCE_CHARS = 500
@@ -72,7 +74,7 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor:
     session.add(complaint)
     await session.flush()
     review = await _review_if_due(session, complaint, rule) if complaint.valid else None
-    if trace is not None:
+    if complaint.valid and trace is not None:
         await _forward(session, complaint, trace)
     await append_audit(session, AuditEvent, actor=actor.sub, action="complaint.received",
                        entity="complaint", entity_id=complaint.id, province=complaint.province,
@@ -103,9 +105,11 @@ async def _review_if_due(session: AsyncSession, complaint: Complaint,
     """
     number, at = complaint.sub_port_number, complaint.received_at
     assert number is not None and complaint.province is not None
+    # What a closed review weighed is decided: only later complaints count toward a new one.
+    since = max(at - rule.window, await _closed_until(session, number) or at - rule.window)
     times = sorted((await session.execute(select(Complaint.received_at).where(
         Complaint.sub_port_number == number, Complaint.valid.is_(True),
-        Complaint.received_at > at - rule.window,
+        Complaint.received_at > since,
         Complaint.received_at < at + rule.window))).scalars().all())
     full = [(end, count) for end in times if end >= at
             if (count := sum(end - rule.window < t <= end for t in times)) >= rule.threshold]
@@ -125,13 +129,18 @@ async def _review_if_due(session: AsyncSession, complaint: Complaint,
     return review
 
 
+async def _closed_until(session: AsyncSession, number: str) -> dt.datetime | None:
+    return await session.scalar(select(func.max(ComplaintReview.window_end)).where(
+        ComplaintReview.sub_port_number == number, ComplaintReview.status == "closed"))
+
+
 async def _open_review(session: AsyncSession, number: str) -> bool:
     query = select(ComplaintReview.id).where(ComplaintReview.sub_port_number == number,
                                              ComplaintReview.status == "open").limit(1)
     return (await session.execute(query)).first() is not None
 
 
-async def _subjects(session: AsyncSession, trace: dict[str, Any],
+async def subjects_of(session: AsyncSession, trace: dict[str, Any],
                     at: dt.datetime) -> list[dict[str, str]]:
     """holder, user unit and handler as credit subjects; the handler by its blind index."""
     subjects = [{"kind": "holder", "key": trace["holder"]["uscc"]}]
@@ -149,7 +158,7 @@ async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str,
                 "sub_port": complaint.sub_port_number,
                 "received_at": complaint.received_at.isoformat(),
                 "content": complaint.content[:EVIDENCE_CHARS]}
-    for subject in await _subjects(session, trace, complaint.received_at):
+    for subject in await subjects_of(session, trace, complaint.received_at):
         await enqueue(session, OutboxEvent, destination="credit", topic="credit_event.reported",
                       payload={"subject": subject, "type": "spam_complaint",
                                "occurred_at": complaint.received_at.isoformat(),
@@ -191,21 +200,3 @@ async def list_complaints(
                                 (Complaint.received_at == at) & (Complaint.id < last)))
     rows = list((await session.execute(query.limit(size + 1))).scalars().all())
     return page_of(rows, size, lambda c: [c.received_at.isoformat(), c.id])
-
-
-async def list_reviews(
-    session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
-    filters: dict[str, Any], max_limit: int = 500,
-) -> tuple[list[ComplaintReview], str | None]:
-    """Oldest first. `filters`: sub_port_number, status."""
-    size = clamp_limit(limit, max_limit)
-    query = select(ComplaintReview).order_by(ComplaintReview.id)
-    if actor.province_scope is not None:
-        query = query.where(ComplaintReview.province == actor.province_scope)
-    for field, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(ComplaintReview, field) == value)
-    if (after := int_after(cursor)) is not None:
-        query = query.where(ComplaintReview.id > after)
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda r: [r.id])
