@@ -51,7 +51,15 @@ def list_subject(api: Api, kind: str, key: str, *sanctions: str) -> dict[str, An
     return entry
 
 
-def approved_template(admin: Api, checker: Api, number: str) -> None:
+def approved_template(admin: Api, checker: Api, parties: Parties) -> None:
+    """The 【signature】 registered for the user unit and the template, each approved by a
+    second person."""
+    signature = admin.post("registry", f"/v1/organizations/{parties.user_unit}/signatures",
+                           {"text": "闽流物流", "evidence_ref": "商标注册证 第12345678号"})
+    assert signature.status_code == 201, signature.text
+    approved = checker.post("registry", f"/v1/signatures/{signature.json()['id']}/approve", {})
+    assert approved.status_code == 200, approved.text
+    number = parties.sub_port
     template = admin.post("registry", f"/v1/sub-ports/{number}/templates",
                           {"text": TEMPLATE, "kind": "notification"})
     assert template.status_code == 201, template.text
@@ -80,7 +88,7 @@ def restricted(admin: Api, checker: Api) -> Parties:
     """An active sub-port with an approved template whose user unit is listed with
     `restrict_business` only; returned once registry has heard of it."""
     parties = register_active(admin, 601)
-    approved_template(admin, checker, parties.sub_port)
+    approved_template(admin, checker, parties)
     list_subject(admin, "user_unit", parties.user_unit, "restrict_business")
     # A control listed after it, with both sanctions: once its sub-port is suspended,
     # credit's relay (which delivers in order) has delivered the restriction too.
