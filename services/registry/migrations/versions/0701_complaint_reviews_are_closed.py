@@ -1,7 +1,7 @@
 """complaint reviews are closed
 
 Revision ID: 0701
-Revises: 0600
+Revises: 0900
 Create Date: 2026-12-06 05:09:35.004847
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import porttrust_shared.db
 
 revision: str = '0701'
-down_revision: str | None = '0600'
+down_revision: str | None = '0900'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
