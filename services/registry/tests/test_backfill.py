@@ -268,3 +268,11 @@ async def test_enforcement_asks_whitelist_only_about_incomplete_active_sub_ports
         province_44, whitelist, client, headers):
     await _enforce(client, headers, dry_run=True)
     assert whitelist.calls == [["1069012302", "1069012303"]]
+
+
+async def test_dry_run_must_be_a_boolean_not_a_number(client, headers):
+    # Found by the fuzzer: the schema says boolean, and 0 was read as false.
+    response = await client.post("/v1/backfill/enforcement", headers=headers("hq_admin"),
+                                 json={"province": "44", "deadline": PAST, "dry_run": 0})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "dry_run"]

@@ -47,7 +47,9 @@ class ClientCreate(_Scoped):
 
 class ClientCreated(BaseModel):
     client_id: str
-    client_secret: str = Field(description="Shown once; store it now.")
+    client_secret: str | None = Field(
+        default=None, description="Shown once; store it now. Absent when the answer is the "
+                                  "replay of an earlier request with the same Idempotency-Key.")
     name: str
     roles: list[str]
     province: str

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from registry.schemas import Forbid, Mobile
 from registry.schemas_messaging import Reason
@@ -24,7 +24,7 @@ class MoMessageItem(BaseModel):
 
 class MoDecisionIn(BaseModel):
     model_config = Forbid
-    opt_out: bool
+    opt_out: StrictBool  # true/false only: the schema says boolean, so 0 or "no" is refused
     reason: Reason | None = None
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from porttrust_shared.fields import Iso8601
 from registry.schemas import (
@@ -132,7 +132,7 @@ class EnforcementIn(BaseModel):
     model_config = Forbid
     province: Province
     deadline: Moment
-    dry_run: bool = False
+    dry_run: StrictBool = False  # true/false only, as the schema says (not 0/1 or "yes")
 
 
 class EnforcementRead(BaseModel):
