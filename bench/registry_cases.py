@@ -89,6 +89,13 @@ async def _seed(url: str, headers: dict[str, str]) -> tuple[str, str]:
                                                 "province": "44", "roles": ["user_unit"]})
         await post("/v1/ports", {"number": PORT, "holder_uscc": holder["uscc"],
                                  "province": "44", "scope": "provincial"})
+        # The user of a port must be its contract signer (R4): without this the rows'
+        # records would be incomplete.
+        await post(f"/v1/organizations/{unit['uscc']}/agreements", {
+            "kind": "service", "counterparty_uscc": holder["uscc"],
+            "signed_at": "2026-03-01T00:00:00Z", "document_ref": "bench",
+            "clauses": ["no_transfer", "no_rent", "no_sublet", "no_out_of_scope",
+                        "retain_logs"]})
         handler = await post("/v1/handlers", {"name": "张三", "id_number": _id_number(1),
                                               "phone": "13800000001",
                                               "organization_uscc": unit["uscc"]})

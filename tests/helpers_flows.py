@@ -138,6 +138,16 @@ def sub_port_body(number: str, parties: Parties,
             "equipment": "SMSC-07"}
 
 
+SERVICE_CLAUSES = ["no_transfer", "no_rent", "no_sublet", "no_out_of_scope", "retain_logs"]
+
+
+def sign_service_agreement(api: Api, user_unit: str, holder: str) -> None:
+    """The user unit signs with its port's holder (R4): a record is complete only then."""
+    created(api.post("registry", f"/v1/organizations/{user_unit}/agreements", {
+        "kind": "service", "counterparty_uscc": holder, "signed_at": "2026-01-06T08:00:00Z",
+        "document_ref": f"service contract {user_unit[-6:]}", "clauses": SERVICE_CLAUSES}))
+
+
 def register_parties(api: Api, serial: int, province: str = "35",
                      business_type: str = "notification") -> Parties:
     """Holder, user unit, verified handler, port and a complete (still registered) sub-port.
@@ -151,6 +161,7 @@ def register_parties(api: Api, serial: int, province: str = "35",
     created(api.post("registry", "/v1/ports", {
         "number": port, "holder_uscc": holder, "province": province, "scope": "provincial",
         "agreement_signed_at": "2026-01-05T08:00:00Z"}))
+    sign_service_agreement(api, user_unit, holder)
     parties = Parties(holder=holder, user_unit=user_unit, id_number=person,
                       handler_id=handler_id, port=port, sub_port=port + "01", province=province)
     sub = created(api.post("registry", "/v1/sub-ports",

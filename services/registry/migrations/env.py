@@ -1,3 +1,4 @@
+import registry.models_records  # noqa: F401  (its tables join Base.metadata)
 from porttrust_shared.migrations import run_env
 from registry.models import Base
 from registry.settings import Settings

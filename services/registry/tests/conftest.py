@@ -14,6 +14,7 @@ from porttrust_shared.testing import TEST_ISSUER, ServiceSpec, drop_postgres, mi
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import CreditClient
 from registry.main import create_app
+from registry.service.agreements import REQUIRED_CLAUSES
 from registry.settings import Settings
 from registry.whitelist_client import WhitelistClient
 
@@ -90,6 +91,9 @@ async def whitelist(app: Any) -> AsyncIterator[FakeWhitelist]:
     await http.aclose()
 
 
+SERVICE_CLAUSES = REQUIRED_CLAUSES["service"]
+
+
 class Registry:
     """Small factories over the API, as an HQ admin unless told otherwise."""
 
@@ -137,9 +141,30 @@ class Registry:
                        **kw: Any) -> dict[str, Any]:
         return await self.post("/v1/sub-ports", {"number": number, "province": province, **kw})
 
+    async def holder_of(self, number: str) -> str | None:
+        """The holder of the registered port `number` extends (longest prefix), if any."""
+        response = await self.client.get("/v1/ports", params={"limit": 500}, headers=self.hq)
+        ports = [p for p in response.json()["items"] if number.startswith(p["number"])]
+        return max(ports, key=lambda p: len(p["number"]))["holder_uscc"] if ports else None
+
+    async def service_agreement(self, unit_uscc: str, holder_uscc: str,
+                                clauses: list[str] | None = None) -> dict[str, Any]:
+        """The user unit's service agreement with its port's holder (R4)."""
+        return await self.post(f"/v1/organizations/{unit_uscc}/agreements", {
+            "kind": "service", "counterparty_uscc": holder_uscc,
+            "signed_at": "2026-03-01T09:00:00+08:00", "document_ref": "合同-2026-001",
+            "clauses": clauses if clauses is not None else list(SERVICE_CLAUSES)})
+
+    async def signed_unit(self, province: str, number: str) -> dict[str, Any]:
+        """A user unit that signed a service agreement with the holder of `number`'s port."""
+        unit = await self.org(province, roles=["user_unit"])
+        if holder := await self.holder_of(number):
+            await self.service_agreement(unit["uscc"], holder)
+        return unit
+
     async def complete_sub_port(self, number: str = "106901234567", province: str = "44",
                                 *, verified: bool = True) -> dict[str, Any]:
-        unit = await self.org(province, roles=["user_unit"])
+        unit = await self.signed_unit(province, number)
         handler = await self.handler(unit, verified=verified)
         return await self.sub_port(
             number, province, user_unit_uscc=unit["uscc"], handler_id=handler["id"],

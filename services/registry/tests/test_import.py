@@ -33,7 +33,7 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8"):
 @pytest.fixture
 async def world(reg):
     await reg.port()
-    unit = await reg.org(roles=["user_unit"])
+    unit = await reg.signed_unit("44", "10690123")
     handler = await reg.handler(unit)
     return {"unit": unit["uscc"], "handler": handler["id"]}
 

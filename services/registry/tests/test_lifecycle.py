@@ -16,7 +16,7 @@ async def test_sub_port_starts_registered_and_lists_what_activation_needs(reg):
     assert sub["status"] == "registered"
     assert sub["port_number"] == "10690123"
     assert set(sub["missing"]) == {"user_unit", "handler", "business_type", "purpose",
-                                   "machine_room", "equipment"}
+                                   "machine_room", "equipment", "service_agreement"}
 
 
 async def test_activation_refused_while_incomplete_with_missing_codes(reg, client, headers):
@@ -26,7 +26,7 @@ async def test_activation_refused_while_incomplete_with_missing_codes(reg, clien
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["missing"] == ["user_unit", "handler", "purpose", "machine_room",
-                                          "equipment"]
+                                          "equipment", "service_agreement"]
 
 
 async def test_activation_refused_until_handler_verified(reg, client, headers):
@@ -130,7 +130,7 @@ async def test_credit_down_refuses_registration_with_503(reg, client, headers, c
 
 async def test_activation_refused_while_handler_blacklisted(reg, client, headers, credit):
     await reg.port()
-    unit = await reg.org()
+    unit = await reg.signed_unit("44", "10690123")
     handler_id_number = reg.new_id_number()
     handler = await reg.post("/v1/handlers", {"name": "李四", "id_number": handler_id_number,
                                               "phone": "13900001111",

@@ -23,6 +23,7 @@ from porttrust_shared.testing import (
     POSTGRES_ENV,
 )
 from porttrust_shared.validators import id_check_char, uscc_check_char
+from registry.service.agreements import REQUIRED_CLAUSES
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                 reason="the read cache only runs on PostgreSQL")
@@ -89,6 +90,11 @@ class Api:
         body: dict[str, Any] = {"number": number, "province": "44"}
         if complete:
             unit = await self.org("user_unit")
+            port = await self.client.get(f"/v1/ports/{PORT}", headers=self.hq)
+            await self.post(f"/v1/organizations/{unit['uscc']}/agreements", {
+                "kind": "service", "counterparty_uscc": port.json()["holder_uscc"],
+                "signed_at": "2026-03-01T00:00:00Z", "document_ref": "合同",
+                "clauses": list(REQUIRED_CLAUSES["service"])})
             handler = await self.handler(unit, verified=verified)
             body |= {"user_unit_uscc": unit["uscc"], "handler_id": handler["id"],
                      "business_type": "notification", "purpose": "订单发货通知",

@@ -39,9 +39,9 @@ async def post(client, headers, body):
 @pytest.fixture
 async def world(reg):
     await reg.port()
-    unit = await reg.org(roles=["user_unit"])
+    unit = await reg.signed_unit("44", "10690123")
     handler = await reg.handler(unit)
-    other = await reg.org(roles=["user_unit"])
+    other = await reg.signed_unit("44", "10690123")
     return {"unit": unit["uscc"], "handler": handler["id"], "other": other["uscc"]}
 
 

@@ -179,16 +179,20 @@ async def read_session_scope(
 
 
 # Compiled once per statement: its SQL for asyncpg ($1, $2, ...) and its parameter names.
-_PG_SQL: dict[int, tuple[Select[Any], str, tuple[str, ...]]] = {}
+_PG_SQL: dict[int, tuple[Select[Any], str, tuple[str, ...], dict[str, Any]]] = {}
 
 
-def _pg_sql(statement: Select[Any], engine: AsyncEngine) -> tuple[str, tuple[str, ...]]:
+def _pg_sql(statement: Select[Any],
+            engine: AsyncEngine) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The statement's SQL, its parameter names in order, and the values of the parameters
+    the statement fixes itself (literals in it, e.g. `kind == "service"` in a subquery)."""
     cached = _PG_SQL.get(id(statement))
     if cached is None or cached[0] is not statement:
         compiled = statement.compile(dialect=engine.dialect)
-        cached = (statement, compiled.string, tuple(compiled.positiontup or ()))
+        cached = (statement, compiled.string, tuple(compiled.positiontup or ()),
+                  dict(compiled.params))
         _PG_SQL[id(statement)] = cached
-    return cached[1], cached[2]
+    return cached[1], cached[2], cached[3]
 
 
 async def fetch_row(factory: async_sessionmaker[AsyncSession], statement: Select[Any],
@@ -202,11 +206,12 @@ async def fetch_row(factory: async_sessionmaker[AsyncSession], statement: Select
     Otherwise (SQLite, or a factory bound to a test's open connection): a read session."""
     bind = factory.kw.get("bind")
     if isinstance(bind, AsyncEngine) and bind.dialect.driver == "asyncpg":
-        sql, names = _pg_sql(statement, bind)
+        sql, names, fixed = _pg_sql(statement, bind)
         pooled = await bind.raw_connection()
         driver: Any = pooled.driver_connection
         try:
-            record = await driver.fetchrow(sql, *(params[name] for name in names))
+            record = await driver.fetchrow(sql, *(params[name] if name in params
+                                                  else fixed[name] for name in names))
         except Exception as exc:
             if not driver.is_closed():
                 raise

@@ -1,4 +1,5 @@
-from typing import Annotated
+from http import HTTPStatus
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
@@ -40,3 +41,11 @@ StatusReader = Annotated[Principal, Depends(require_roles(
 Tracer = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor", "service", "enforcement"))]
 Auditor = Annotated[Principal, Depends(require_roles("hq_admin", "auditor"))]
+Checker = Annotated[Principal, Depends(require_roles(
+    "hq_admin", "province_operator", "auditor"))]
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the problem statuses a route can answer."""
+    return {status: {"description": HTTPStatus(status).phrase,
+                     "content": {"application/problem+json": {}}} for status in statuses}

@@ -69,6 +69,15 @@ class HandlerCreate(BaseModel):
     organization_uscc: Uscc
 
 
+class HandlerUpdate(BaseModel):
+    """Only the fields sent change. A new name or ID number must be verified again."""
+
+    model_config = Forbid
+    name: PersonName | None = None
+    id_number: IdNumber | None = None
+    phone: Mobile | None = None
+
+
 class HandlerSearch(BaseModel):
     """The ID number travels in the body, never in a URL."""
 
@@ -102,6 +111,14 @@ class PortCreate(BaseModel):
     province: Province
     scope: Scope
     agreement_signed_at: IsoDateTime | None = None
+    resource_certificate_ref: Text200 | None = None
+
+
+class PortUpdate(BaseModel):
+    """Only the fields sent change; the number and holder never do (register anew)."""
+
+    model_config = Forbid
+    scope: Scope | None = None
     resource_certificate_ref: Text200 | None = None
 
 

@@ -1,11 +1,13 @@
 from fastapi import APIRouter
 
 from registry.api import (
+    agreements,
     audit,
     backfill,
     complaints,
     handlers,
     imports,
+    inaccuracies,
     mo_messages,
     organizations,
     ports,
@@ -27,5 +29,5 @@ router = APIRouter()
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
                complaints, backfill, templates, send_checks, mo_messages, signatures,
-               self_check):
+               self_check, agreements, inaccuracies):
     router.routes.extend(module.router.routes)

@@ -1,12 +1,22 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from porttrust_shared.deps import CipherDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from registry.deps import Cursor, Limit, Reader, SettingsDep, VerifierDep, Writer
-from registry.schemas import HandlerCreate, HandlerRead, HandlerSearch, Province
+from registry.deps import (
+    Cursor,
+    IfMatch,
+    Limit,
+    Reader,
+    SettingsDep,
+    VerifierDep,
+    Writer,
+    problems,
+)
+from registry.schemas import HandlerCreate, HandlerRead, HandlerSearch, HandlerUpdate, Province
 from registry.service import handlers as svc
+from registry.service.common import etag
 
 router = APIRouter(tags=["handlers"])
 
@@ -46,12 +56,25 @@ async def search_handlers(data: HandlerSearch, session: SessionDep, actor: Reade
     return [svc.to_read(h, cipher) for h in rows]
 
 
-@router.get("/v1/handlers/{handler_id}")
+@router.get("/v1/handlers/{handler_id}", responses=problems(404))
 async def get_handler(handler_id: str, session: SessionDep, actor: Reader,
-                      cipher: CipherDep) -> HandlerRead:
-    """One handler, masked."""
+                      cipher: CipherDep, response: Response) -> HandlerRead:
+    """One handler, masked; the ETag goes into If-Match of a PATCH."""
     handler = await svc.get_handler(session, handler_id=handler_id, actor=actor)
     await svc.view_handlers(session, [handler], actor)
+    response.headers["ETag"] = etag(handler.version)
+    return svc.to_read(handler, cipher)
+
+
+@router.patch("/v1/handlers/{handler_id}", responses=problems(404, 409, 412, 428))
+async def update_handler(handler_id: str, data: HandlerUpdate, session: SessionDep,
+                         actor: Writer, cipher: CipherDep, response: Response,
+                         if_match: IfMatch = None) -> HandlerRead:
+    """Change phone, name or ID number; needs If-Match. A new name or ID number must be
+    verified again: until then the handler's sub-ports lack handler_verified."""
+    handler = await svc.update_handler(session, handler_id=handler_id, data=data,
+                                       if_match=if_match, actor=actor, cipher=cipher)
+    response.headers["ETag"] = etag(handler.version)
     return svc.to_read(handler, cipher)
 
 

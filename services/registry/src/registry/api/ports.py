@@ -1,12 +1,22 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from registry.deps import CreditDep, Cursor, Limit, Reader, SettingsDep, Writer
-from registry.schemas import PortCreate, PortRead, Province
+from registry.deps import (
+    CreditDep,
+    Cursor,
+    IfMatch,
+    Limit,
+    Reader,
+    SettingsDep,
+    Writer,
+    problems,
+)
+from registry.schemas import PortCreate, PortRead, PortUpdate, Province
 from registry.service import ports as svc
+from registry.service.common import etag
 
 router = APIRouter(tags=["ports"])
 
@@ -35,7 +45,20 @@ async def list_ports(session: SessionDep, actor: Reader, settings: SettingsDep,
     return Page(items=[svc.to_read(p) for p in rows], next_cursor=after)
 
 
-@router.get("/v1/ports/{number}")
-async def get_port(number: str, session: SessionDep, actor: Reader) -> PortRead:
-    """One port."""
-    return svc.to_read(await svc.get_port(session, number=number, actor=actor))
+@router.get("/v1/ports/{number}", responses=problems(404))
+async def get_port(number: str, session: SessionDep, actor: Reader,
+                   response: Response) -> PortRead:
+    """One port; the ETag goes into If-Match of a PATCH."""
+    port = await svc.get_port(session, number=number, actor=actor)
+    response.headers["ETag"] = etag(port.version)
+    return svc.to_read(port)
+
+
+@router.patch("/v1/ports/{number}", responses=problems(404, 409, 412, 428))
+async def update_port(number: str, data: PortUpdate, session: SessionDep, actor: Writer,
+                      response: Response, if_match: IfMatch = None) -> PortRead:
+    """Change scope or resource certificate; needs If-Match. Every version is kept."""
+    port = await svc.update_port(session, number=number, data=data, if_match=if_match,
+                                 actor=actor)
+    response.headers["ETag"] = etag(port.version)
+    return svc.to_read(port)

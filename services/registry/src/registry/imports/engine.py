@@ -52,6 +52,7 @@ from registry.service.screening import (
 )
 from registry.service.sub_ports import ENTITY, FIELDS, creators, missing_fields, unversioned
 from registry.service.sub_ports import snapshot as sub_snapshot
+from registry.service.surroundings import FIELDS_ONLY
 
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
 # Rows handled between two turns of the event loop: a job stores one chunk while it plans
@@ -342,7 +343,8 @@ def _change_problem(plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] 
     if sub.status == "active" and plan.values:
         merged = {f: plan.values.get(f, getattr(sub, f)) for f in FIELDS}
         handler = ctx.handlers.get(merged["handler_id"] or "")
-        if missing_fields(SubPort(**merged), handler):
+        # The row's own fields only: agreements and flags are no import's business.
+        if missing_fields(SubPort(**merged), handler, FIELDS_ONLY):
             return "incomplete", None, "An active sub-port must stay complete."
     return None
 

@@ -31,6 +31,7 @@ from registry.service.common import ensure_own_province, visible
 from registry.service.completeness import incomplete
 from registry.service.lifecycle import set_status
 from registry.service.sub_ports import missing_fields
+from registry.service.surroundings import Around, around
 from registry.whitelist_client import WhitelistChecker
 
 WEIGHTS = {"monthly_volume": 5000, "value_contribution": 3000}
@@ -38,13 +39,18 @@ IMPORTANCE_WEIGHT, IMPORTANCE_MAX = 2000, 10
 REASON = "backfill_deadline"
 
 
+Row = tuple[SubPort, Handler | None, Around]
+
+
 async def _incomplete_rows(session: AsyncSession, *, province: str | None,
-                           statuses: tuple[str, ...]) -> list[tuple[SubPort, Handler | None]]:
+                           statuses: tuple[str, ...]) -> list[Row]:
     query = (select(SubPort, Handler).outerjoin(Handler, Handler.id == SubPort.handler_id)
              .where(SubPort.status.in_(statuses), incomplete()).order_by(SubPort.number))
     if province is not None:
         query = query.where(SubPort.province == province)
-    return [(sub, handler) for sub, handler in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    facts = await around(session, [sub for sub, _ in rows])
+    return [(sub, handler, facts[sub.number]) for sub, handler in rows]
 
 
 LIVE = ("registered", "active", "suspended")
@@ -63,16 +69,15 @@ async def backfill_report(session: AsyncSession, *, actor: Principal) -> Backfil
                                      for p in sorted(totals)])
 
 
-def _province_line(province: str, total: int,
-                   rows: list[tuple[SubPort, Handler | None]]) -> ProvinceBackfill:
-    mine = [(sub, handler) for sub, handler in rows if sub.province == province]
+def _province_line(province: str, total: int, rows: list[Row]) -> ProvinceBackfill:
+    mine = [row for row in rows if row[0].province == province]
     missing: Counter[str] = Counter()
-    for sub, handler in mine:
-        missing.update(missing_fields(sub, handler))
+    for sub, handler, facts in mine:
+        missing.update(missing_fields(sub, handler, facts))
     return ProvinceBackfill(
         province=province, total=total, complete=total - len(mine), incomplete=len(mine),
-        incomplete_active=sum(sub.status == "active" for sub, _ in mine),
-        incomplete_whitelisted=sum(sub.whitelisted for sub, _ in mine),
+        incomplete_active=sum(sub.status == "active" for sub, _, _ in mine),
+        incomplete_whitelisted=sum(sub.whitelisted for sub, _, _ in mine),
         missing=dict(sorted(missing.items())))
 
 
@@ -105,8 +110,8 @@ async def backfill_queue(
     size = clamp_limit(limit, max_limit)
     rows = await _incomplete_rows(session, province=_queue_province(actor, province),
                                   statuses=LIVE)
-    scores = _scores([sub for sub, _ in rows])
-    items = sorted((_item(sub, handler, scores[sub.number]) for sub, handler in rows),
+    scores = _scores([sub for sub, _, _ in rows])
+    items = sorted((_item(row, scores[row[0].number]) for row in rows),
                    key=lambda i: (-i.score, i.number))
     after = cursor_values(cursor, int, str)
     if after:
@@ -114,9 +119,10 @@ async def backfill_queue(
     return page_of(items[:size + 1], size, lambda i: [i.score, i.number])
 
 
-def _item(sub: SubPort, handler: Handler | None, score: int) -> QueueItem:
+def _item(row: Row, score: int) -> QueueItem:
+    sub, handler, facts = row
     return QueueItem(number=sub.number, province=sub.province, status=sub.status,
-                     missing=missing_fields(sub, handler), score=score,
+                     missing=missing_fields(sub, handler, facts), score=score,
                      monthly_volume=sub.monthly_volume,
                      value_contribution=sub.value_contribution,
                      customer_importance=sub.customer_importance, whitelisted=sub.whitelisted)
@@ -134,8 +140,8 @@ async def enforce_deadline(session: AsyncSession, *, data: EnforcementIn, actor:
     if utcnow() < data.deadline and not data.dry_run:
         raise Conflict("The deadline has not passed; only a dry run is allowed before it.",
                        code="before_deadline")
-    subs = [sub for sub, _ in await _incomplete_rows(session, province=data.province,
-                                                      statuses=("active",))]
+    subs = [sub for sub, _, _ in await _incomplete_rows(session, province=data.province,
+                                                         statuses=("active",))]
     remote = await whitelist.statuses([s.number for s in subs]) if subs else {}
     exempt = {s.number for s in subs if s.whitelisted or remote[s.number].whitelisted}
     exempted = [s for s in subs if s.number in exempt]

@@ -11,6 +11,9 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, false, not_, or_
 
 from registry.models import Handler, SubPort
+from registry.service.agreements import service_agreement
+from registry.service.inaccuracies import PREFIX, flagged_sql
+from registry.service.surroundings import Around
 
 REQUIRED = ("business_type", "purpose", "machine_room", "equipment")
 
@@ -38,11 +41,21 @@ class Facts:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`code` is missing when `lacks(facts)`; `sql()` is the same test as a WHERE clause."""
+    """`code` is missing when `lacks(facts)`; `sql()` is the same test as a WHERE clause.
+    `codes`, when set, names what is missing more precisely (`accurate:<field>`)."""
 
     code: str
     lacks: Callable[[Facts], bool]
     sql: Callable[[], ColumnElement[bool]]
+    codes: Callable[[Facts], list[str]] | None = None
+
+
+def around(facts: Facts) -> Around:
+    """The agreement and flags of the sub-port; a caller that did not load them is a bug,
+    not an incomplete record."""
+    if not isinstance(facts.extra, Around):
+        raise TypeError("completeness needs Facts.extra = service.surroundings.Around")
+    return facts.extra
 
 
 def _blank(column: Any) -> ColumnElement[bool]:
@@ -62,12 +75,22 @@ CONDITIONS: list[Condition] = [
               lambda f: f.handler_status not in (None, "verified"),
               lambda: Handler.verification_status != "verified"),
     *(_field(name) for name in REQUIRED),
+    # R4: the user of a port must be its contract signer.
+    Condition("service_agreement", lambda f: not around(f).service_agreement,
+              lambda: not_(service_agreement())),
+    # 核查不准确: a field found wrong that still holds the value found wrong.
+    Condition("accurate", lambda f: bool(around(f).inaccurate), flagged_sql,
+              lambda f: [PREFIX + field for field in sorted(around(f).inaccurate)]),
 ]
 
 
 def missing(facts: Facts) -> list[str]:
     """Codes of what the record lacks, in CONDITIONS order; empty when complete."""
-    return [c.code for c in CONDITIONS if c.lacks(facts)]
+    out: list[str] = []
+    for c in CONDITIONS:
+        if c.lacks(facts):
+            out.extend(c.codes(facts) if c.codes else [c.code])
+    return out
 
 
 def incomplete() -> ColumnElement[bool]:

@@ -11,8 +11,15 @@ from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Handler, Organization
-from registry.schemas import HandlerCreate, HandlerRead, Verification
-from registry.service.common import ensure_visible, keyset_page, record_version, visible
+from registry.schemas import HandlerCreate, HandlerRead, HandlerUpdate, Verification
+from registry.service.common import (
+    apply_changes,
+    check_if_match,
+    ensure_visible,
+    keyset_page,
+    record_version,
+    visible,
+)
 from registry.verifiers import IdentityVerifier
 
 ENTITY = "handler"
@@ -118,6 +125,49 @@ async def verify_handler(session: AsyncSession, *, handler_id: str, actor: Princ
     handler.version += 1
     await session.flush()
     await _record(session, handler, cipher, actor.sub, ["verification"], "handler.verified")
+    return handler
+
+
+# Verification vouches for a name and an ID number together: a change of either undoes it.
+REVERIFY = ("name", "id_number")
+
+
+def _changes(handler: Handler, data: HandlerUpdate, cipher: PiiCipher) -> dict[str, Any]:
+    """Encrypted columns for each field sent that differs from what is stored."""
+    out: dict[str, Any] = {}
+    for field, value in data.model_dump(exclude_none=True).items():
+        if cipher.decrypt(getattr(handler, f"{field}_enc"), field=field) == value:
+            continue
+        out[f"{field}_enc"] = cipher.encrypt(value, field=field)
+        if field != "name":
+            out[f"{field}_index"] = cipher.blind_index(value, field=field)
+    return out
+
+
+async def update_handler(session: AsyncSession, *, handler_id: str, data: HandlerUpdate,
+                         if_match: str | None, actor: Principal,
+                         cipher: PiiCipher) -> Handler:
+    """Keep the person's details current; a new name or ID number needs verifying again,
+    so the handler's sub-ports lack `handler_verified` until it passes (R1)."""
+    handler = await get_handler(session, handler_id=handler_id, actor=actor)
+    check_if_match(if_match, handler.version)
+    values = _changes(handler, data, cipher)
+    index = values.get("id_number_index")
+    if index and await _find(session, index=index,
+                             organization_uscc=handler.organization_uscc) is not None:
+        raise Conflict("This person is already a handler of this organization.")
+    changed = sorted(key.removesuffix("_enc") for key in values if key.endswith("_enc"))
+    if not changed:
+        return handler
+    if set(changed) & set(REVERIFY):
+        values.update(verification_status="unverified", verified_at=None, verified_by=None,
+                      verification_reason="name or ID number changed")
+        changed.append("verification")
+    apply_changes(handler, values)
+    handler.version += 1
+    handler.updated_at = utcnow()
+    await session.flush()
+    await _record(session, handler, cipher, actor.sub, changed, "handler.updated")
     return handler
 
 

@@ -10,7 +10,7 @@ from registry.clients import BlacklistChecker
 from registry.errors import Incomplete, InvalidTransition
 from registry.models import Handler, Port, SubPort, SubPortTransition
 from registry.service.screening import handler_party, organization_party, screen
-from registry.service.sub_ports import get_sub_port, missing_fields, record_sub_port
+from registry.service.sub_ports import get_sub_port, missing_for, record_sub_port
 
 STEPS: dict[str, tuple[frozenset[str], str]] = {
     "activate": (frozenset({"registered"}), "active"),
@@ -31,10 +31,10 @@ async def set_status(session: AsyncSession, sub: SubPort, *, status: str, reason
 async def ensure_activatable(session: AsyncSession, sub: SubPort, *, credit: BlacklistChecker,
                              cipher: PiiCipher) -> None:
     """Complete record, verified handler, nobody blacklisted (R1, R7)."""
-    handler = await session.get(Handler, sub.handler_id) if sub.handler_id else None
-    missing = missing_fields(sub, handler)
+    missing = await missing_for(session, sub)
     if missing:
         raise Incomplete(missing)
+    handler = await session.get(Handler, sub.handler_id) if sub.handler_id else None
     assert handler is not None and sub.user_unit_uscc is not None
     port = await session.get(Port, sub.port_number)
     parties = [organization_party("user_unit", sub.user_unit_uscc),

@@ -10,9 +10,17 @@ from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import port_class
 from registry.clients import BlacklistChecker
-from registry.models import Organization, Port
-from registry.schemas import PortCreate, PortRead
-from registry.service.common import ensure_own_province, ensure_visible, keyset_page, record_version
+from registry.models import Organization, Port, SubPort
+from registry.schemas import PortCreate, PortRead, PortUpdate
+from registry.service.agreements import record_port_agreement
+from registry.service.common import (
+    apply_changes,
+    check_if_match,
+    ensure_own_province,
+    ensure_visible,
+    keyset_page,
+    record_version,
+)
 from registry.service.screening import organization_party, screen
 
 ENTITY = "port"
@@ -52,12 +60,43 @@ async def register_port(session: AsyncSession, *, data: PortCreate, actor: Princ
                          snapshot=snapshot(port), changed=sorted(snapshot(port)),
                          province=port.province, action="port.registered",
                          at=port.updated_at)
+    await record_port_agreement(session, port=port, actor=actor.sub)
     return port
 
 
 async def get_port(session: AsyncSession, *, number: str, actor: Principal) -> Port:
     port = await session.get(Port, number.strip())
     return ensure_visible(actor, port, port.province if port else None, "port")
+
+
+async def update_port(session: AsyncSession, *, number: str, data: PortUpdate,
+                      if_match: str | None, actor: Principal) -> Port:
+    """Keep scope and resource certificate current; versioned and audited like sub-ports."""
+    port = await get_port(session, number=number, actor=actor)
+    check_if_match(if_match, port.version)
+    values = data.model_dump(exclude_none=True)
+    if values.get("scope") == "provincial" and port.scope != "provincial":
+        await _ensure_in_province(session, port)
+    changed = apply_changes(port, values)
+    if changed:
+        port.version += 1
+        port.updated_at = utcnow()
+        await session.flush()
+        await record_version(session, entity=ENTITY, key=port.number, version=port.version,
+                             actor=actor.sub, snapshot=snapshot(port), changed=changed,
+                             province=port.province, action="port.updated",
+                             at=port.updated_at)
+    return port
+
+
+async def _ensure_in_province(session: AsyncSession, port: Port) -> None:
+    """A provincial port's sub-ports stay in its province: none may be elsewhere already."""
+    elsewhere = await session.execute(select(SubPort.number).where(
+        SubPort.port_number == port.number, SubPort.province != port.province,
+        SubPort.status != "cancelled").limit(1))
+    if elsewhere.first() is not None:
+        raise Conflict("Sub-ports of this port live in other provinces; it stays national.",
+                       code="sub_ports_elsewhere")
 
 
 async def port_for(session: AsyncSession, number: str) -> Port | None:

@@ -4,7 +4,7 @@ with signed agreements. Every province appears, with zeros where nothing is regi
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
@@ -12,7 +12,9 @@ from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.models import Handler, Port, SubPort
+from registry.models_records import Agreement
 from registry.service import completeness
+from registry.service.agreements import SUPPLEMENTARY
 from registry.whitelist_client import Combing, WhitelistClient
 
 STATUSES = ("registered", "active", "suspended", "cancelled")
@@ -44,16 +46,15 @@ async def _handlers(session: AsyncSession) -> dict[str, tuple[int, int]]:
     return {p: (int(total), int(ok or 0)) for p, total, ok in rows}
 
 
-async def _holders(session: AsyncSession) -> dict[str, tuple[int, int]]:
-    """A holder counts as signed in a province when every one of its ports there is."""
+async def holders_by_province(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """Per province: holders of its ports, and those with a supplementary agreement (R3)."""
+    signed = exists(select(Agreement.id).where(
+        Agreement.organization_uscc == Port.holder_uscc, Agreement.kind == SUPPLEMENTARY))
     rows = await session.execute(
-        select(Port.province, Port.holder_uscc, func.count(), func.count(Port.agreement_signed_at))
-        .group_by(Port.province, Port.holder_uscc))
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for province, _holder, ports, signed in rows:
-        out[province][0] += 1
-        out[province][1] += int(ports == signed)
-    return {p: (v[0], v[1]) for p, v in out.items()}
+        select(Port.province, func.count(distinct(Port.holder_uscc)),
+               func.count(distinct(case((signed, Port.holder_uscc)))))
+        .group_by(Port.province))
+    return {p: (int(total), int(ok or 0)) for p, total, ok in rows}
 
 
 async def _combing(whitelist: WhitelistClient | None) -> dict[str, Combing] | None:
@@ -68,7 +69,7 @@ async def _combing(whitelist: WhitelistClient | None) -> dict[str, Combing] | No
 async def province_report(session: AsyncSession, *, actor: Principal,
                           whitelist: WhitelistClient | None = None) -> dict[str, Any]:
     subs, handlers, holders = (await _sub_ports(session), await _handlers(session),
-                               await _holders(session))
+                               await holders_by_province(session))
     combing = await _combing(whitelist)
     scope = actor.province_scope
     items = []

@@ -19,6 +19,7 @@ from registry.errors import Incomplete, SubPortTaken
 from registry.models import AuditEvent, EntityVersion, Handler, Organization, Port, SubPort
 from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
 from registry.service import completeness
+from registry.service.agreements import service_agreement
 from registry.service.common import (
     apply_changes,
     check_if_match,
@@ -29,8 +30,10 @@ from registry.service.common import (
 )
 from registry.service.completeness import REQUIRED, Facts
 from registry.service.coverage import covered
+from registry.service.inaccuracies import flagged_sql
 from registry.service.ports import port_for
 from registry.service.screening import Party, handler_party, organization_party, screen
+from registry.service.surroundings import Around, around
 from registry.service.violations import report_mixed_use
 
 ENTITY = "sub_port"
@@ -115,23 +118,24 @@ async def record_sub_port(session: AsyncSession, sub: SubPort, actor: str, chang
                          at=sub.updated_at)
 
 
-def missing_fields(sub: SubPort, handler: Handler | None) -> list[str]:
-    """Codes of what activation still needs; empty when the record is complete (R1)."""
+def missing_fields(sub: SubPort, handler: Handler | None, facts: Around) -> list[str]:
+    """Codes of what activation still needs; empty when the record is complete (R1, R3)."""
     return completeness.missing(Facts(sub, None if handler is None
-                                      else handler.verification_status))
+                                      else handler.verification_status, facts))
 
 
 async def missing_for(session: AsyncSession, sub: SubPort) -> list[str]:
     handler = await session.get(Handler, sub.handler_id) if sub.handler_id else None
-    return missing_fields(sub, handler)
+    return missing_fields(sub, handler, (await around(session, [sub]))[sub.number])
 
 
 async def to_reads(session: AsyncSession, subs: list[SubPort]) -> list[SubPortRead]:
     ids = {s.handler_id for s in subs if s.handler_id}
     handlers = {h.id: h for h in (await session.execute(
         select(Handler).where(Handler.id.in_(ids)))).scalars()} if ids else {}
+    facts = await around(session, subs)
     return [SubPortRead.model_validate(s).model_copy(update={"missing": missing_fields(
-        s, handlers.get(s.handler_id or ""))}) for s in subs]
+        s, handlers.get(s.handler_id or ""), facts[s.number])}) for s in subs]
 
 
 async def _parties(session: AsyncSession, *, port: Port | None, values: dict[str, Any],
@@ -194,8 +198,10 @@ async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) 
 # Built once: the table's columns (no ORM entity to load) and the handler's verification.
 _SUB, _HANDLER = SubPort.__table__.c, Handler.__table__.c
 # What GET /v1/sub-ports/{number} reads (migration 0500 makes both notify their changes).
-READ_ONE_TABLES = ("sub_ports", "handlers")
-_READ_ONE = (select(*_SUB, _HANDLER.verification_status)
+READ_ONE_TABLES = ("sub_ports", "handlers", "agreements", "inaccuracies")
+_READ_ONE = (select(*_SUB, _HANDLER.verification_status,
+                    service_agreement().label("service_agreement"),
+                    flagged_sql().label("flagged"))
              .select_from(SubPort.__table__.outerjoin(Handler.__table__,
                                                       _HANDLER.id == _SUB.handler_id))
              .where(_SUB.number == bindparam("number")))
@@ -223,14 +229,22 @@ async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: s
         row = await fetch_row(sessions, _READ_ONE, {"number": key})
         if row is None:
             return None
-        status = row.pop("verification_status")
+        status, signed = row.pop("verification_status"), bool(row.pop("service_agreement"))
+        flagged = bool(row.pop("flagged"))
         read = SubPortRead.model_validate(row)
-        read.missing = completeness.missing(Facts(read, status))
+        facts = Around(signed) if not flagged else await _around_one(sessions, read)
+        read.missing = completeness.missing(Facts(read, status, facts))
         # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes.
         return SubPortView(read.province, read.version, read.model_dump_json().encode())
 
     view = await (load() if cache is None else cache.read(key, load))
     return ensure_visible(actor, view, view.province if view else None, "sub-port")
+
+
+async def _around_one(sessions: async_sessionmaker[AsyncSession], read: SubPortRead) -> Around:
+    """The rare read of a sub-port with a flag on it: which fields still hold a wrong value."""
+    async with sessions() as session:
+        return (await around(session, [read]))[read.number]
 
 
 async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUpdate,
@@ -249,9 +263,13 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
     people = {k: v for k, v in values.items() if k in ("user_unit_uscc", "handler_id")}
     await screen(session, parties=await _parties(session, port=None, values=people,
                                                   cipher=cipher, actor=actor), credit=credit)
+    before = set(await missing_for(session, sub)) if sub.status == "active" else set()
     changed = apply_changes(sub, values)
-    if sub.status == "active" and (missing := await missing_for(session, sub)):
-        raise Incomplete(missing)
+    if sub.status == "active" and (worse := [
+            code for code in await missing_for(session, sub) if code not in before]):
+        # An active record may still lack what it lacked (an agreement, a flagged field);
+        # a change must not take away what it has.
+        raise Incomplete(worse)
     if changed:
         await record_sub_port(session, sub, actor.sub, changed, "sub_port.updated")
     return sub
