@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from porttrust_shared.testing import POSTGRES_ENV
+from registry.service.agreements import REQUIRED_CLAUSES
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                 reason="the send check's memory only runs on PostgreSQL")
@@ -51,6 +52,10 @@ class Registry:
                                                      "province": "44", "roles": ["user_unit"]})
         await self.post("/v1/ports", {"number": port, "holder_uscc": holder["uscc"],
                                       "province": "44", "scope": "provincial"})
+        await self.post(f"/v1/organizations/{unit['uscc']}/agreements", {
+            "kind": "service", "counterparty_uscc": holder["uscc"],
+            "signed_at": "2026-03-01T00:00:00Z", "document_ref": "服务合同",
+            "clauses": list(REQUIRED_CLAUSES["service"])})
         handler = await self.post("/v1/handlers", {
             "name": "张三", "id_number": make_id(n), "phone": "13800000001",
             "organization_uscc": unit["uscc"]})
