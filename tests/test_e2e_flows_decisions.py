@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from porttrust_shared.stack import Stack
@@ -176,3 +177,42 @@ def test_a_fraud_case_answer_lists_the_sub_ports_its_sanctions_suspended(admin: 
         return {(s["number"], s["action"]) for s in body["sub_ports"]}
 
     assert eventually(touched) == {(parties.sub_port, "suspended")}
+
+
+# ---------------------------------------------------------- business type change -> review
+
+def whitelist_entry(api: Api, entry_id: str) -> dict[str, Any]:
+    response = api.get("whitelist", f"/v1/entries/{entry_id}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_business_type_change_puts_the_whitelist_entry_under_review(admin: Api) -> None:
+    parties = register_active(admin, 641)
+    applied = admin.post("whitelist", "/v1/applications", {
+        "number": parties.sub_port, "category": "government_regulatory",
+        "province": parties.province, "justification": "market regulator notices"})
+    assert applied.status_code == 201, applied.text
+    approver = new_user(admin, "decisions-approver-641", "whitelist_admin")
+    granted = approver.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
+                            {"comment": "checked"})
+    entry_id = granted.json()["entry_id"]
+    assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"])
+    current = httpx.get(admin.stack.url("registry") + f"/v1/sub-ports/{parties.sub_port}",
+                        headers={"Authorization": f"Bearer {admin.token}"}, timeout=15)
+
+    patched = httpx.patch(
+        admin.stack.url("registry") + f"/v1/sub-ports/{parties.sub_port}",
+        json={"business_type": "marketing"}, timeout=15,
+        headers={"Authorization": f"Bearer {admin.token}", "If-Match": current.headers["ETag"]})
+
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["whitelisted"] is False
+    assert eventually(lambda: whitelist_entry(admin, entry_id)["status"] == "review")
+    status = admin.get("whitelist", f"/v1/status/{parties.sub_port}").json()
+    assert status["whitelisted"] is False
+    confirmed = approver.post("whitelist", f"/v1/entries/{entry_id}/confirm",
+                              {"reason": "marketing regulator notices are still notices"})
+    assert confirmed.json()["status"] == "active"
+    assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"])

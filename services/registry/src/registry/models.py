@@ -210,6 +210,9 @@ class WhitelistEntry(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Under re-review since (a covered sub-port's business type changed): protects nothing
+    # until whitelist confirms it, which arrives as a new whitelist.granted.
+    review_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Complaint(Base):

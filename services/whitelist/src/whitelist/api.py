@@ -24,6 +24,7 @@ from whitelist.schemas import (
     ApproveIn,
     Category,
     CompleteIn,
+    ConfirmIn,
     EntryRead,
     ProgressRead,
     ProvinceProgress,
@@ -33,7 +34,7 @@ from whitelist.schemas import (
     StatusBatchOut,
     StatusRead,
 )
-from whitelist.service import applications, entries, progress, status
+from whitelist.service import applications, entries, progress, review, status
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -167,6 +168,16 @@ async def revoke_entry(entry_id: str, data: RevokeIn, session: SessionDep, actor
         return entries.entry_view(row)
 
     return await idem.run(produce, status=200)
+
+
+@router.post("/v1/entries/{entry_id}/confirm", response_model=EntryRead, tags=["entries"],
+             responses={404: {"description": "No such entry (or another province's)"},
+                        409: {"description": "The entry is not under review"}})
+async def confirm_entry(entry_id: str, data: ConfirmIn, session: SessionDep,
+                        actor: Decider) -> EntryRead:
+    """Confirm an entry under review (its sub-port's business type changed); audited."""
+    row = await review.confirm_entry(session, entry_id=entry_id, reason=data.reason, actor=actor)
+    return entries.entry_view(row)
 
 
 @router.get("/v1/status/{number}", tags=["status"])

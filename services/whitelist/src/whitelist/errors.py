@@ -25,5 +25,9 @@ class EntryNotActive(Conflict):
     type, title = T + "entry-not-active", "Entry is no longer active"
 
 
+class EntryNotUnderReview(Conflict):
+    type, title = T + "entry-not-under-review", "Entry is not under review"
+
+
 class CombingAlreadyDone(Conflict):
     type, title = T + "combing-already-declared", "Combing already declared done"

@@ -53,6 +53,10 @@ class Entry(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     revoked_by: Mapped[str | None] = mapped_column(String(128))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Under re-review since: a covered sub-port's business type changed (registry said so);
+    # the entry protects nothing until a whitelist_admin confirms it.
+    review_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str | None] = mapped_column(Text)
     # Set once the expiry sweep has told registry; an expired entry is inactive either way.
     expiry_announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -59,6 +59,10 @@ class RevokeIn(BaseModel):
     reason: Text
 
 
+class ConfirmIn(RevokeIn):
+    """Why the entry still fits the sub-port's new use."""
+
+
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: Text | None = None
@@ -88,7 +92,8 @@ class EntryRead(BaseModel):
     category: Category
     expires_at: dt.datetime | None
     active: bool
-    status: str = Field(description="active, expired or revoked")
+    status: str = Field(description="active, review (protects nothing until confirmed), "
+                                    "expired or revoked")
     application_id: str
     applicant: str
     granted_by: str
@@ -96,6 +101,8 @@ class EntryRead(BaseModel):
     revoked_at: dt.datetime | None
     revoked_by: str | None
     revoke_reason: str | None
+    review_since: dt.datetime | None = None
+    review_reason: str | None = None
 
 
 class StatusRead(BaseModel):

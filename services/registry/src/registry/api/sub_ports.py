@@ -30,7 +30,7 @@ from registry.schemas import (
     TransitionRead,
     VersionRead,
 )
-from registry.service import audit_log, lifecycle
+from registry.service import audit_log, lifecycle, whitelist_review
 from registry.service import sub_ports as svc
 from registry.service.common import etag
 
@@ -99,8 +99,9 @@ async def update_sub_port(number: str, data: SubPortUpdate, session: SessionDep,
     """Update the record as facts change; needs If-Match. Every version is kept."""
 
     async def change() -> Response:
-        sub = await svc.update_sub_port(session, number=number, data=data, if_match=if_match,
-                                        actor=actor, credit=credit, cipher=cipher)
+        sub = await whitelist_review.patch_sub_port(
+            session, number=number, data=data, if_match=if_match, actor=actor, credit=credit,
+            cipher=cipher)
         body = (await svc.to_reads(session, [sub]))[0].model_dump(mode="json")
         return JSONResponse(body, headers={"ETag": etag(sub.version)})
 

@@ -14,7 +14,7 @@ from registry.service.sub_ports import record_sub_port
 ACTOR = "whitelist"
 
 
-async def _refresh_flags(session: AsyncSession, number: str) -> None:
+async def refresh_flags(session: AsyncSession, number: str) -> None:
     subs = (await session.execute(
         select(SubPort).where(SubPort.number.startswith(number, autoescape=True))
     )).scalars().all()
@@ -39,9 +39,9 @@ async def whitelist_granted(session: AsyncSession, payload: dict[str, Any]) -> N
         entry = WhitelistEntry(entry_id=entry_id, number=number, granted_at=utcnow())
         session.add(entry)
     entry.category, entry.expires_at = payload.get("category"), _when(payload.get("expires_at"))
-    entry.revoked_at = None
+    entry.revoked_at = entry.review_at = None  # a grant, or a confirmation after review
     await session.flush()
-    await _refresh_flags(session, number)
+    await refresh_flags(session, number)
 
 
 async def whitelist_revoked(session: AsyncSession, payload: dict[str, Any]) -> None:
@@ -50,4 +50,4 @@ async def whitelist_revoked(session: AsyncSession, payload: dict[str, Any]) -> N
         return
     entry.revoked_at = utcnow()
     await session.flush()
-    await _refresh_flags(session, entry.number)
+    await refresh_flags(session, entry.number)

@@ -39,7 +39,7 @@ def cursor_of(row: Application | Entry) -> str:
 
 
 def active_clause(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(Entry.revoked_at.is_(None),
+    return and_(Entry.revoked_at.is_(None), Entry.review_since.is_(None),
                 or_(Entry.expires_at.is_(None), Entry.expires_at > now))
 
 
@@ -48,4 +48,4 @@ def entry_state(entry: Entry, now: dt.datetime) -> str:
         return "revoked"
     if entry.expires_at is not None and entry.expires_at <= now:
         return "expired"
-    return "active"
+    return "review" if entry.review_since is not None else "active"

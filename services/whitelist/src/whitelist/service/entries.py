@@ -59,7 +59,7 @@ async def revoke_entry(session: AsyncSession, *, entry_id: str, reason: str,
                        actor: Principal) -> Entry:
     row = await get_entry(session, entry_id=entry_id, actor=actor, for_update=True)
     now = utcnow()
-    if entry_state(row, now) != "active":
+    if entry_state(row, now) not in ("active", "review"):
         raise EntryNotActive(f"The entry is {entry_state(row, now)}.")
     row.revoked_at, row.revoked_by, row.revoke_reason = now, actor.sub, scrub(reason)
     await _announce_end(session, row, actor=actor.sub, action="entry.revoked")
@@ -97,4 +97,5 @@ def entry_view(row: Entry, now: dt.datetime | None = None) -> EntryRead:
         expires_at=row.expires_at, active=state == "active", status=state,
         application_id=row.application_id, applicant=row.applicant, granted_by=row.granted_by,
         created_at=row.created_at, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
-        revoke_reason=row.revoke_reason)
+        revoke_reason=row.revoke_reason, review_since=row.review_since,
+        review_reason=row.review_reason)
