@@ -1,7 +1,7 @@
 """local whitelist entries under review
 
 Revision ID: 0702
-Revises: 0701
+Revises: 0620
 Create Date: 2026-12-06 05:55:08.421584
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import porttrust_shared.db
 
 revision: str = '0702'
-down_revision: str | None = '0701'
+down_revision: str | None = '0620'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
