@@ -213,7 +213,7 @@ class ChangeFeed:
             conn: Any = None
             listening = False
             try:
-                conn = await _connect(self.engine)
+                conn = await connect_driver(self.engine)
                 conn.add_termination_listener(self._down)
                 sent = time.monotonic()
                 await conn.add_listener(CHANNEL, self._notified)
@@ -225,8 +225,9 @@ class ChangeFeed:
                 self._connected.set()
                 log.info("change feed listening on %s", CHANNEL)
                 while True:
-                    # Twice per max_age, so keyed caches (confirmed_at) never lapse while up.
-                    await asyncio.sleep(min(self.heartbeat, self.max_age / 2))
+                    # Four times per max_age, so keyed caches (confirmed_at) do not lapse
+                    # while up, even when a busy event loop runs this late.
+                    await asyncio.sleep(min(self.heartbeat, self.max_age / 4))
                     # A connection that silently died would deliver nothing: prove it answers.
                     sent = time.monotonic()
                     await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.heartbeat)
@@ -247,8 +248,9 @@ class ChangeFeed:
             await asyncio.sleep(self.retry)
 
 
-async def _connect(engine: AsyncEngine) -> Any:
-    """A plain asyncpg connection with the engine's own connect arguments."""
+async def connect_driver(engine: AsyncEngine) -> Any:
+    """A plain asyncpg connection with the engine's own connect arguments (outside the pool:
+    the listener's, and writers that keep one connection to themselves)."""
     import asyncpg  # only needed with PostgreSQL
 
     _args, params = engine.dialect.create_connect_args(engine.url)

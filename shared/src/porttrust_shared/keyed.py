@@ -13,7 +13,7 @@ own key (or to its whole table, or by a reconnect); everything else is as `chang
   (the whole table past `changes.MAX_KEYS` keys, or for TRUNCATE).
 - Nothing is served while the listener is down, and nothing older than the feed's max_age:
   a value is served only while the listening connection has answered a query sent within
-  max_age (it does so twice per max_age), and every notification committed before that query
+  max_age (it does so four times per max_age), and every notification committed before that query
   was sent had arrived by its answer. A value thus reflects every change committed more than
   max_age ago, without being reloaded every max_age seconds: a million opt-outs stay loaded.
 - A load that races a change to its key is not kept (the clock is read before the load).

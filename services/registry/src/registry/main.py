@@ -11,6 +11,7 @@ from registry.clients import CreditClient
 from registry.events import HANDLERS
 from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
+from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
 from registry.whitelist_client import WhitelistClient
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay],
-        on_shutdown=[stop_relay, stop_http],
+        on_shutdown=[stop_relay, stop_http, close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
     )

@@ -18,7 +18,7 @@ from registry.matching.matcher import MatchResult, match_split
 from registry.matching.normalize import WHITESPACE
 from registry.matching.template import CompiledTemplate, Fixed
 
-PREFIX = 8  # characters of a first fixed part the index keys on
+PREFIX = 16  # characters of a first fixed part the index keys on
 _HEAD = 64  # characters of a body squeezed to read its first PREFIX non-blank ones
 
 

@@ -17,7 +17,7 @@ from registry.matching.variables import check_value
 _TRAILING = re.compile(r"\s*\Z")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SegmentResult:
     index: int
     part: str  # "signature" | "fixed" | "variable"
@@ -28,7 +28,16 @@ class SegmentResult:
     position: int | None = None  # where in the message body the part was expected
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None or k == "ok"}
+        """The fields in order, those that are None left out (except `ok`)."""
+        found: dict[str, Any] = {"index": self.index, "part": self.part, "ok": self.ok}
+        for name in _OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                found[name] = value
+        return found
+
+
+_OPTIONAL = ("reason", "name", "type", "position")
 
 
 @dataclass(frozen=True)

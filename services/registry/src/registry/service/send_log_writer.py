@@ -17,6 +17,7 @@ durable.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from porttrust_shared.changes import connect_driver
 from porttrust_shared.errors import DependencyUnavailable
 from registry.models import SendLogEntry
 
@@ -69,10 +71,14 @@ class OrmLogWriter:
 
 
 class CopyLogWriter:
+    """One asyncpg connection of its own (the engine's connect arguments), opened on first
+    use and again after a failure; each COPY is one statement, so one commit."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._waiting: list[tuple[Sequence[LogRow], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._conn: Any = None
 
     async def write(self, rows: Sequence[LogRow]) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -87,6 +93,7 @@ class CopyLogWriter:
             try:
                 await self._copy(_records(row for rows, _ in group for row in rows))
             except Exception:  # every request of the group fails alike, none is answered
+                await self.close()
                 failure = DependencyUnavailable("The send log cannot be written now; "
                                                 "the check was not answered.")
                 for _, done in group:
@@ -98,12 +105,16 @@ class CopyLogWriter:
                     done.set_result(None)
 
     async def _copy(self, records: list[tuple[Any, ...]]) -> None:
-        async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            async with driver.transaction():
-                await driver.copy_records_to_table("send_log", records=records,
-                                                   columns=COLUMNS)
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await connect_driver(self.engine)
+        # Outside a transaction block a COPY commits by itself: one round trip, one commit.
+        await self._conn.copy_records_to_table("send_log", records=records, columns=COLUMNS)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.terminate()
 
 
 def _records(rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
@@ -134,3 +145,11 @@ def writer_for(state: Any) -> SendLogWriter:
     if copy is None or copy.engine is not engine:
         copy = state.copy_log_writer = CopyLogWriter(engine)
     return copy
+
+
+async def close_writers(app: Any) -> None:
+    """On shutdown: the COPY writer's connection is closed (a deployment's own writer, set on
+    `send_log_writer`, is closed by whoever set it)."""
+    writer: CopyLogWriter | None = getattr(app.state, "copy_log_writer", None)
+    if writer is not None:
+        await writer.close()

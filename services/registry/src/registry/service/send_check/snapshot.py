@@ -1,6 +1,7 @@
 """The `Snapshot` a batch of checks reads: from memory when the change feed allows, with one
 read session for whatever memory lacks; from the database alone otherwise."""
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ class Caches:
 
     subs: KeyedCache[str, state.SubPortView | None]
     templates: KeyedCache[str, Any]
-    opt_outs: KeyedCache[str, frozenset[int]]
+    opt_outs: KeyedCache[str, state.PhoneKeys]
+    # One load at a time: requests that miss the same sub-ports wait for the first one's
+    # load instead of each loading (and compiling) them again.
+    loading: asyncio.Lock
 
     @classmethod
     def of(cls, feed: ChangeFeed, sessions: Sessions) -> "Caches | None":
@@ -34,11 +38,12 @@ class Caches:
                  for table, column in (("sub_ports", "number"),
                                        ("message_templates", "sub_port_number"),
                                        ("opt_outs", "sub_port_number"))]
-        return None if None in found else cls(*found)  # type: ignore[arg-type]
-
-    def memory_bytes(self) -> int:
-        """Roughly what the opt-out sets hold (the bulk at a million opt-outs)."""
-        return sum(64 * len(keys) for keys in self.opt_outs.values())
+        if None in found:
+            return None
+        lock = feed.__dict__.get("_send_check_loading")
+        if lock is None:
+            lock = feed.__dict__["_send_check_loading"] = asyncio.Lock()
+        return cls(*found, lock)  # type: ignore[call-arg, arg-type]
 
 
 def _visible(actor: Principal, subs: dict[str, state.SubPortView | None]
@@ -82,20 +87,30 @@ async def _fill(session: AsyncSession, cache: KeyedCache[str, Any], token: int,
 async def from_memory(sessions: Sessions, caches: Caches, numbers: set[str],
                       actor: Principal) -> Snapshot | None:
     """None when memory may not answer now (the feed is not fresh)."""
-    token = caches.subs.token()
-    if token is None:
+    if caches.subs.token() is None:
         return None
-    subs: dict[str, Any] = {}
-    templates: dict[str, Any] = {}
-    opted: dict[str, Any] = {}
-    wanted = [(caches.subs, state.load_sub_ports, _missing(caches.subs, numbers, subs)),
-              (caches.templates, state.load_templates,
-               _missing(caches.templates, numbers, templates)),
-              (caches.opt_outs, state.load_opt_outs, _missing(caches.opt_outs, numbers, opted))]
-    if any(missing for _, _, missing in wanted):
-        async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-            async for session in scope:
-                for (cache, load, missing), found in zip(wanted, (subs, templates, opted),
-                                                          strict=True):
-                    await _fill(session, cache, token, load, missing, found)
+    found: tuple[dict[str, Any], ...] = ({}, {}, {})
+    if _wanted(caches, numbers, found):
+        async with caches.loading:
+            token = caches.subs.token()  # read before anything is loaded
+            wanted = _wanted(caches, numbers, found)  # what the previous load left
+            if token is None:
+                return None
+            if wanted:
+                async with contextlib.aclosing(read_session_scope(sessions)) as scope:
+                    async for session in scope:
+                        for (cache, load, missing), into in zip(wanted, found, strict=True):
+                            await _fill(session, cache, token, load, missing, into)
+    subs, templates, opted = found
     return Snapshot(_visible(actor, subs), templates, opted)
+
+
+def _wanted(caches: Caches, numbers: set[str], found: tuple[dict[str, Any], ...]
+            ) -> list[tuple[KeyedCache[str, Any], Callable[..., Any], list[str]]] | None:
+    """Per cache, what memory lacks (and `found` gets what it holds); None: nothing."""
+    sources: list[tuple[KeyedCache[str, Any], Callable[..., Any]]] = [
+        (caches.subs, state.load_sub_ports), (caches.templates, state.load_templates),
+        (caches.opt_outs, state.load_opt_outs)]
+    wanted = [(cache, load, _missing(cache, numbers, into))
+              for (cache, load), into in zip(sources, found, strict=True)]
+    return wanted if any(missing for _, _, missing in wanted) else None
