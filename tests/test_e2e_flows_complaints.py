@@ -4,6 +4,8 @@ confirmed is one credit event per subject; a low score proposes and lists nobody
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Any
 
 import pytest
@@ -124,3 +126,25 @@ def test_a_later_series_opens_a_new_review(admin: Api,
 
     assert [a["review_id"] is None for a in answers] == [True] * 4 + [False]
     assert answers[-1]["review_id"] != first
+
+
+def test_marketing_refused_at_the_gateway_becomes_one_credit_event_a_day(admin: Api) -> None:
+    parties = register_active(admin, 651)  # a notification sub-port
+    for _ in range(3):
+        check = admin.post("registry", "/v1/send-checks", {
+            "sub_port": parties.sub_port, "recipient": "13912340651",
+            "content": "【闽流物流】会员日限时抢购低至五折，回T退订"})
+        assert "marketing_on_service_port" in check.json()["reasons"], check.text
+    today = utc_now().astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+
+    scans = [admin.post("registry", "/v1/gateway-violations/scan", {"day": today})
+             for _ in range(2)]
+
+    reports = [r for r in scans[0].json()["reports"] if r["sub_port_number"] == parties.sub_port]
+    assert [(r["type"], r["evidence"]["marketing_on_service_port"]) for r in reports] == [
+        ("marketing_on_service_port", 3)]
+    assert len(reports[0]["evidence"]["send_log_ids"]) == 3
+    assert scans[1].json()["reports"] == scans[0].json()["reports"]
+    events = eventually(lambda: subject(admin, "user_unit", parties.user_unit).get("events"))
+    assert [e["type"] for e in events] == ["marketing_on_service_port"]
+    assert "抢购" not in str(events)

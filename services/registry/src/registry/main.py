@@ -14,6 +14,7 @@ from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEve
 from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
+from registry.violation_scan import start_scan, stop_scan
 from registry.whitelist_client import WhitelistClient
 
 
@@ -35,8 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay],
-        on_shutdown=[stop_relay, stop_http, close_writers],
+        on_startup=[start_http, start_clients, start_relay, start_scan],
+        on_shutdown=[stop_scan, stop_relay, stop_http, close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
     )

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Integer,
     String,
     Text,
@@ -364,6 +365,19 @@ class SendLogEntry(Base):
     actor: Mapped[str] = mapped_column(String(128))
     # False: a template refusal was waived (template monitoring during a back-fill campaign).
     enforced: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class GatewayViolation(Base):
+    """One sub-port's gateway violations of one day (CST), reported to credit once."""
+
+    __tablename__ = "gateway_violations"
+    __table_args__ = (UniqueConstraint("sub_port_number", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sub_port_number: Mapped[str] = mapped_column(String(21))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Signature(Base):

@@ -22,3 +22,8 @@ class Settings(ServiceSettings):
     # characters, or this share of fixed characters against fixed plus variable maxima.
     template_min_fixed_chars: int = Field(default=15, ge=1)
     template_min_fixed_share: float = Field(default=0.5, gt=0, le=1)
+    # Gateway violations (R4, R6): a sub-port's day of template mismatches above this share
+    # of at least this many checks becomes a credit event; the job runs this often (0: off).
+    gateway_mismatch_share: float = Field(default=0.2, gt=0, le=1)
+    gateway_mismatch_min_checks: int = Field(default=20, ge=1)
+    gateway_violation_scan_seconds: float = Field(default=3600, ge=0)

@@ -5,6 +5,7 @@ from registry.api import (
     audit,
     backfill,
     complaints,
+    gateway_violations,
     handlers,
     imports,
     inaccuracies,
@@ -29,5 +30,5 @@ router = APIRouter()
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
                complaints, backfill, templates, send_checks, mo_messages, signatures,
-               self_check, agreements, inaccuracies):
+               self_check, agreements, inaccuracies, gateway_violations):
     router.routes.extend(module.router.routes)
