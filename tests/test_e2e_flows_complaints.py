@@ -5,7 +5,6 @@ confirmed is one credit event per subject; a low score proposes and lists nobody
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 import pytest
