@@ -158,6 +158,8 @@ def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None],
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    # The outcome per phase on the item, for fixtures that keep artefacts of a failed test.
+    setattr(item, f"rep_{report.when}", report)
     running = getattr(item, "funcargs", {}).get("stack")
     if report.failed and isinstance(running, Stack):
         report.sections.append(("service logs", log_tails(running.var_dir)))
