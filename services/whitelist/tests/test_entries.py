@@ -28,7 +28,7 @@ async def test_revoke_emits_whitelist_revoked_to_registry(wl, client, headers, d
     event = await db_session.scalar(select(OutboxEvent).where(
         OutboxEvent.topic == "whitelist.revoked"))
     assert event.destination == "registry"
-    assert event.payload == {"entry_id": entry_id, "number": "106901234567"}
+    assert event.payload == {"entry_id": entry_id, "number": "106901234567", "uscc": None}
 
 
 async def test_revoked_entry_no_longer_whitelists(wl, client, headers):
@@ -105,7 +105,7 @@ async def test_expiry_sweep_announces_revocation_to_registry(wl, db_session):
     await _expire(db_session, entry_id)
     assert await expire_due(db_session) == 1
     assert await _events(db_session, "whitelist.revoked") == [
-        {"entry_id": entry_id, "number": "106901234567"}]
+        {"entry_id": entry_id, "number": "106901234567", "uscc": None}]
 
 
 async def test_expiry_sweep_announces_each_entry_once(wl, db_session):

@@ -31,7 +31,7 @@ async def test_progress_counts_active_entries_by_category(wl, client, headers):
     await wl.grant("106901230001", province="44", category="government_regulatory")
     rows = await _progress(client, headers, "hq_admin")
     assert rows["44"]["entries"] == {"life_safety": 0, "emergency_rescue": 0,
-                                     "government_regulatory": 1}
+                                     "government_regulatory": 1, "other": 0}
 
 
 async def test_gateway_cannot_read_progress(client, headers):

@@ -27,7 +27,7 @@ async def test_approve_enqueues_whitelist_granted_with_contract_payload(wl, db_s
         OutboxEvent.topic == "whitelist.granted"))
     assert event.destination == "registry"
     assert event.payload == {"entry_id": granted["entry_id"], "number": "106901234567",
-                             "category": "life_safety", "expires_at": None}
+                             "uscc": None, "category": "life_safety", "expires_at": None}
 
 
 async def test_entry_event_and_audit_commit_or_roll_back_together(db_session):

@@ -206,7 +206,9 @@ class WhitelistEntry(Base):
 
     __tablename__ = "whitelist_entries"
     entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    number: Mapped[str] = mapped_column(String(21), index=True)
+    # One of the two: a number (and every sub-port it prefixes) or a customer (user unit).
+    number: Mapped[str | None] = mapped_column(String(21), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     category: Mapped[str | None] = mapped_column(String(32))
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

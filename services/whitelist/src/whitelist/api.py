@@ -51,6 +51,7 @@ Reader = Annotated[Principal, Depends(
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 ProvinceQ = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 NumberQ = Annotated[str | None, Query(pattern=r"^[0-9]{8,21}$")]
+UsccQ = Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")]
 CursorQ = Annotated[str | None, Query(max_length=512)]
 LimitQ = Annotated[int | None, Query(ge=1)]
 
@@ -63,7 +64,8 @@ def _app_read(row: object) -> ApplicationRead:
              tags=["applications"])
 async def submit_application(data: ApplicationCreate, session: SessionDep, actor: Applicant,
                              idem: IdempotencyDep) -> JSONResponse:
-    """Apply to whitelist a port or sub-port; another person must approve it."""
+    """Apply to whitelist a port or sub-port (`number`) or a customer (`uscc`: all the
+    sub-ports it uses, now and later); another person must approve it."""
 
     async def produce() -> ApplicationRead:
         row = await applications.submit_application(session, data=data, actor=actor)
@@ -76,12 +78,12 @@ async def submit_application(data: ApplicationCreate, session: SessionDep, actor
 async def list_applications(
     session: ReadSessionDep, actor: Reader, status: ApplicationStatus | None = None,
     category: Category | None = None, province: ProvinceQ = None, number: NumberQ = None,
-    cursor: CursorQ = None, limit: LimitQ = None,
+    uscc: UsccQ = None, cursor: CursorQ = None, limit: LimitQ = None,
 ) -> Page[ApplicationRead]:
-    """Applications, oldest first; filter by status, category, province or number."""
+    """Applications, oldest first; filter by status, category, province, number or uscc."""
     rows, next_cursor = await applications.list_applications(
         session, actor=actor, status=status, category=category, province=province,
-        number=number, cursor=cursor, limit=limit)
+        number=number, uscc=uscc, cursor=cursor, limit=limit)
     return Page(items=[_app_read(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -141,12 +143,12 @@ async def withdraw_application(application_id: str, session: SessionDep, actor: 
 async def list_entries(
     session: ReadSessionDep, actor: Reader, province: ProvinceQ = None,
     category: Category | None = None, active: bool | None = None, number: NumberQ = None,
-    cursor: CursorQ = None, limit: LimitQ = None,
+    uscc: UsccQ = None, cursor: CursorQ = None, limit: LimitQ = None,
 ) -> Page[EntryRead]:
     """Whitelist entries; `active=true` leaves out revoked and expired ones."""
     rows, next_cursor = await entries.list_entries(
         session, actor=actor, province=province, category=category, active=active,
-        number=number, cursor=cursor, limit=limit)
+        number=number, uscc=uscc, cursor=cursor, limit=limit)
     now = utcnow()
     return Page(items=[entries.entry_view(r, now) for r in rows], next_cursor=next_cursor)
 

@@ -18,7 +18,9 @@ class Application(Base):
 
     __tablename__ = "applications"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    number: Mapped[str] = mapped_column(String(21), index=True)
+    # Exactly one of number (a port or sub-port) and uscc (a customer: all its sub-ports).
+    number: Mapped[str | None] = mapped_column(String(21), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     province: Mapped[str] = mapped_column(String(4), index=True)
     category: Mapped[str] = mapped_column(String(32))
     justification: Mapped[str] = mapped_column(Text)
@@ -34,7 +36,10 @@ class Application(Base):
     # At most one pending application per number, even when two arrive at once.
     __table_args__ = (Index("uq_applications_pending_number", "number", unique=True,
                             sqlite_where=text("status = 'pending'"),
-                            postgresql_where=text("status = 'pending'")),)
+                            postgresql_where=text("status = 'pending'")),
+                      Index("uq_applications_pending_uscc", "uscc", unique=True,
+                            sqlite_where=text("status = 'pending'"),
+                            postgresql_where=text("status = 'pending'")))
 
 
 class Entry(Base):
@@ -42,7 +47,8 @@ class Entry(Base):
 
     __tablename__ = "entries"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    number: Mapped[str] = mapped_column(String(21), index=True)
+    number: Mapped[str | None] = mapped_column(String(21), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     province: Mapped[str] = mapped_column(String(4), index=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -102,3 +108,14 @@ class CombingCustomer(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubPortUnit(Base):
+    """Which customer (user unit) a sub-port serves, as registry announces it for the
+    customers an entry protects (`sub_port.units`): what a customer entry covers."""
+
+    __tablename__ = "sub_port_units"
+    number: Mapped[str] = mapped_column(String(21), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    province: Mapped[str] = mapped_column(String(4))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,10 +2,18 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.fields import Iso8601, PortNumber, Province
+from porttrust_shared.fields import Iso8601, PortNumber, Province, Uscc
 
 MAX_BATCH = 1000
 
@@ -14,6 +22,8 @@ class Category(StrEnum):
     LIFE_SAFETY = "life_safety"
     EMERGENCY_RESCUE = "emergency_rescue"
     GOVERNMENT_REGULATORY = "government_regulatory"
+    # The notice lists the three "等": anything else, with a justification, approved at HQ.
+    OTHER = "other"
 
 
 class ApplicationStatus(StrEnum):
@@ -35,12 +45,21 @@ FutureTime = Annotated[AwareDatetime, Iso8601, AfterValidator(_future)]
 
 class ApplicationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    number: PortNumber = Field(description="Port or sub-port, e.g. 10690123 or 106901234567.")
+    number: PortNumber | None = Field(
+        None, description="Port or sub-port, e.g. 10690123 or 106901234567.")
+    uscc: Uscc | None = Field(
+        None, description="Or a customer (user unit): every sub-port it uses, now and later.")
     category: Category
     justification: Text
     expires_at: FutureTime | None = None
     province: Province | None = Field(
         default=None, description="Required for HQ callers; a province operator's own province.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "ApplicationCreate":
+        if (self.number is None) == (self.uscc is None):
+            raise ValueError("name exactly one of number and uscc")
+        return self
 
 
 class ApproveIn(BaseModel):
@@ -71,7 +90,8 @@ class CompleteIn(BaseModel):
 class ApplicationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
-    number: str
+    number: str | None
+    uscc: str | None
     province: str
     category: Category
     justification: str
@@ -87,7 +107,8 @@ class ApplicationRead(BaseModel):
 
 class EntryRead(BaseModel):
     id: str
-    number: str
+    number: str | None
+    uscc: str | None = Field(description="A customer entry: every sub-port the unit uses.")
     province: str
     category: Category
     expires_at: dt.datetime | None
@@ -111,6 +132,7 @@ class StatusRead(BaseModel):
     category: Category | None = None
     entry_id: str | None = None
     expires_at: dt.datetime | None = None
+    uscc: str | None = Field(None, description="The customer whose entry covers the number.")
 
 
 class StatusBatchIn(BaseModel):

@@ -28,6 +28,7 @@ from registry.imports.bulk import (
     numbers_among,
     raw_connection,
 )
+from registry.imports.customers import customer_covered, reflag_reassigned, unit_changes
 from registry.imports.parsing import RawRow
 from registry.imports.rows import ImportRow, RowError, shown_number, validate_row
 from registry.models import (
@@ -42,6 +43,7 @@ from registry.models import (
 from registry.service import handlers as handler_svc
 from registry.service import organizations as org_svc
 from registry.service.common import apply_changes, visible
+from registry.service.coverage import announce_units
 from registry.service.ports import MIN_PORT_LEN
 from registry.service.screening import (
     Party,
@@ -140,14 +142,18 @@ class Importer:
             await asyncio.sleep(0)
         plans = await self._screened(session, plans, outcomes)
         covered = await _covered(session, [p.data.number for p in plans if p.existing is None])
+        covered |= await customer_covered(session, plans)
         self._remember(plans, ctx)
         return Prepared(rows, plans, ctx, covered, outcomes)
 
     async def store(self, session: AsyncSession, prepared: "Prepared") -> list[Outcome]:
         """Write a prepared chunk in the session's transaction (the caller commits)."""
         plans, outcomes = prepared.plans, prepared.outcomes
+        changes = unit_changes(plans)
+        await reflag_reassigned(session, plans)
         await _write(session, plans, prepared.ctx, prepared.covered, self.actor.sub,
                      self.cipher)
+        await announce_units(session, changes)
         for plan in plans:
             kind = "created" if plan.existing is None else (
                 "updated" if plan.values else "unchanged")

@@ -29,7 +29,7 @@ from registry.service.common import (
     record_version,
 )
 from registry.service.completeness import REQUIRED, Facts
-from registry.service.coverage import covered
+from registry.service.coverage import UnitChange, announce_units, covered
 from registry.service.inaccuracies import flagged_sql
 from registry.service.ports import port_for
 from registry.service.screening import Party, handler_party, organization_party, screen
@@ -182,11 +182,15 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
     await screen(session, parties=await _parties(session, port=port, values=values,
                                                   cipher=cipher, actor=actor), credit=credit)
     sub = existing or SubPort(number=data.number, version=0, created_at=utcnow())
+    old_unit = existing.user_unit_uscc if existing is not None else None
     apply_changes(sub, {**values, "port_number": port.number, "province": data.province,
                         "status": "registered", "status_reason": None,
-                        "whitelisted": await covered(session, data.number)})
+                        "whitelisted": await covered(session, data.number,
+                                                     data.user_unit_uscc)})
     session.add(sub)
     await record_sub_port(session, sub, actor.sub, sorted(snapshot(sub)), "sub_port.registered")
+    await announce_units(session, [UnitChange(sub.number, sub.province, old_unit,
+                                              sub.user_unit_uscc)])
     return sub
 
 
@@ -264,6 +268,9 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
     await screen(session, parties=await _parties(session, port=None, values=people,
                                                   cipher=cipher, actor=actor), credit=credit)
     before = set(await missing_for(session, sub)) if sub.status == "active" else set()
+    old_unit = sub.user_unit_uscc
+    if "user_unit_uscc" in values:  # a customer entry follows the unit, not the number
+        values["whitelisted"] = await covered(session, sub.number, values["user_unit_uscc"])
     changed = apply_changes(sub, values)
     if sub.status == "active" and (worse := [
             code for code in await missing_for(session, sub) if code not in before]):
@@ -272,6 +279,8 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
         raise Incomplete(worse)
     if changed:
         await record_sub_port(session, sub, actor.sub, changed, "sub_port.updated")
+        await announce_units(session, [UnitChange(sub.number, sub.province, old_unit,
+                                                  sub.user_unit_uscc)])
     return sub
 
 

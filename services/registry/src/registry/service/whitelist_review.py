@@ -15,6 +15,7 @@ from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
 from registry.models import AuditEvent, OutboxEvent, SubPort, WhitelistEntry
 from registry.schemas import SubPortUpdate
+from registry.service.coverage import live
 from registry.service.sub_ports import get_sub_port, update_sub_port
 from registry.service.whitelist import refresh_flags
 
@@ -31,24 +32,24 @@ async def patch_sub_port(session: AsyncSession, *, number: str, data: SubPortUpd
     return sub
 
 
-async def _protecting(session: AsyncSession, number: str) -> list[WhitelistEntry]:
-    prefixes = [number[:n] for n in range(1, len(number) + 1)]
-    now = utcnow()
-    return list((await session.execute(select(WhitelistEntry).where(
-        WhitelistEntry.number.in_(prefixes), WhitelistEntry.revoked_at.is_(None),
-        WhitelistEntry.review_at.is_(None),
-        or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > now),
-    ).order_by(WhitelistEntry.number))).scalars().all())
+async def _protecting(session: AsyncSession, sub: SubPort) -> list[WhitelistEntry]:
+    """The live entries on the sub-port's number (or a prefix) or on its customer."""
+    prefixes = [sub.number[:n] for n in range(1, len(sub.number) + 1)]
+    target = WhitelistEntry.number.in_(prefixes)
+    if sub.user_unit_uscc:
+        target = or_(target, WhitelistEntry.uscc == sub.user_unit_uscc)
+    return list((await session.execute(select(WhitelistEntry).where(target, live()).order_by(
+        WhitelistEntry.entry_id))).scalars().all())
 
 
 async def put_under_review(session: AsyncSession, sub: SubPort, *, old: str,
                            actor: str) -> None:
-    entries = await _protecting(session, sub.number)
+    entries = await _protecting(session, sub)
     for entry in entries:
         entry.review_at = utcnow()
     await session.flush()
-    for covered_number in sorted({e.number for e in entries}):
-        await refresh_flags(session, covered_number)
+    for entry in entries:
+        await refresh_flags(session, entry)
     ids = [e.entry_id for e in entries]
     await enqueue(session, OutboxEvent, destination="whitelist",
                   topic="sub_port.business_type_changed",

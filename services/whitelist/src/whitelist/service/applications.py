@@ -20,7 +20,7 @@ from whitelist.schemas import (
 )
 from whitelist.service.common import after_cursor, cursor_of, in_scope, scoped
 from whitelist.service.entries import expire_due
-from whitelist.service.status import covering_entries
+from whitelist.service.status import covering_entries, customer_entry
 from whitelist.service.text import scrub
 
 PENDING = ApplicationStatus.PENDING.value
@@ -37,23 +37,35 @@ def _province_for(data: ApplicationCreate, actor: Principal) -> str:
     return scope
 
 
-async def _refuse_duplicates(session: AsyncSession, number: str) -> None:
-    [entry] = await covering_entries(session, [number], utcnow())
+async def _refuse_duplicates(session: AsyncSession, data: ApplicationCreate) -> None:
+    entry = await _covering(session, number=data.number, uscc=data.uscc)
     if entry is not None:
-        raise AlreadyWhitelisted("The number is already covered by an active entry.",
-                                 entry_id=entry.id)
+        raise AlreadyWhitelisted("The number or customer is already covered by an active "
+                                 "entry.", entry_id=entry.id)
+    same = (Application.number == data.number if data.number is not None
+            else Application.uscc == data.uscc)
     pending = await session.scalar(select(Application.id).where(
-        Application.number == number, Application.status == PENDING))
+        same, Application.status == PENDING))
     if pending is not None:
         raise DuplicateApplication("Decide or withdraw the pending application first.",
                                    application_id=pending)
 
 
+async def _covering(session: AsyncSession, *, number: str | None,
+                    uscc: str | None) -> Entry | None:
+    """The active entry already protecting this number (or its prefix), or this customer."""
+    if number is not None:
+        [entry] = await covering_entries(session, [number], utcnow())
+        return entry
+    return await customer_entry(session, str(uscc), utcnow())
+
+
 async def submit_application(session: AsyncSession, *, data: ApplicationCreate,
                              actor: Principal) -> Application:
     province = _province_for(data, actor)
-    await _refuse_duplicates(session, data.number)
-    row = Application(number=data.number, province=province, category=data.category.value,
+    await _refuse_duplicates(session, data)
+    row = Application(number=data.number, uscc=data.uscc, province=province,
+                      category=data.category.value,
                       justification=scrub(data.justification), expires_at=data.expires_at,
                       status=PENDING, applicant=actor.sub, created_at=utcnow())
     session.add(row)
@@ -75,6 +87,7 @@ async def list_applications(
     session: AsyncSession, *, actor: Principal, status: ApplicationStatus | None = None,
     category: Category | None = None, province: str | None = None, number: str | None = None,
     cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
+    uscc: str | None = None,
 ) -> tuple[list[Application], str | None]:
     size = clamp_limit(limit, max_limit)
     query = scoped(select(Application), Application, actor)
@@ -86,6 +99,8 @@ async def list_applications(
         query = query.where(Application.province == province)
     if number is not None:
         query = query.where(Application.number == number)
+    if uscc is not None:
+        query = query.where(Application.uscc == uscc)
     query = after_cursor(query, Application, cursor)
     query = query.order_by(Application.created_at, Application.id).limit(size + 1)
     rows = list((await session.execute(query)).scalars())
@@ -106,13 +121,15 @@ async def _pending_decision(session: AsyncSession, application_id: str,
 async def approve_application(session: AsyncSession, *, application_id: str, data: ApproveIn,
                               actor: Principal) -> Application:
     row = await _pending_decision(session, application_id, actor)
-    now = utcnow()
-    if row.expires_at is not None and row.expires_at <= now:
+    if row.category == Category.OTHER.value and actor.province_scope is not None:
+        raise Forbidden("A category outside the notice's list is approved at HQ.",
+                        code="hq_approval_required")
+    if row.expires_at is not None and row.expires_at <= utcnow():
         raise Conflict("The requested expiry has passed; apply again.")
-    [covering] = await covering_entries(session, [row.number], now)
+    covering = await _covering(session, number=row.number, uscc=row.uscc)
     if covering is not None:
-        raise AlreadyWhitelisted("The number is already covered by an active entry.",
-                                 entry_id=covering.id)
+        raise AlreadyWhitelisted("The number or customer is already covered by an active "
+                                 "entry.", entry_id=covering.id)
     entry = await _grant(session, row, actor)
     _decide(row, ApplicationStatus.APPROVED, actor, data.comment)
     row.entry_id = entry.id
@@ -124,20 +141,21 @@ async def _grant(session: AsyncSession, row: Application, actor: Principal) -> E
     """The entry, its event for registry and its audit line, all in the caller's transaction."""
     # An expired entry on this number not yet announced would otherwise be announced as
     # revoked after this grant, and registry would drop the flag the new entry sets.
-    await expire_due(session, number=row.number)
-    entry = Entry(number=row.number, province=row.province, category=row.category,
+    await expire_due(session, number=row.number, uscc=row.uscc)
+    entry = Entry(number=row.number, uscc=row.uscc, province=row.province,
+                  category=row.category,
                   expires_at=row.expires_at, application_id=row.id, applicant=row.applicant,
                   granted_by=actor.sub, created_at=utcnow())
     session.add(entry)
     await session.flush()
     expires = entry.expires_at.isoformat() if entry.expires_at else None
     await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.granted",
-                  payload={"entry_id": entry.id, "number": entry.number,
+                  payload={"entry_id": entry.id, "number": entry.number, "uscc": entry.uscc,
                            "category": entry.category, "expires_at": expires})
     await append_audit(session, AuditEvent, actor=actor.sub, action="entry.granted",
                        entity="entry", entity_id=entry.id, province=entry.province,
-                       data={"number": entry.number, "category": entry.category,
-                             "application_id": row.id})
+                       data={"number": entry.number, "uscc": entry.uscc,
+                             "category": entry.category, "application_id": row.id})
     return entry
 
 
@@ -173,5 +191,5 @@ async def _audit(session: AsyncSession, actor: Principal, action: str, row: Appl
     # The justification is free text and may name people, so it stays out of the chain.
     await append_audit(session, AuditEvent, actor=actor.sub, action=action,
                        entity="application", entity_id=row.id, province=row.province,
-                       data={"number": row.number, "category": row.category,
+                       data={"number": row.number, "uscc": row.uscc, "category": row.category,
                              "status": row.status, "entry_id": row.entry_id})

@@ -38,6 +38,7 @@ async def list_entries(
     session: AsyncSession, *, actor: Principal, province: str | None = None,
     category: Category | None = None, active: bool | None = None, number: str | None = None,
     cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
+    uscc: str | None = None,
 ) -> tuple[list[Entry], str | None]:
     size, now = clamp_limit(limit, max_limit), utcnow()
     query = scoped(select(Entry), Entry, actor)
@@ -47,6 +48,8 @@ async def list_entries(
         query = query.where(Entry.category == category.value)
     if number is not None:
         query = query.where(Entry.number == number)
+    if uscc is not None:
+        query = query.where(Entry.uscc == uscc)
     if active is not None:
         query = query.where(active_clause(now) if active else ~active_clause(now))
     query = after_cursor(query, Entry, cursor)
@@ -67,13 +70,16 @@ async def revoke_entry(session: AsyncSession, *, entry_id: str, reason: str,
 
 
 async def expire_due(session: AsyncSession, *, now: dt.datetime | None = None,
-                     number: str | None = None, batch: int = 500) -> int:
+                     number: str | None = None, uscc: str | None = None,
+                     batch: int = 500) -> int:
     """Tell registry about entries whose expiry passed; returns how many were announced."""
     now = now or utcnow()
     query = select(Entry).where(Entry.revoked_at.is_(None), Entry.expires_at <= now,
                                 Entry.expiry_announced_at.is_(None))
     if number is not None:
         query = query.where(Entry.number == number)
+    if uscc is not None:
+        query = query.where(Entry.uscc == uscc)
     query = query.order_by(Entry.expires_at).limit(batch)
     rows = list((await session.execute(query)).scalars())
     for row in rows:
@@ -84,16 +90,17 @@ async def expire_due(session: AsyncSession, *, now: dt.datetime | None = None,
 
 async def _announce_end(session: AsyncSession, row: Entry, *, actor: str, action: str) -> None:
     await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.revoked",
-                  payload={"entry_id": row.id, "number": row.number})
+                  payload={"entry_id": row.id, "number": row.number, "uscc": row.uscc})
     await append_audit(session, AuditEvent, actor=actor, action=action, entity="entry",
                        entity_id=row.id, province=row.province,
-                       data={"number": row.number, "category": row.category})
+                       data={"number": row.number, "uscc": row.uscc, "category": row.category})
 
 
 def entry_view(row: Entry, now: dt.datetime | None = None) -> EntryRead:
     state = entry_state(row, now or utcnow())
     return EntryRead(
-        id=row.id, number=row.number, province=row.province, category=Category(row.category),
+        id=row.id, number=row.number, uscc=row.uscc, province=row.province,
+        category=Category(row.category),
         expires_at=row.expires_at, active=state == "active", status=state,
         application_id=row.application_id, applicant=row.applicant, granted_by=row.granted_by,
         created_at=row.created_at, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
