@@ -1,7 +1,7 @@
 """customer entries and sub-port units
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0010
 Create Date: 2026-12-06 05:36:52.191775
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import porttrust_shared.db
 
 revision: str = '0021'
-down_revision: str | None = '0020'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ every sub-port the entry covers) and whitelist is told through the outbox; it an
 entry as `review` until a whitelist_admin confirms it, and the confirmation comes back as a
 grant (`whitelist.granted`), which ends the review here."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -35,7 +35,7 @@ async def patch_sub_port(session: AsyncSession, *, number: str, data: SubPortUpd
 async def _protecting(session: AsyncSession, sub: SubPort) -> list[WhitelistEntry]:
     """The live entries on the sub-port's number (or a prefix) or on its customer."""
     prefixes = [sub.number[:n] for n in range(1, len(sub.number) + 1)]
-    target = WhitelistEntry.number.in_(prefixes)
+    target: ColumnElement[bool] = WhitelistEntry.number.in_(prefixes)
     if sub.user_unit_uscc:
         target = or_(target, WhitelistEntry.uscc == sub.user_unit_uscc)
     return list((await session.execute(select(WhitelistEntry).where(target, live()).order_by(
