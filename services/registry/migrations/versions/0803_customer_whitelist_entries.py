@@ -1,7 +1,7 @@
 """customer whitelist entries
 
 Revision ID: 0803
-Revises: 0702
+Revises: 0703
 Create Date: 2026-12-06 05:41:29.975072
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0803'
-down_revision: str | None = '0702'
+down_revision: str | None = '0703'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
