@@ -30,6 +30,7 @@ class WhitelistCopy:
         self.known: OrderedDict[str, bool] = OrderedDict((n, False) for n in seed)
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._closed = False
         self._worker: threading.Thread | None = None
         self._load()
 
@@ -72,8 +73,15 @@ class WhitelistCopy:
                  sum(fresh.values()), len(fresh))
         return True
 
+    def close(self) -> None:
+        """Stop the background refresh (the daemon's copy lives as long as the daemon)."""
+        self._closed = True
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.join(timeout=5)
+
     def _refresh_forever(self) -> None:
-        while True:
+        while not self._closed:
             try:
                 ok = self.refresh()
             except Exception:  # the copy must outlive any one bad answer or disk error

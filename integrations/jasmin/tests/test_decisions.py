@@ -79,13 +79,25 @@ def fake() -> Iterator[tuple[Fake, str]]:
     thread.join()
 
 
+RUNTIMES: list[Runtime] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_whitelist_threads() -> Iterator[None]:
+    yield
+    while RUNTIMES:
+        RUNTIMES.pop().whitelist.close()
+
+
 def runtime_for(url: str, tmp_path: Path, **env: str) -> Runtime:
     config = Config.from_env({
         "PORTTRUST_IDENTITY_URL": url, "PORTTRUST_REGISTRY_URL": url,
         "PORTTRUST_WHITELIST_URL": url, "PORTTRUST_CLIENT_ID": "gw",
         "PORTTRUST_CLIENT_SECRET": "s", "PORTTRUST_TIMEOUT_SECONDS": "2", **env})
     client = Client(config)
-    return Runtime(config, client, WhitelistCopy(client, path=str(tmp_path / "copy.json")))
+    runtime = Runtime(config, client, WhitelistCopy(client, path=str(tmp_path / "copy.json")))
+    RUNTIMES.append(runtime)
+    return runtime
 
 
 @dataclass
