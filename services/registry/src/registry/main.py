@@ -11,6 +11,7 @@ from registry.clients import CreditClient
 from registry.events import HANDLERS
 from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
+from registry.progress_job import start_progress_job, stop_progress_job
 from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
 from registry.verifiers import LocalVerifier
@@ -36,8 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay, start_scan],
-        on_shutdown=[stop_scan, stop_relay, stop_http, close_writers],
+        on_startup=[start_http, start_clients, start_relay, start_scan, start_progress_job],
+        on_shutdown=[stop_progress_job, stop_scan, stop_relay, stop_http, close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
     )

@@ -27,3 +27,5 @@ class Settings(ServiceSettings):
     gateway_mismatch_share: float = Field(default=0.2, gt=0, le=1)
     gateway_mismatch_min_checks: int = Field(default=20, ge=1)
     gateway_violation_scan_seconds: float = Field(default=3600, ge=0)
+    # R9: how often the daily progress job looks whether today's snapshot is taken; 0: off.
+    progress_check_seconds: float = Field(default=300, ge=0)

@@ -12,6 +12,7 @@ from registry.api import (
     mo_messages,
     organizations,
     ports,
+    progress,
     reports,
     self_check,
     send_checks,
@@ -30,5 +31,5 @@ router = APIRouter()
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
                complaints, backfill, templates, send_checks, mo_messages, signatures,
-               self_check, agreements, inaccuracies, gateway_violations):
+               self_check, agreements, inaccuracies, gateway_violations, progress):
     router.routes.extend(module.router.routes)

@@ -45,6 +45,12 @@ class Signed(Share):
     signed: int
 
 
+class Campaign(BaseModel):
+    deadline: dt.datetime
+    days_left: int = Field(description="Calendar days (UTC) until the deadline; negative "
+                                        "once it has passed.")
+
+
 class ProvinceRow(BaseModel):
     province: str
     name: str
@@ -54,6 +60,8 @@ class ProvinceRow(BaseModel):
     holders: Signed
     combing: Combing | None = Field(
         description="Whitelist customer combing (from whitelist); null when unknown.")
+    campaign: Campaign | None = Field(
+        default=None, description="The province's back-fill campaign; null when none is set.")
 
 
 class ProvincesReport(BaseModel):
@@ -68,10 +76,12 @@ def _whitelist(request: Request) -> WhitelistClient | None:
     return whitelist
 
 
+WhitelistOrNone = Annotated[WhitelistClient | None, Depends(_whitelist)]
+
+
 @router.get("/v1/reports/provinces")
 async def report_provinces(session: SessionDep, actor: ReportReader,
-                           whitelist: Annotated[WhitelistClient | None, Depends(_whitelist)],
-                           ) -> ProvincesReport:
+                           whitelist: WhitelistOrNone) -> ProvincesReport:
     """Per province: sub-ports by state, completeness, verified handlers, signed holders,
     whitelist combing."""
     return ProvincesReport.model_validate(await svc.province_report(session, actor=actor,

@@ -1,6 +1,7 @@
 """Per-province figures for HQ: sub-ports by state, completeness, verified handlers, holders
 with signed agreements. Every province appears, with zeros where nothing is registered."""
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -11,7 +12,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
-from registry.models import Handler, Port, SubPort
+from registry.models import BackfillCampaign, Handler, Port, SubPort
 from registry.models_records import Agreement
 from registry.service import completeness
 from registry.service.agreements import SUPPLEMENTARY
@@ -57,7 +58,7 @@ async def holders_by_province(session: AsyncSession) -> dict[str, tuple[int, int
     return {p: (int(total), int(ok or 0)) for p, total, ok in rows}
 
 
-async def _combing(whitelist: WhitelistClient | None) -> dict[str, Combing] | None:
+async def combing_by_province(whitelist: WhitelistClient | None) -> dict[str, Combing] | None:
     """Whitelist's combing counts; None (shown as unknown) when whitelist cannot answer:
     the rest of the report does not depend on it."""
     try:
@@ -66,11 +67,25 @@ async def _combing(whitelist: WhitelistClient | None) -> dict[str, Combing] | No
         return None
 
 
+async def campaign_deadlines(session: AsyncSession) -> dict[str, dt.datetime]:
+    rows = await session.execute(select(BackfillCampaign.province, BackfillCampaign.deadline))
+    return {province: deadline for province, deadline in rows}
+
+
+def _campaign(deadline: dt.datetime | None, now: dt.datetime) -> dict[str, Any] | None:
+    """The province's back-fill deadline and the calendar days (UTC) left until it;
+    negative once it has passed."""
+    if deadline is None:
+        return None
+    return {"deadline": deadline, "days_left": (deadline.date() - now.date()).days}
+
+
 async def province_report(session: AsyncSession, *, actor: Principal,
                           whitelist: WhitelistClient | None = None) -> dict[str, Any]:
     subs, handlers, holders = (await _sub_ports(session), await _handlers(session),
                                await holders_by_province(session))
-    combing = await _combing(whitelist)
+    combing = await combing_by_province(whitelist)
+    deadlines, now = await campaign_deadlines(session), utcnow()
     scope = actor.province_scope
     items = []
     for code, name in sorted(PROVINCES.items()):
@@ -89,5 +104,6 @@ async def province_report(session: AsyncSession, *, actor: Principal,
             "handlers": {"verified": h_ok, "total": h_total, "rate": _rate(h_ok, h_total)},
             "holders": {"signed": o_ok, "total": o_total, "rate": _rate(o_ok, o_total)},
             "combing": None if combing is None else combing.get(code),
+            "campaign": _campaign(deadlines.get(code), now),
         })
-    return {"generated_at": utcnow(), "items": items, "combing_available": combing is not None}
+    return {"generated_at": now, "items": items, "combing_available": combing is not None}

@@ -1,0 +1,79 @@
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.idempotency import IdempotencyDep
+from porttrust_shared.pagination import Page
+from porttrust_shared.tokens import Principal
+from registry.api.reports import ReportReader, WhitelistOrNone
+from registry.deps import Cursor, Limit, SettingsDep, problems
+from registry.models_records import ProgressSnapshot
+from registry.schemas import Province
+from registry.service import progress as svc
+
+router = APIRouter(tags=["reports"])
+HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
+
+
+class ProgressPoint(BaseModel):
+    """One province on one day (UTC)."""
+
+    province: str
+    day: dt.date
+    taken_at: dt.datetime
+    live: int = Field(description="Active sub-ports.")
+    complete: int = Field(description="Active sub-ports whose record is complete.")
+    pending: int = Field(description="Active, incomplete, before the province's deadline.")
+    overdue: int = Field(description="Active, incomplete, after the deadline (not swept yet, "
+                                     "or whitelisted).")
+    suspended_deadline: int = Field(description="Suspended with reason backfill_deadline.")
+    holders_signed: int
+    holders_total: int
+    complete_rate: float | None = Field(description="complete / live; null when nothing is "
+                                                    "live (no data, not 0 %).")
+    combing: dict[str, Any] | None = Field(description="Whitelist's combing figures for the "
+                                                       "province as it reported them; null "
+                                                       "when it could not be asked.")
+
+
+class TakenSnapshots(BaseModel):
+    day: dt.date
+    items: list[ProgressPoint]
+
+
+def _point(row: ProgressSnapshot) -> ProgressPoint:
+    live, complete = row.figures["live"], row.figures["complete"]
+    return ProgressPoint(province=row.province, day=dt.date.fromisoformat(row.day),
+                         taken_at=row.taken_at, combing=row.combing,
+                         complete_rate=round(complete / live, 4) if live else None,
+                         **{k: row.figures[k] for k in svc.FIGURES})
+
+
+@router.get("/v1/reports/progress", responses=problems(400, 404))
+async def report_progress(session: SessionDep, actor: ReportReader, settings: SettingsDep,
+                          province: Province | None = None,
+                          start: Annotated[dt.date | None, Query(alias="from")] = None,
+                          end: Annotated[dt.date | None, Query(alias="to")] = None,
+                          limit: Limit = None, cursor: Cursor = None) -> Page[ProgressPoint]:
+    """The daily snapshots between `from` and `to` (default: the last 90 days), by day."""
+    rows, after = await svc.progress_series(session, actor=actor, province=province,
+                                            start=start, end=end, limit=limit, cursor=cursor,
+                                            max_limit=settings.page_limit_max)
+    return Page(items=[_point(r) for r in rows], next_cursor=after)
+
+
+@router.post("/v1/reports/progress/snapshots", status_code=201,
+             response_model=TakenSnapshots, responses=problems(403))
+async def take_progress_snapshot(session: SessionDep, actor: HqAdmin, whitelist: WhitelistOrNone,
+                                 idem: IdempotencyDep) -> JSONResponse:
+    """Take today's snapshot of every province now (again: today's rows are updated)."""
+
+    async def produce() -> TakenSnapshots:
+        points = [_point(r) for r in await svc.take_today(session, whitelist=whitelist)]
+        return TakenSnapshots(day=points[0].day, items=points)
+
+    return await idem.run(produce)
