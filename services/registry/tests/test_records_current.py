@@ -1,6 +1,8 @@
 """Records kept current (健全登记信息动态更新机制): PATCH of handlers and ports with If-Match,
 versioned and audited; a handler's new name or ID number must be verified again."""
 
+import json
+
 from porttrust_shared.validators import id_check_char
 
 NUMBER = "106901234567"
@@ -124,3 +126,38 @@ async def test_port_with_sub_ports_in_other_provinces_cannot_turn_provincial(
                            await etag_of(client, headers, path))
     assert response.status_code == 409
     assert response.json()["code"] == "sub_ports_elsewhere"
+
+
+async def imported_person(reg, client, headers, update_handler):
+    await reg.port()
+    unit = await reg.signed_unit("44", NUMBER)
+    person = make_id_number(555)
+    handler = await reg.post("/v1/handlers", {"name": "张三", "id_number": person,
+                                              "phone": "13800000555",
+                                              "organization_uscc": unit["uscc"]})
+    await reg.post(f"/v1/handlers/{handler['id']}/verify", {})
+    row = {"number": NUMBER, "province": "44", "user_unit_uscc": unit["uscc"],
+           "handler_name": "李四", "handler_id_number": person, "handler_phone": "13900000555",
+           "business_type": "notification", "purpose": "订单发货通知",
+           "machine_room": "广州南方基地A3", "equipment": "SMSC-GZ-07",
+           "update_handler": update_handler}
+    response = await client.post("/v1/sub-ports/import", content=json.dumps(row).encode(),
+                                 headers={**headers("hq_admin"),
+                                          "Content-Type": "application/x-ndjson"})
+    assert response.status_code == 200, response.text
+    return (await client.get(f"/v1/handlers/{handler['id']}", headers=headers("hq_admin"))).json()
+
+
+async def test_import_with_update_handler_brings_name_and_phone_up_to_date(
+        reg, client, headers):
+    handler = await imported_person(reg, client, headers, update_handler=True)
+    assert (handler["name"], handler["phone"]) == ("李*", "139****0555")
+    assert handler["verification"]["status"] == "unverified"
+    sub = (await client.get(f"/v1/sub-ports/{NUMBER}", headers=headers("hq_admin"))).json()
+    assert sub["missing"] == ["handler_verified"]
+
+
+async def test_import_without_update_handler_leaves_the_handler_alone(reg, client, headers):
+    handler = await imported_person(reg, client, headers, update_handler=False)
+    assert (handler["name"], handler["phone"]) == ("张*", "138****0555")
+    assert handler["verification"]["status"] == "verified"

@@ -1,8 +1,12 @@
-"""Start-up wiring: one HTTP client, service tokens and the outbox relay per process."""
+"""Start-up wiring: one HTTP client, service tokens, the outbox relay and periodic jobs
+per process."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 from fastapi import FastAPI
@@ -46,5 +50,35 @@ def outbox_hooks(model: type[OutboxEventMixin],
 
     async def stop(app: FastAPI) -> None:
         await app.state.relay.stop()
+
+    return start, stop
+
+
+def periodic_hooks(name: str, step: Callable[[FastAPI], Awaitable[object]], *,
+                   every: Callable[[FastAPI], float]) -> tuple[Hook, Hook]:
+    """Hooks that run `step(app)` at start and then every `every(app)` seconds (0 or less:
+    never), as a task of the process. A failing step is logged and tried again next time:
+    a background job must outlive a database or a peer that is briefly away."""
+    log = logging.getLogger(name)
+
+    async def run(app: FastAPI, interval: float) -> None:
+        while True:
+            try:
+                await step(app)
+            except Exception:
+                log.exception("%s failed; tried again in %ss", name, interval)
+            await asyncio.sleep(interval)
+
+    async def start(app: FastAPI) -> None:
+        interval = every(app)
+        task = asyncio.create_task(run(app, interval), name=name) if interval > 0 else None
+        setattr(app.state, f"task_{name}", task)
+
+    async def stop(app: FastAPI) -> None:
+        task = getattr(app.state, f"task_{name}", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     return start, stop

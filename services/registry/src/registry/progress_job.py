@@ -1,17 +1,13 @@
 """registry's daily progress snapshot (R9): taken soon after start-up and then once a day,
-by the service itself. A failed pass (database, whitelist) is logged and tried again at the
-next check; two replicas racing for the day's first row leave one (the unique day)."""
-
-import asyncio
-import contextlib
-import logging
+by the service itself (porttrust_shared.wiring.periodic_hooks: a failed pass is logged and
+tried again at the next check). Two replicas racing for the day's first rows: the unique
+(province, day) keeps one, the other pass fails and finds them taken next time."""
 
 from fastapi import FastAPI
 
 from porttrust_shared.db import utcnow
+from porttrust_shared.wiring import periodic_hooks
 from registry.service import progress
-
-log = logging.getLogger("registry.progress")
 
 
 async def snapshot_today(app: FastAPI, *, refresh: bool) -> None:
@@ -24,23 +20,9 @@ async def snapshot_today(app: FastAPI, *, refresh: bool) -> None:
         await session.commit()
 
 
-async def _run(app: FastAPI, every: float) -> None:
-    while True:
-        try:
-            await snapshot_today(app, refresh=False)
-        except Exception:
-            log.exception("progress snapshot failed; tried again at the next check")
-        await asyncio.sleep(every)
+async def _daily(app: FastAPI) -> None:
+    await snapshot_today(app, refresh=False)
 
 
-async def start_progress_job(app: FastAPI) -> None:
-    every = app.state.settings.progress_check_seconds
-    app.state.progress_job = asyncio.create_task(_run(app, every)) if every > 0 else None
-
-
-async def stop_progress_job(app: FastAPI) -> None:
-    task = app.state.progress_job
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+start_progress_job, stop_progress_job = periodic_hooks(
+    "registry.progress", _daily, every=lambda app: app.state.settings.progress_check_seconds)

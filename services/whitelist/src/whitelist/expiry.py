@@ -1,14 +1,9 @@
 """Background sweep: entries whose expiry passed are announced to registry as revoked."""
 
-import asyncio
-import contextlib
-import logging
-
 from fastapi import FastAPI
 
+from porttrust_shared.wiring import periodic_hooks
 from whitelist.service.entries import expire_due
-
-log = logging.getLogger("whitelist.expiry")
 
 
 async def sweep_once(app: FastAPI) -> int:
@@ -18,25 +13,10 @@ async def sweep_once(app: FastAPI) -> int:
     return announced
 
 
-async def _loop(app: FastAPI, interval: float) -> None:
-    while True:
-        try:
-            if await sweep_once(app):
-                app.state.relay.nudge()
-        except Exception:
-            log.exception("expiry sweep failed")
-        await asyncio.sleep(interval)
+async def _sweep(app: FastAPI) -> None:
+    if await sweep_once(app):
+        app.state.relay.nudge()
 
 
-async def start_sweep(app: FastAPI) -> None:
-    interval = app.state.settings.expiry_sweep_seconds
-    app.state.expiry_task = asyncio.create_task(_loop(app, interval), name="whitelist-expiry") \
-        if interval > 0 else None
-
-
-async def stop_sweep(app: FastAPI) -> None:
-    task = app.state.expiry_task
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+start_sweep, stop_sweep = periodic_hooks(
+    "whitelist.expiry", _sweep, every=lambda app: app.state.settings.expiry_sweep_seconds)

@@ -40,6 +40,7 @@ from registry.models import (
     SubPort,
     WhitelistEntry,
 )
+from registry.schemas import HandlerUpdate
 from registry.service import handlers as handler_svc
 from registry.service import organizations as org_svc
 from registry.service.common import apply_changes, visible
@@ -229,6 +230,8 @@ class Importer:
                 return ("unknown_handler", "handler_id", "handler_id names no handler you can see.")
         elif data.handler_id_number:
             plan.values["handler_id"] = ctx.person(data, self.cipher)
+            if data.update_handler:
+                ctx.note_update(plan.values["handler_id"], data, plan.raw.row)
         return None
 
     def _parties(self, plan: Plan, ctx: "_Lookups") -> list[Party]:
@@ -366,6 +369,8 @@ class _Lookups:
         self.people: dict[tuple[str, str], str] = {}
         self.new_orgs: dict[str, dict[str, Any]] = {}
         self.new_people: dict[str, dict[str, Any]] = {}
+        # handler id -> (row, change): an existing handler's name and phone, as a row says
+        self.handler_updates: dict[str, tuple[int, HandlerUpdate]] = {}
         self.parties: dict[tuple[str, str], Party] = {}
         self.port_sizes: list[int] = []
         self.seen_handlers: dict[str, bool] = {}
@@ -475,9 +480,15 @@ class _Lookups:
             "uscc_review": check_uscc(uscc).needs_review, "version": 1, "created_at": now,
             "updated_at": now}
 
+    def note_update(self, handler_id: str, data: ImportRow, row: int) -> None:
+        """The row asks to bring an existing handler's name and phone up to date."""
+        if handler_id in self.handlers:
+            self.handler_updates[handler_id] = (row, HandlerUpdate(name=data.handler_name,
+                                                                    phone=data.handler_phone))
+
     def person(self, data: ImportRow, cipher: PiiCipher) -> str:
-        """The handler id for the row's person fields: found by blind index, or a new one
-        (an existing handler's name and phone are not changed by an import)."""
+        """The handler id for the row's person fields: found by blind index, or a new one.
+        An existing handler's name and phone change only when the row says update_handler."""
         index = cipher.blind_index(data.handler_id_number or "", field="id_number")
         key = (index, data.user_unit_uscc or "")
         if key in self.people:
@@ -624,6 +635,11 @@ async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups,
             snap = org_svc.snapshot(Organization(**org))
             versions.append(_version(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
                                      snap, sorted(snap)))
+    surviving = {p.raw.row for p in plans}
+    for handler_id, (row, change) in ctx.handler_updates.items():
+        if row in surviving:
+            await handler_svc.change_handler(session, ctx.handlers[handler_id], change,
+                                             actor=actor, cipher=cipher)
     if people:
         await bulk_insert(session, Handler, people)
         for person in people:

@@ -18,6 +18,8 @@ COLUMNS = ("number", "province", "user_unit_uscc", "user_unit_name", "handler_id
            "handler_name", "handler_id_number", "handler_phone", "business_type", "purpose",
            "machine_room", "equipment", "monthly_volume", "value_contribution",
            "customer_importance")
+# Columns the import reads but the export never writes: instructions, not data.
+FLAG_COLUMNS = ("update_handler",)
 REQUIRED_COLUMNS = ("number", "province", "user_unit_uscc", "business_type", "purpose",
                     "machine_room", "equipment")
 
@@ -106,7 +108,7 @@ def _check_header(header: list[str]) -> None:
     if missing:
         raise FileRejected("Required columns are missing: " + ", ".join(missing),
                            code="missing_columns", missing=missing)
-    unknown = sorted({name for name in header if name not in COLUMNS})
+    unknown = sorted({name for name in header if name not in COLUMNS + FLAG_COLUMNS})
     if unknown:
         raise FileRejected("The file has columns this import does not know.",
                            code="unknown_columns", unknown=unknown[:20])

@@ -30,6 +30,9 @@ class ImportRow(SubPortCreate):
     handler_name: PersonName | None = None
     handler_id_number: IdNumber | None = None
     handler_phone: Mobile | None = None
+    # The row's handler_name and handler_phone replace those of the handler its
+    # handler_id_number already names (records kept current); otherwise they are ignored.
+    update_handler: bool = False
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,12 @@ async def update_handler(session: AsyncSession, *, handler_id: str, data: Handle
     so the handler's sub-ports lack `handler_verified` until it passes (R1)."""
     handler = await get_handler(session, handler_id=handler_id, actor=actor)
     check_if_match(if_match, handler.version)
+    return await change_handler(session, handler, data, actor=actor.sub, cipher=cipher)
+
+
+async def change_handler(session: AsyncSession, handler: Handler, data: HandlerUpdate, *,
+                         actor: str, cipher: PiiCipher) -> Handler:
+    """The change itself, versioned and audited; the import's `update_handler` uses it too."""
     values = _changes(handler, data, cipher)
     index = values.get("id_number_index")
     if index and await _find(session, index=index,
@@ -167,7 +173,7 @@ async def update_handler(session: AsyncSession, *, handler_id: str, data: Handle
     handler.version += 1
     handler.updated_at = utcnow()
     await session.flush()
-    await _record(session, handler, cipher, actor.sub, changed, "handler.updated")
+    await _record(session, handler, cipher, actor, changed, "handler.updated")
     return handler
 
 
