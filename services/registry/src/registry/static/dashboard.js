@@ -183,9 +183,13 @@
     sessionStorage.setItem("porttrust.token", token);
     status("Loading…");
     try {
-      const [report, series] = await Promise.all([getJson("/v1/reports/provinces", token), progress(token)]);
+      // The figures come even when the series cannot: its trouble is shown, not fatal.
+      let trouble = "";
+      const [report, series] = await Promise.all([getJson("/v1/reports/provinces", token),
+        progress(token).catch((err) => { trouble = err.message; return {}; })]);
       drawBurndown(report.items, series); drawStates(report.items); drawRates(report.items); drawTable(report.items);
-      status(`As of ${new Date(report.generated_at).toLocaleString()}`);
+      if (trouble) status(`Progress series: ${trouble}`, true);
+      else status(`As of ${new Date(report.generated_at).toLocaleString()}`);
     } catch (err) {
       status(err instanceof Error && err.message ? err.message : "The report could not be loaded.", true);
     }
