@@ -135,6 +135,7 @@ def main() -> int:
     stack = Stack(var_dir=var_dir, ports=ports,
                   admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
     interrupted = _catch_stop_signals()
+    print("Starting PortTrust (Ctrl-C stops it) ...", flush=True)
     try:
         stack.start_all()
         _print_banner(stack)
