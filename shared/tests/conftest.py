@@ -138,6 +138,10 @@ def demo_router() -> APIRouter:
     async def upload(data: dict[str, Any]) -> dict[str, int]:
         return {"keys": len(data)}
 
+    @router.post("/v1/notes")
+    async def create_note(data: ItemIn, principal: PrincipalDep) -> dict[str, str]:
+        return {"name": data.name, "sub": principal.sub}
+
     return router
 
 

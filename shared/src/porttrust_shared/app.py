@@ -25,12 +25,16 @@ from porttrust_shared.changes import ChangeFeed
 from porttrust_shared.db import READ_ONLY, create_engine, session_factory
 from porttrust_shared.docs import docs_router
 from porttrust_shared.errors import (
+    BodyRefused,
     DependencyUnavailable,
     InternalError,
     PayloadTooLarge,
+    Problem,
     install_error_handlers,
     problem_response,
 )
+from porttrust_shared.gate import gate_routes
+from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, nul_refused
 from porttrust_shared.logs import request_id_var
 from porttrust_shared.openapi import install_openapi
 from porttrust_shared.pii import PiiCipher
@@ -42,7 +46,7 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 class RequestContextMiddleware:
-    """Request id, body-size cap, access log and metrics, as one pure ASGI layer."""
+    """Request id, body cap, NUL refusal, token gate, access log and metrics: one ASGI layer."""
 
     def __init__(self, app: ASGIApp, *, max_body: int, registry: CollectorRegistry,
                  service: str, body_limits: Mapping[str, int] | None = None) -> None:
@@ -54,12 +58,18 @@ class RequestContextMiddleware:
         self.latency = Histogram("http_request_duration_seconds", "Request latency",
                                  ["method", "route"], registry=registry)
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._gated = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
+        if not self._gated:
+            # Here rather than in the factory: a service may include routers after it.
+            gate_routes(scope["app"].routes)
+            self._gated = True
+        rid_header, length, content_type = _request_headers(scope)
+        rid = (rid_header or uuid.uuid4().hex)[:64]
         token = request_id_var.set(rid)
         started, status, responded = time.perf_counter(), [500], [False]
 
@@ -70,11 +80,16 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            body_receive = await self._capped(scope, receive)
-            if body_receive is None:
-                await _too_large(scope, receive, send_with_id)
+            refused = self._refusal(scope, length)
+            if refused is not None:
+                await problem_response(refused)(scope, receive, send_with_id)
             else:
-                await self.app(scope, body_receive, send_with_id)
+                await self.app(scope, self._guarded(scope, receive, length, content_type),
+                               send_with_id)
+        except BodyRefused as exc:
+            if responded[0]:
+                raise
+            await problem_response(exc.problem)(scope, receive, send_with_id)
         except Exception:
             if responded[0]:
                 raise
@@ -86,30 +101,30 @@ class RequestContextMiddleware:
             self._observe(scope, status[0], time.perf_counter() - started)
             request_id_var.reset(token)
 
-    async def _capped(self, scope: Scope, receive: Receive) -> Receive | None:
-        """`receive` for the app, or None when the body is over the cap.
-
-        A declared length is checked up front; a body without one (chunked) is read here, up
-        to the cap, and replayed, because an error raised while the app reads it would reach
-        the client as a generic 400."""
-        cap = self.body_limits.get(scope.get("path", ""), self.max_body) if self.body_limits \
+    def _cap(self, scope: Scope) -> int:
+        return self.body_limits.get(scope.get("path", ""), self.max_body) if self.body_limits \
             else self.max_body
-        declared = _header(scope, b"content-length")
-        if declared is not None:
-            return receive if not declared.isdigit() or int(declared) <= cap else None
-        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+
+    def _refusal(self, scope: Scope, length: str | None) -> Problem | None:
+        """A problem to answer at once: a declared body over the cap, a NUL in the target."""
+        if length is not None and length.isdigit() and int(length) > self._cap(scope):
+            return PayloadTooLarge("The request body is larger than allowed.")
+        if nul_in_target(scope):
+            return nul_refused().problem
+        return None
+
+    def _guarded(self, scope: Scope, receive: Receive, length: str | None,
+                 content_type: str | None) -> Receive:
+        """The body is never read here: it is capped and looked at while the app reads it (a
+        body without a declared length is counted; the server holds one with a length to
+        it), so a route that refuses the caller first never receives it."""
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return receive
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return receive
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > cap:
-                return None
-            more = message.get("more_body", False)
-        return _replay(b"".join(chunks), receive)
+        nul = nul_check(content_type)
+        cap = None if length is not None else self._cap(scope)
+        if nul is None and cap is None:
+            return receive
+        return guarded_receive(receive, cap=cap, nul=nul)
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         method = scope["method"]
@@ -137,29 +152,17 @@ class RequestContextMiddleware:
 _MAX_LABEL_SETS = 1000
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def _request_headers(scope: Scope) -> tuple[str | None, str | None, str | None]:
+    """x-request-id, content-length and content-type, in one pass over the headers."""
+    rid = length = content_type = None
     for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = problem_response(PayloadTooLarge("The request body is larger than allowed."))
-    await response(scope, receive, send)
+        if key == b"x-request-id":
+            rid = value.decode("latin-1")
+        elif key == b"content-length":
+            length = value.decode("latin-1")
+        elif key == b"content-type":
+            content_type = value.decode("latin-1")
+    return rid, length, content_type
 
 
 def _health_router() -> APIRouter:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from porttrust_shared.logs import configure_logging
 from porttrust_shared.migrations import upgrade
+from porttrust_shared.serving import bounded_protocol
 from porttrust_shared.settings import ServiceSettings
 
 Command = Callable[[argparse.Namespace, Any], Awaitable[int] | int]
@@ -46,7 +47,9 @@ def run_cli(
         upgrade(service_dir, settings.database_url)
     if args.command == "serve":
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_config=None, access_log=False, proxy_headers=True)
+                    log_config=None, access_log=False, proxy_headers=True,
+                    http=bounded_protocol(max_head_bytes=settings.max_header_bytes,
+                                          max_headers=settings.max_headers))
         return 0
     if args.command == "migrate":
         return 0

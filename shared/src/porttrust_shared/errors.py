@@ -92,6 +92,11 @@ class Unprocessable(Problem):
     type, title, status = _t("validation-error"), "Request validation failed", 422
 
 
+class HeadersTooLarge(Problem):
+    type = _t("request-header-fields-too-large")
+    title, status = "Request header fields too large", 431
+
+
 class InternalError(Problem):
     type, title, status = _t("internal"), "Internal server error", 500
 
@@ -101,6 +106,16 @@ class InternalError(Problem):
 
 class DependencyUnavailable(Problem):
     type, title, status = _t("dependency-unavailable"), "A service this depends on is down", 503
+
+
+class BodyRefused(StarletteHTTPException):
+    """Raised from `receive` while a body is read (too large, a NUL character): FastAPI lets
+    an HTTPException out of its body reading as it is (anything else becomes a bare 400
+    there), and `_on_http` renders the problem it carries."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.status, problem.detail)
+        self.problem = problem
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
@@ -186,6 +201,8 @@ def _allowed_methods(request: Request) -> str:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, BodyRefused):
+        return problem_response(exc.problem, request)
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         return problem_response(BadRequest("The body is not valid JSON: it is not UTF-8."),
                                 request)

@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     blind_index_key: str = DEV_INDEX_KEY
 
     max_body_bytes: int = 5 * 1024 * 1024
+    # A request's line and headers together, and how many header fields (431 beyond).
+    max_header_bytes: int = Field(default=32 * 1024, ge=4096)
+    max_headers: int = Field(default=100, ge=16)
     page_limit_max: int = 500
     outbox_interval_seconds: float = 1.0
     outbox_max_attempts: int = 0  # 0: keep retrying until delivered

@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -13,6 +13,7 @@ from registry.imports.export import export_csv
 from registry.imports.parsing import parse_file
 from registry.imports.schemas import ImportJobRead, ImportResult
 from registry.imports.settings import ImportSettings
+from registry.imports.upload import ImportSlots, spool_upload
 from registry.schemas import Province
 
 router = APIRouter(tags=["sub-ports"])
@@ -41,7 +42,16 @@ def _import_settings(request: Request) -> ImportSettings:
     return found
 
 
-def _start(request: Request, work: Coroutine[Any, Any, None], job_id: str) -> None:
+def _slots(request: Request, config: ImportSettings) -> ImportSlots:
+    found = getattr(request.app.state, "import_slots", None)
+    if not isinstance(found, ImportSlots) or found.per_client != config.max_concurrent:
+        found = request.app.state.import_slots = ImportSlots(
+            per_client=config.max_concurrent, retry_after=config.retry_after_seconds)
+    return found
+
+
+def _start(request: Request, work: Coroutine[Any, Any, None], job_id: str,
+           done: Callable[[], None]) -> None:
     """Run the job in this process; app.state.import_tasks keeps it referenced until done."""
     tasks: dict[str, asyncio.Task[None]] | None = getattr(request.app.state, "import_tasks",
                                                           None)
@@ -49,7 +59,12 @@ def _start(request: Request, work: Coroutine[Any, Any, None], job_id: str) -> No
         tasks = request.app.state.import_tasks = {}
     task = asyncio.create_task(work)
     tasks[job_id] = task
-    task.add_done_callback(lambda _: tasks.pop(job_id, None))
+
+    def finished(_: asyncio.Task[None]) -> None:
+        tasks.pop(job_id, None)
+        done()
+
+    task.add_done_callback(finished)
 
 
 BODY = {"requestBody": {"required": True, "content": {
@@ -58,21 +73,27 @@ BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/v1/sub-ports/import", response_model=ImportResult, openapi_extra=BODY,
-             responses={202: {"model": ImportJobRead}, 415: {"description": "Not CSV/NDJSON"}})
+             responses={202: {"model": ImportJobRead}, 413: {"description": "File too large"},
+                        415: {"description": "Not CSV/NDJSON"},
+                        429: {"description": "Too many imports of this client at once"}})
 async def import_sub_ports(request: Request, session: SessionDep, actor: Writer,
                            credit: CreditDep, cipher: CipherDep,
                            content_type: Annotated[str | None, Header()] = None,
                            format: Annotated[Format | None, Query()] = None) -> Response:
     """Import sub-ports from CSV (UTF-8 or GBK) or NDJSON; large files run as a job (202)."""
-    config = _import_settings(request)
-    parsed = parse_file(await request.body(), _format(content_type, format))
-    tools = svc.Tools(actor=actor, credit=credit, cipher=cipher, chunk_size=config.chunk_size)
-    if len(parsed.rows) <= config.job_threshold:
-        result = await svc.import_inline(session, parsed=parsed, tools=tools)
-        return JSONResponse(result.model_dump(mode="json"))
-    sessions = request.app.state.sessions
-    job = await svc.create_job(sessions, parsed=parsed, actor=actor)
-    _start(request, svc.run_job(sessions, job_id=job.id, rows=parsed.rows, tools=tools), job.id)
+    config, kind = _import_settings(request), _format(content_type, format)
+    async with _slots(request, config).hold(actor.sub) as slot:
+        with await spool_upload(request, max_bytes=config.max_bytes) as upload:
+            parsed = parse_file(upload.read(), kind)
+        tools = svc.Tools(actor=actor, credit=credit, cipher=cipher,
+                          chunk_size=config.chunk_size)
+        if len(parsed.rows) <= config.job_threshold:
+            result = await svc.import_inline(session, parsed=parsed, tools=tools)
+            return JSONResponse(result.model_dump(mode="json"))
+        sessions = request.app.state.sessions
+        job = await svc.create_job(sessions, parsed=parsed, actor=actor)
+        _start(request, svc.run_job(sessions, job_id=job.id, rows=parsed.rows, tools=tools),
+               job.id, slot.keep())
     return JSONResponse(svc.job_read(job).model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/v1/sub-ports/import/{job.id}"})
 
