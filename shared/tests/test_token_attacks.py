@@ -7,7 +7,9 @@ import json
 import time
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jose import jwt
 
 from porttrust_shared.testing import TEST_ISSUER, TEST_KID
@@ -193,3 +195,37 @@ async def test_a_missing_token_gets_a_challenge_without_an_error_code(client):
 async def test_a_bad_token_gets_invalid_token(client):
     response = await _whoami(client, "not-a-token")
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+# The order n of P-256, written out here (not taken from the code under test).
+N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _twin(token: str) -> tuple[str, int, int]:
+    """The other spelling of a token's ECDSA signature: (r, n - s); and r, s of the twin."""
+    head, body, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    r, s = int.from_bytes(raw[:32], "big"), N - int.from_bytes(raw[32:], "big")
+    return f"{head}.{body}.{_b64(raw[:32] + s.to_bytes(32, 'big'))}", r, s
+
+
+def test_the_twin_signature_is_mathematically_valid(signing_key, token):
+    twin, r, s = _twin(token("auditor"))
+    head, body, _ = twin.split(".")
+    signing_key.public_key().verify(encode_dss_signature(r, s), f"{head}.{body}".encode(),
+                                    ec.ECDSA(hashes.SHA256()))
+    assert s > N // 2
+
+
+async def test_the_high_s_twin_of_a_valid_token_is_refused(client, token):
+    original = token("auditor", sub="alice")
+    assert (await _whoami(client, original)).status_code == 200
+    assert _is_401_problem(await _whoami(client, _twin(original)[0]))
+
+
+def test_issued_tokens_carry_the_low_s_signature(signing_key):
+    for _ in range(64):
+        issued = issue_token(signing_key, kid=TEST_KID, issuer=TEST_ISSUER, subject="a",
+                             audience=["demo"], roles=["auditor"], province="HQ")
+        signature = base64.urlsafe_b64decode(issued.split(".")[2] + "==")
+        assert int.from_bytes(signature[32:], "big") <= N // 2

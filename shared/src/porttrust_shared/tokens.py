@@ -28,6 +28,9 @@ ROLES = frozenset(
      "service"}
 )
 HQ = "HQ"
+# The order of P-256's base point. An ECDSA signature (r, s) verifies as (r, n - s) too; only
+# the low-S one of the pair is issued or accepted, so a token has exactly one valid spelling.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,36 @@ def issue_token(
         "exp": issued + min(lifetime, MAX_LIFETIME_SECONDS), "jti": uuid.uuid4().hex,
         "roles": sorted(roles), "province": province,
     }
-    return str(jwt.encode(claims, private_key_pem(key), algorithm=ALGORITHM, headers={"kid": kid}))
+    token = str(jwt.encode(claims, private_key_pem(key), algorithm=ALGORITHM,
+                           headers={"kid": kid}))
+    return low_s(token)
+
+
+def _signature(token: str) -> tuple[str, bytes]:
+    """The token up to its signature, and the signature's raw r || s bytes."""
+    signed, _, encoded = token.rpartition(".")
+    return signed, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def _b64_raw(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def is_high_s(token: str) -> bool:
+    """Whether the token's ES256 signature has s above n/2 (ValueError when unreadable)."""
+    raw = _signature(token)[1]
+    if len(raw) != 64:
+        raise ValueError("an ES256 signature is 64 bytes")
+    return int.from_bytes(raw[32:], "big") > P256_ORDER // 2
+
+
+def low_s(token: str) -> str:
+    """The token with its signature's s replaced by n - s when it is the high one."""
+    if not is_high_s(token):
+        return token
+    signed, raw = _signature(token)
+    s = P256_ORDER - int.from_bytes(raw[32:], "big")
+    return signed + "." + _b64_raw(raw[:32] + s.to_bytes(32, "big"))
 
 
 # ---------------------------------------------------------------- verification
@@ -165,9 +197,19 @@ class TokenVerifier:
             raise Unauthorized("The token's algorithm is not accepted.")
         if "crit" in header:
             raise Unauthorized("The token has unknown critical header parameters.")
+        self._refuse_high_s(token)
         key = await self._key_for(header.get("kid"))
         claims = self._decode(token, key)
         return self._principal(claims)
+
+    @staticmethod
+    def _refuse_high_s(token: str) -> None:
+        try:
+            high = is_high_s(token)
+        except (ValueError, TypeError) as exc:
+            raise Unauthorized("The token is malformed.") from exc
+        if high:
+            raise Unauthorized("The token's signature is not in its canonical (low-S) form.")
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:
         options = {"require_exp": True, "require_aud": True, "require_iss": True,

@@ -8,6 +8,7 @@ and the others still import; if the header itself is unreadable the file is refu
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,13 +73,15 @@ def parse_csv(data: bytes) -> ParsedFile:
     text, lines, encoding = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _read_csv(reader, lines, encoding)
+        return _read_csv(reader, lines, encoding, quoted="'" in text)
     except csv.Error:
         raise FileRejected(f"The CSV cannot be read near line {reader.line_num}.",
                            code="bad_csv", line=reader.line_num) from None
 
 
-def _read_csv(reader: Any, lines: list[str | None] | None, encoding: str) -> ParsedFile:
+def _read_csv(reader: Any, lines: list[str | None] | None, encoding: str,
+              quoted: bool) -> ParsedFile:
+    """`quoted`: the file has a ' somewhere, so a cell may be one the export neutralised."""
     first = next(reader, None)
     if not first or not any(cell.strip() for cell in first):
         raise FileRejected("The file has no header line.", code="empty_file")
@@ -95,6 +98,8 @@ def _read_csv(reader: Any, lines: list[str | None] | None, encoding: str) -> Par
         # Blank cells are values not given; a row of blank cells is no row at all.
         values = {name: value for name, cell in zip(header, cells, strict=False)
                   if (value := cell.strip())}
+        if quoted:
+            values = {name: unneutralised(value) for name, value in values.items()}
         if len(cells) > width:
             if values or any(cell.strip() for cell in cells[width:]):
                 rows.append(RawRow(row, {}, error="bad_row_shape"))
@@ -131,13 +136,43 @@ def parse_ndjson(data: bytes) -> ParsedFile:
     return parsed
 
 
+# A record is one flat object; past this many open brackets a line is refused before the
+# JSON parser recurses into it (1,000 levels were a RecursionError, a 500).
+MAX_NESTING = 32
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(line: str) -> bool:
+    if line.count("[") + line.count("{") <= MAX_NESTING:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(line):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return False
+
+
+def _holds_nul(values: dict[str, Any]) -> bool:
+    return any("\x00" in key or (isinstance(value, str) and "\x00" in value)
+               for key, value in values.items())
+
+
 def _json_row(row: int, line: str) -> RawRow:
+    if _too_deep(line):
+        return RawRow(row, {}, error="nested_too_deep")
     try:
         values = json.loads(line)
     except ValueError:
         return RawRow(row, {}, error="bad_json")
     if not isinstance(values, dict):
         return RawRow(row, {}, error="bad_json")
+    if "\\u0000" in line and _holds_nul(values):  # PostgreSQL stores no NUL in text
+        return RawRow(row, {}, error="nul_character")
     return RawRow(row, values)
 
 
@@ -149,10 +184,23 @@ def parse_file(data: bytes, kind: str) -> ParsedFile:
         return parse_ndjson(data) if kind == "ndjson" else parse_csv(data)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection): the
+# export writes it after a ' (shown, not evaluated), and the import takes that ' off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def unneutralised(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def csv_text(rows: list[dict[str, Any]]) -> str:
-    """The export format: the import's columns, in order."""
+    """The export format: the import's columns, in order, formula-like cells neutralised."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: neutralised(value) for name, value in row.items()} for row in rows)
     return out.getvalue()
