@@ -9,7 +9,8 @@ from argon2 import PasswordHasher
 from identity import service
 from identity.main import create_app
 from identity.schemas import ClientCreate, ClientCreated, UserCreate
-from identity.settings import Settings
+from identity.settings import Settings, sign_in_policy
+from identity.throttle import SignInGuard
 from porttrust_shared.testing import ServiceSpec
 
 PASSWORD = "correct horse battery staple"
@@ -20,8 +21,10 @@ def cheap_password_hashing() -> Iterator[None]:
     """Production argon2 parameters cost ~0.3 s a hash here; tests need the format, not the
     cost. Hashes stay argon2, verified the same way."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service, "hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                        parallelism=1))
+        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        patch.setattr(service, "hasher", cheap)
+        # What an unknown name is checked against: cheap too (it carries its own parameters).
+        patch.setattr(service, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
         yield
 
 
@@ -62,3 +65,10 @@ def new_user(db_session: Any) -> Callable[..., Awaitable[str]]:
 def password() -> str:
     """The password every `new_user` signs in with."""
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_guard(app: Any, settings: Settings) -> None:
+    """The brakes count per address too, and every test signs in from the same one: each
+    test starts with clean counts."""
+    app.state.throttle = SignInGuard(sign_in_policy(settings))

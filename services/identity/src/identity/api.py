@@ -17,7 +17,7 @@ from identity.schemas import (
     UserCreate,
     UserRead,
 )
-from porttrust_shared.deps import CipherDep, SessionDep, require_roles
+from porttrust_shared.deps import CipherDep, ReadSessionDep, SessionDep, require_roles
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.tokens import Principal
 
@@ -60,25 +60,26 @@ def _token_request(
 @router.post("/v1/token", response_model=TokenResponse, tags=["tokens"], responses={
     400: {"description": "invalid_request, unsupported_grant_type or an unknown audience"},
     401: {"description": "invalid_client or invalid_grant (wrong secret or password)"},
-    429: {"description": "Too many failed attempts for this name; wait Retry-After"}})
+    429: {"description": "A sign-in brake is on, or every password-hash slot is busy; "
+                         "wait Retry-After"}})
 async def issue_token(
+    request: Request,
     form: Annotated[TokenRequest, Depends(_token_request)],
     session: SessionDep,
     settings: SettingsDep,
     cipher: CipherDep,
-    throttle: ThrottleDep,
+    guard: ThrottleDep,
 ) -> JSONResponse:
     """OAuth2 token: client_credentials for machines, password for people."""
-    who = await service.token_principal(session, request=form, throttle=throttle)
-    aud = service.audience_for(form.audience, settings)
-    token = await service.issue_for(session, principal=who, audience=aud, settings=settings,
-                                    cipher=cipher)
+    token = await service.sign_in(request.app.state.sessions, session, request=form, guard=guard,
+                                  address=request.client.host if request.client else "",
+                                  settings=settings, cipher=cipher)
     body = TokenResponse(access_token=token, expires_in=settings.token_lifetime_seconds)
     return JSONResponse(body.model_dump(), headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json", tags=["tokens"])
-async def get_jwks(session: SessionDep, cipher: CipherDep) -> JSONResponse:
+async def get_jwks(session: ReadSessionDep, cipher: CipherDep) -> JSONResponse:
     """Public keys that verify tokens; cache them, refetch on an unknown kid."""
     body: dict[str, Any] = await keys.jwks(session, cipher)
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from identity.settings import Settings
-from identity.throttle import FailureThrottle
+from identity.throttle import SignInGuard
 
 
 def _settings(request: Request) -> Settings:
@@ -11,10 +11,10 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _throttle(request: Request) -> FailureThrottle:
-    throttle: FailureThrottle = request.app.state.throttle
+def _throttle(request: Request) -> SignInGuard:
+    throttle: SignInGuard = request.app.state.throttle
     return throttle
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
-ThrottleDep = Annotated[FailureThrottle, Depends(_throttle)]
+ThrottleDep = Annotated[SignInGuard, Depends(_throttle)]

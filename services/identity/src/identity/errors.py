@@ -48,3 +48,12 @@ class TooManyAttempts(Problem):
     def __init__(self, *, retry_after: int) -> None:
         super().__init__("Too many failed attempts; try again later.", error="slow_down",
                          headers={"Retry-After": str(retry_after)})
+
+
+class SignInBusy(Problem):
+    type, title, status = T + "sign-in-busy", "Too many sign-ins at once", 429
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__("Too many sign-ins are being checked; try again shortly.",
+                         error="temporarily_unavailable",
+                         headers={"Retry-After": str(retry_after)})

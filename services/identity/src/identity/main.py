@@ -10,8 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from identity import keys, service
 from identity.api import router
 from identity.models import IdempotencyRecord
-from identity.settings import Settings
-from identity.throttle import FailureThrottle
+from identity.settings import Settings, sign_in_policy
+from identity.throttle import SignInGuard
 from porttrust_shared.app import create_service_app
 from porttrust_shared.db import READ_ONLY
 from porttrust_shared.tokens import TokenVerifier
@@ -53,9 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     holder["app"] = app
     app.state.idempotency_model = IdempotencyRecord
-    app.state.throttle = FailureThrottle(limit=settings.login_max_failures,
-                                         window=settings.login_failure_window_seconds,
-                                         lockout=settings.login_lockout_seconds)
+    app.state.throttle = SignInGuard(sign_in_policy(settings))
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["POST", "GET"],
                        allow_headers=["*"])

@@ -1,14 +1,17 @@
 """Identity domain: clients, users, token issuing. No FastAPI here."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import secrets
+from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from identity import keys
 from identity.errors import (
@@ -27,13 +30,16 @@ from identity.schemas import (
     UserCreate,
 )
 from identity.settings import Settings
-from identity.throttle import FailureThrottle
+from identity.throttle import SignInGuard
 from porttrust_shared.audit import append_audit
+from porttrust_shared.db import read_session_scope
 from porttrust_shared.errors import Conflict
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal, issue_token
 
 log = logging.getLogger("identity")
+T = TypeVar("T")
+Sessions = async_sessionmaker[AsyncSession]
 hasher = PasswordHasher()
 # Verifying against this when the name is unknown keeps timing the same for both failures.
 _DUMMY_HASH = hasher.hash("not-a-real-password")
@@ -46,13 +52,14 @@ def _verify_now(stored: str, presented: str) -> bool:
         return False
 
 
+def _hash_now(secret: str) -> str:
+    return hasher.hash(secret)
+
+
 # argon2 is slow on purpose (tens of ms); in a thread it does not stall the event loop.
-async def _verify(stored: str, presented: str) -> bool:
-    return await asyncio.to_thread(_verify_now, stored, presented)
-
-
+# (Sign-ins hash through SignInGuard.hash_call instead: bounded, at low priority.)
 async def _hash(secret: str) -> str:
-    return await asyncio.to_thread(hasher.hash, secret)
+    return await asyncio.to_thread(_hash_now, secret)
 
 
 async def create_client(session: AsyncSession, *, data: ClientCreate, actor: str,
@@ -84,30 +91,53 @@ async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) ->
     return row
 
 
-async def authenticate_client(session: AsyncSession, *, client_id: str, secret: str) -> Principal:
-    row = await session.scalar(select(Client).where(Client.client_id == client_id))
-    ok = await _verify(row.secret_hash if row else _DUMMY_HASH, secret)
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signed in, and a new hash of their password when the stored one is outdated."""
+
+    principal: Principal
+    rehash: tuple[str, str] | None = None
+
+
+async def _read_one(sessions: Sessions, query: Select[T]) -> T | None:
+    """One row through a read session closed at once: nothing is held while it is used."""
+    async with contextlib.aclosing(read_session_scope(sessions)) as scope:
+        async for session in scope:
+            return await session.scalar(query)
+    return None
+
+
+async def authenticate_client(sessions: Sessions, *, client_id: str, secret: str,
+                              guard: SignInGuard) -> SignedIn:
+    row = await _read_one(sessions, select(Client).where(Client.client_id == client_id))
+    ok = await guard.hash_call(_verify_now, row.secret_hash if row else _DUMMY_HASH, secret)
     if not ok or row is None or not row.active:
         raise InvalidClient()
-    return Principal(sub=row.client_id, roles=frozenset(row.roles), province=row.province)
+    return SignedIn(Principal(sub=row.client_id, roles=frozenset(row.roles),
+                              province=row.province))
 
 
-async def authenticate_user(session: AsyncSession, *, username: str, password: str) -> Principal:
-    row = await session.scalar(select(User).where(User.username == username))
-    ok = await _verify(row.password_hash if row else _DUMMY_HASH, password)
+async def authenticate_user(sessions: Sessions, *, username: str, password: str,
+                            guard: SignInGuard) -> SignedIn:
+    row = await _read_one(sessions, select(User).where(User.username == username))
+    ok = await guard.hash_call(_verify_now, row.password_hash if row else _DUMMY_HASH, password)
     if not ok or row is None or not row.active:
         raise InvalidGrant()
+    principal = Principal(sub="user:" + row.username, roles=frozenset(row.roles),
+                          province=row.province)
     if hasher.check_needs_rehash(row.password_hash):  # parameters were raised since
-        row.password_hash = await _hash(password)
-    return Principal(sub="user:" + row.username, roles=frozenset(row.roles), province=row.province)
+        return SignedIn(principal, rehash=(row.id, await guard.hash_call(_hash_now, password)))
+    return SignedIn(principal)
 
 
 GRANTS = ("client_credentials", "password")
 
 
-async def token_principal(session: AsyncSession, *, request: TokenRequest,
-                          throttle: FailureThrottle) -> Principal:
-    """Who a token request authenticates as; repeated failures lock the name out (429)."""
+async def token_principal(sessions: Sessions, *, request: TokenRequest, guard: SignInGuard,
+                          address: str) -> SignedIn:
+    """Who a token request authenticates as; repeated failures brake it (429, see
+    SignInGuard). It only reads, and holds no transaction (no SQLite write lock) while the
+    secret is hashed."""
     if request.grant_type not in GRANTS:
         raise UnsupportedGrant("grant_type must be client_credentials or password.")
     machine = request.grant_type == "client_credentials"
@@ -117,18 +147,35 @@ async def token_principal(session: AsyncSession, *, request: TokenRequest,
         raise InvalidRequest("client_id and client_secret are required." if machine
                              else "username and password are required.")
     key = ("client:" if machine else "user:") + name.lower()
-    throttle.check(key)
+    guard.check(key, address)
     try:
         if machine:
-            who = await authenticate_client(session, client_id=name, secret=secret)
+            who = await authenticate_client(sessions, client_id=name, secret=secret,
+                                            guard=guard)
         else:
-            who = await authenticate_user(session, username=name, password=secret)
+            who = await authenticate_user(sessions, username=name, password=secret,
+                                          guard=guard)
     except (InvalidClient, InvalidGrant):
-        throttle.failed(key)
+        guard.failed(key, address)
         log.warning("sign-in failed for %s", key)  # the name only, never what was presented
         raise
-    throttle.succeeded(key)
+    guard.succeeded(key, address)
     return who
+
+
+async def sign_in(sessions: Sessions, writer: AsyncSession, *, request: TokenRequest,
+                  guard: SignInGuard, address: str, settings: Settings,
+                  cipher: PiiCipher) -> str:
+    """A token for the credentials in `request`: checked through read sessions of
+    `sessions`, issued (and an outdated hash replaced) in `writer`'s transaction."""
+    who = await token_principal(sessions, request=request, guard=guard, address=address)
+    audience = audience_for(request.audience, settings)
+    if who.rehash is not None:
+        user_id, new_hash = who.rehash
+        await writer.execute(update(User).where(User.id == user_id)
+                             .values(password_hash=new_hash))
+    return await issue_for(writer, principal=who.principal, audience=audience,
+                           settings=settings, cipher=cipher)
 
 
 def audience_for(requested: str | None, settings: Settings) -> list[str]:

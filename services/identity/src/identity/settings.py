@@ -1,9 +1,10 @@
 import json
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from identity.throttle import SignInPolicy
 from porttrust_shared.settings import PLACEHOLDER_SECRETS, ServiceSettings
 from porttrust_shared.tokens import MAX_LIFETIME_SECONDS
 
@@ -22,10 +23,19 @@ class Settings(ServiceSettings):
     # Origins allowed to call /v1/token from a browser (the other services' Swagger UIs).
     cors_origins: str = "http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003"
     key_rotation_days: int = 30
-    # Brute-force brake on /v1/token, per client id or username (per process).
-    login_max_failures: int = 5
-    login_failure_window_seconds: float = 300.0
-    login_lockout_seconds: float = 120.0
+    # Brute-force brakes on /v1/token (per process; README "Sign-in throttling"): failures per
+    # name at one address, per address, and per name from addresses it never signed in from.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_name_max_failures: int = Field(default=10, ge=1)
+    login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    login_lockout_seconds: float = Field(default=120.0, gt=0)
+    login_known_address_days: float = Field(default=30.0, ge=0)
+    # Password hashes (argon2: 4 lanes, tens of ms each) checked at once; a sign-in waits this
+    # long for one, at most this many wait, the others get 429 at once.
+    login_max_concurrent_hashes: int = Field(default=2, ge=1)
+    login_hash_wait_seconds: float = Field(default=10.0, ge=0)
+    login_max_waiting_hashes: int = Field(default=64, ge=0)
 
     @model_validator(mode="after")
     def _identity_guards(self) -> "Settings":
@@ -44,6 +54,18 @@ class Settings(ServiceSettings):
             raise ValueError("bootstrap_clients must be a JSON list of objects with client_id, "
                              "client_secret and roles")
         return specs
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    return SignInPolicy(
+        limit=settings.login_max_failures, window=settings.login_failure_window_seconds,
+        lockout=settings.login_lockout_seconds,
+        address_limit=settings.login_address_max_failures,
+        name_limit=settings.login_name_max_failures,
+        known_for=settings.login_known_address_days * 86400,
+        max_hashes=settings.login_max_concurrent_hashes,
+        hash_wait=settings.login_hash_wait_seconds,
+        max_waiting=settings.login_max_waiting_hashes)
 
 
 def _weak(spec: dict[str, Any]) -> bool:

@@ -1,16 +1,32 @@
-"""Brute-force brake on /v1/token: after a few failures a client id or username is locked out.
+"""Brute-force brakes on /v1/token (the policy is in services/identity/README.md).
 
-Kept in process memory: with several replicas each counts on its own, which still caps a
-guesser at (replicas x limit) tries per lockout. A shared store (Redis) can replace it.
+FailureThrottle counts failures per key and locks a key out after a few. SignInGuard puts
+three of them together (per name and address, per address, per name from unfamiliar
+addresses), remembers where each name signed in successfully, and lets only a few password
+hashes run at once. All in process memory: with several replicas each counts on its own,
+which still caps a guesser at (replicas x limit) tries per lockout. A shared store (Redis)
+can replace it.
 """
 
+import asyncio
+import contextlib
+import os
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from identity.errors import TooManyAttempts
+from identity.errors import SignInBusy, TooManyAttempts
 
 MAX_TRACKED = 100_000
+# Password hashes run at this niceness: argon2 keeps every core busy (4 lanes a hash), and the
+# event loop (JWKS, health, the brakes themselves) must not wait behind it.
+HASH_NICENESS = 10
+T = TypeVar("T")
 
 
 @dataclass
@@ -51,3 +67,106 @@ class FailureThrottle:
         # A flood of distinct names must not grow memory without bound: the oldest go first.
         for key in list(self._records)[: max(0, len(self._records) - MAX_TRACKED)]:
             del self._records[key]
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """Limits per name+address (`limit`), per address and per name from unfamiliar
+    addresses, over one `window`; `lockout` seconds each once reached."""
+
+    limit: int = 5
+    window: float = 300.0
+    lockout: float = 120.0
+    address_limit: int = 20
+    name_limit: int = 10
+    known_for: float = 30 * 86400.0
+    max_hashes: int = 2
+    hash_wait: float = 10.0
+    max_waiting: int = 64
+
+
+class KnownPlaces:
+    """(name, address) pairs that signed in successfully, for `known_for` seconds; the
+    oldest are forgotten first past MAX_TRACKED."""
+
+    def __init__(self, known_for: float, clock: Callable[[], float]) -> None:
+        self.known_for, self.clock = known_for, clock
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def remember(self, name: str, address: str) -> None:
+        self._seen[(name, address)] = self.clock()
+        self._seen.move_to_end((name, address))
+        while len(self._seen) > MAX_TRACKED:
+            self._seen.popitem(last=False)
+
+    def __contains__(self, place: tuple[str, str]) -> bool:
+        seen = self._seen.get(place)
+        return seen is not None and self.clock() - seen < self.known_for
+
+
+class SignInGuard:
+    def __init__(self, policy: SignInPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.pairs = FailureThrottle(limit=policy.limit, window=policy.window,
+                                     lockout=policy.lockout, clock=clock)
+        self.addresses = FailureThrottle(limit=policy.address_limit, window=policy.window,
+                                         lockout=policy.lockout, clock=clock)
+        self.names = FailureThrottle(limit=policy.name_limit, window=policy.window,
+                                     lockout=policy.lockout, clock=clock)
+        self.known = KnownPlaces(policy.known_for, clock)
+        self._hashes = asyncio.Semaphore(policy.max_hashes)
+        self._waiting = 0
+        self._pool = ThreadPoolExecutor(max_workers=policy.max_hashes,
+                                        thread_name_prefix="password-hash",
+                                        initializer=_lower_priority)
+
+    def check(self, name: str, address: str) -> None:
+        """429 while this name at this address, or (from an unfamiliar place) the address or
+        the name, is locked out."""
+        self.pairs.check(_pair(name, address))
+        if (name, address) not in self.known:
+            self.addresses.check(address)
+            self.names.check(name)
+
+    def failed(self, name: str, address: str) -> None:
+        self.pairs.failed(_pair(name, address))
+        if (name, address) not in self.known:
+            self.addresses.failed(address)
+            self.names.failed(name)
+
+    def succeeded(self, name: str, address: str) -> None:
+        self.pairs.succeeded(_pair(name, address))
+        self.known.remember(name, address)
+
+    @asynccontextmanager
+    async def hashing(self) -> AsyncIterator[None]:
+        """One of the few password-hash slots, waited for at most `hash_wait` seconds and
+        by at most `max_waiting` sign-ins at once (429 otherwise)."""
+        if self._waiting >= self.policy.max_waiting:
+            raise SignInBusy(retry_after=1)
+        self._waiting += 1
+        try:
+            await asyncio.wait_for(self._hashes.acquire(), self.policy.hash_wait)
+        except TimeoutError:
+            raise SignInBusy(retry_after=1) from None
+        finally:
+            self._waiting -= 1
+        try:
+            yield
+        finally:
+            self._hashes.release()
+
+    async def hash_call(self, work: Callable[..., T], *args: str) -> T:
+        """`work(*args)` (a password hash) in a free slot, on a low-priority thread."""
+        async with self.hashing():
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
+
+def _lower_priority() -> None:
+    # Linux gives each thread its own niceness, and the threads argon2 starts inherit it.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+def _pair(name: str, address: str) -> str:
+    return name + "\n" + address

@@ -18,7 +18,8 @@ class ImportError_(BaseModel):
     row: int = Field(description="Line number in the file (the CSV header is line 1).")
     number: str | None = None
     code: str = Field(description="Reason code, e.g. bad_uscc, bad_id_number, unknown_port, "
-                                  "duplicate_number, bad_encoding, credit_unavailable.")
+                                  "duplicate_number, bad_encoding, nested_too_deep, "
+                                  "nul_character, credit_unavailable.")
     field: str | None = None
     detail: str | None = None
 
