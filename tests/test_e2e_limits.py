@@ -7,6 +7,7 @@ that is never finished, and see the answer that comes back meanwhile.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.helpers_flows import uscc
 pytestmark = pytest.mark.e2e
 MiB = 1024 * 1024
 UPLOADS, UPLOAD_MIB = 16, 63
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def resident_kib(pid: int, field: str = "VmRSS") -> int:
@@ -137,3 +139,17 @@ def test_a_nul_in_a_text_field_is_422_not_500(stack: Stack, admin_token: str) ->
                                    "Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_high_s_twin_of_a_real_token_is_refused(stack: Stack, admin_token: str) -> None:
+    head, body, signature = admin_token.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    s = P256_N - int.from_bytes(raw[32:], "big")
+    twin = f"{head}.{body}." + base64.urlsafe_b64encode(
+        raw[:32] + s.to_bytes(32, "big")).rstrip(b"=").decode()
+    url = stack.url("registry") + "/v1/organizations"
+    assert httpx.get(url, headers={"Authorization": f"Bearer {admin_token}"},
+                     timeout=10).status_code == 200
+    refused = httpx.get(url, headers={"Authorization": f"Bearer {twin}"}, timeout=10)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")

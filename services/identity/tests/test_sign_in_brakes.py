@@ -73,3 +73,15 @@ async def test_a_sign_in_beyond_the_hash_slots_is_429_busy(app, client_at, new_u
     assert response.status_code == 429
     assert response.json()["error"] == "temporarily_unavailable"
     assert response.headers["retry-after"] == "1"
+
+
+async def test_the_usual_place_still_signs_in_while_every_other_hash_slot_is_busy(
+        app, client_at, new_user, password):
+    guard = app.state.throttle = SignInGuard(SignInPolicy(max_hashes=1, hash_wait=0.05))
+    user, home = await new_user(), client_at("192.0.2.10")
+    assert (await home.post("/v1/token", data=password_form(user, password))).status_code == 200
+    async with guard.hashing():
+        elsewhere = await client_at("203.0.113.5").post("/v1/token",
+                                                        data=password_form(user, password))
+        again = await home.post("/v1/token", data=password_form(user, password))
+    assert (elsewhere.status_code, again.status_code) == (429, 200)

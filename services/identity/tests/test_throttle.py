@@ -143,3 +143,10 @@ async def test_past_max_waiting_a_sign_in_gets_429_without_waiting():
 async def _hold(guard: SignInGuard) -> None:
     async with guard.hashing():
         pass
+
+
+async def test_a_usual_place_hashes_in_its_own_lane_while_the_others_are_full():
+    guard = _guard(Clock())
+    async with guard.hashing():
+        async with guard.hashing(usual=True):
+            pass

@@ -108,9 +108,10 @@ async def _read_one(sessions: Sessions, query: Select[T]) -> T | None:
 
 
 async def authenticate_client(sessions: Sessions, *, client_id: str, secret: str,
-                              guard: SignInGuard) -> SignedIn:
+                              guard: SignInGuard, usual: bool = False) -> SignedIn:
     row = await _read_one(sessions, select(Client).where(Client.client_id == client_id))
-    ok = await guard.hash_call(_verify_now, row.secret_hash if row else _DUMMY_HASH, secret)
+    ok = await guard.hash_call(_verify_now, row.secret_hash if row else _DUMMY_HASH, secret,
+                               usual=usual)
     if not ok or row is None or not row.active:
         raise InvalidClient()
     return SignedIn(Principal(sub=row.client_id, roles=frozenset(row.roles),
@@ -118,15 +119,17 @@ async def authenticate_client(sessions: Sessions, *, client_id: str, secret: str
 
 
 async def authenticate_user(sessions: Sessions, *, username: str, password: str,
-                            guard: SignInGuard) -> SignedIn:
+                            guard: SignInGuard, usual: bool = False) -> SignedIn:
     row = await _read_one(sessions, select(User).where(User.username == username))
-    ok = await guard.hash_call(_verify_now, row.password_hash if row else _DUMMY_HASH, password)
+    ok = await guard.hash_call(_verify_now, row.password_hash if row else _DUMMY_HASH, password,
+                               usual=usual)
     if not ok or row is None or not row.active:
         raise InvalidGrant()
     principal = Principal(sub="user:" + row.username, roles=frozenset(row.roles),
                           province=row.province)
     if hasher.check_needs_rehash(row.password_hash):  # parameters were raised since
-        return SignedIn(principal, rehash=(row.id, await guard.hash_call(_hash_now, password)))
+        rehashed = await guard.hash_call(_hash_now, password, usual=usual)
+        return SignedIn(principal, rehash=(row.id, rehashed))
     return SignedIn(principal)
 
 
@@ -147,14 +150,14 @@ async def token_principal(sessions: Sessions, *, request: TokenRequest, guard: S
         raise InvalidRequest("client_id and client_secret are required." if machine
                              else "username and password are required.")
     key = ("client:" if machine else "user:") + name.lower()
-    guard.check(key, address)
+    usual = guard.check(key, address)
     try:
         if machine:
             who = await authenticate_client(sessions, client_id=name, secret=secret,
-                                            guard=guard)
+                                            guard=guard, usual=usual)
         else:
             who = await authenticate_user(sessions, username=name, password=secret,
-                                          guard=guard)
+                                          guard=guard, usual=usual)
     except (InvalidClient, InvalidGrant):
         guard.failed(key, address)
         log.warning("sign-in failed for %s", key)  # the name only, never what was presented

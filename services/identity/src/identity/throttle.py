@@ -114,19 +114,23 @@ class SignInGuard:
         self.names = FailureThrottle(limit=policy.name_limit, window=policy.window,
                                      lockout=policy.lockout, clock=clock)
         self.known = KnownPlaces(policy.known_for, clock)
-        self._hashes = asyncio.Semaphore(policy.max_hashes)
-        self._waiting = 0
-        self._pool = ThreadPoolExecutor(max_workers=policy.max_hashes,
+        # Sign-ins from a usual place hash in a lane of their own: a flood from elsewhere
+        # cannot keep the real user (or a service fetching its token) waiting.
+        self._lanes = {False: _Lane(policy.max_hashes, policy.max_waiting),
+                       True: _Lane(1, policy.max_waiting)}
+        self._pool = ThreadPoolExecutor(max_workers=policy.max_hashes + 1,
                                         thread_name_prefix="password-hash",
                                         initializer=_lower_priority)
 
-    def check(self, name: str, address: str) -> None:
+    def check(self, name: str, address: str) -> bool:
         """429 while this name at this address, or (from an unfamiliar place) the address or
-        the name, is locked out."""
+        the name, is locked out. True when the address is a usual place of the name."""
         self.pairs.check(_pair(name, address))
-        if (name, address) not in self.known:
+        usual = (name, address) in self.known
+        if not usual:
             self.addresses.check(address)
             self.names.check(name)
+        return usual
 
     def failed(self, name: str, address: str) -> None:
         self.pairs.failed(_pair(name, address))
@@ -139,27 +143,33 @@ class SignInGuard:
         self.known.remember(name, address)
 
     @asynccontextmanager
-    async def hashing(self) -> AsyncIterator[None]:
-        """One of the few password-hash slots, waited for at most `hash_wait` seconds and
-        by at most `max_waiting` sign-ins at once (429 otherwise)."""
-        if self._waiting >= self.policy.max_waiting:
+    async def hashing(self, *, usual: bool = False) -> AsyncIterator[None]:
+        """A password-hash slot (of the usual places' lane, or the others'), waited for at
+        most `hash_wait` seconds and by at most `max_waiting` sign-ins at once (else 429)."""
+        lane = self._lanes[usual]
+        if lane.waiting >= lane.max_waiting:
             raise SignInBusy(retry_after=1)
-        self._waiting += 1
+        lane.waiting += 1
         try:
-            await asyncio.wait_for(self._hashes.acquire(), self.policy.hash_wait)
+            await asyncio.wait_for(lane.slots.acquire(), self.policy.hash_wait)
         except TimeoutError:
             raise SignInBusy(retry_after=1) from None
         finally:
-            self._waiting -= 1
+            lane.waiting -= 1
         try:
             yield
         finally:
-            self._hashes.release()
+            lane.slots.release()
 
-    async def hash_call(self, work: Callable[..., T], *args: str) -> T:
+    async def hash_call(self, work: Callable[..., T], *args: str, usual: bool = False) -> T:
         """`work(*args)` (a password hash) in a free slot, on a low-priority thread."""
-        async with self.hashing():
+        async with self.hashing(usual=usual):
             return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
+
+class _Lane:
+    def __init__(self, slots: int, max_waiting: int) -> None:
+        self.slots, self.max_waiting, self.waiting = asyncio.Semaphore(slots), max_waiting, 0
 
 
 def _lower_priority() -> None:
