@@ -147,6 +147,5 @@ async def _hold(guard: SignInGuard) -> None:
 
 async def test_a_usual_place_hashes_in_its_own_lane_while_the_others_are_full():
     guard = _guard(Clock())
-    async with guard.hashing():
-        async with guard.hashing(usual=True):
-            pass
+    async with guard.hashing(), guard.hashing(usual=True):
+        pass
