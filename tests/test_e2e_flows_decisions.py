@@ -116,19 +116,25 @@ def test_restrict_business_alone_refuses_a_new_sub_port(
 
 # ------------------------------------------------- whitelisted, spared, decided, shown back
 
-@pytest.fixture(scope="module")
-def spared(admin: Api) -> tuple[Parties, dict[str, Any], dict[str, Any]]:
-    """A whitelisted active sub-port whose user unit is then listed: (parties, entry, review)."""
-    parties = register_active(admin, 611)
+def whitelisted(admin: Api, parties: Parties, approver: Api) -> str:
+    """The sub-port applied for by HQ, approved by `approver`, flagged in registry: the entry id."""
     applied = admin.post("whitelist", "/v1/applications", {
         "number": parties.sub_port, "category": "emergency_rescue",
         "province": parties.province, "justification": "flood warnings"})
     assert applied.status_code == 201, applied.text
-    approver = new_user(admin, "decisions-approver", "whitelist_admin")
     approved = approver.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
                              {"comment": "checked"})
     assert approved.status_code == 200, approved.text
     assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"])
+    entry_id: str = approved.json()["entry_id"]
+    return entry_id
+
+
+@pytest.fixture(scope="module")
+def spared(admin: Api) -> tuple[Parties, dict[str, Any], dict[str, Any]]:
+    """A whitelisted active sub-port whose user unit is then listed: (parties, entry, review)."""
+    parties = register_active(admin, 611)
+    whitelisted(admin, parties, new_user(admin, "decisions-approver", "whitelist_admin"))
     entry = list_subject(admin, "user_unit", parties.user_unit)
 
     def review() -> dict[str, Any] | None:
@@ -190,15 +196,8 @@ def whitelist_entry(api: Api, entry_id: str) -> dict[str, Any]:
 
 def test_a_business_type_change_puts_the_whitelist_entry_under_review(admin: Api) -> None:
     parties = register_active(admin, 641)
-    applied = admin.post("whitelist", "/v1/applications", {
-        "number": parties.sub_port, "category": "government_regulatory",
-        "province": parties.province, "justification": "market regulator notices"})
-    assert applied.status_code == 201, applied.text
     approver = new_user(admin, "decisions-approver-641", "whitelist_admin")
-    granted = approver.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
-                            {"comment": "checked"})
-    entry_id = granted.json()["entry_id"]
-    assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"])
+    entry_id = whitelisted(admin, parties, approver)
     current = httpx.get(admin.stack.url("registry") + f"/v1/sub-ports/{parties.sub_port}",
                         headers={"Authorization": f"Bearer {admin.token}"}, timeout=15)
 

@@ -1,4 +1,5 @@
 import contextlib
+import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -7,13 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.pool import NullPool
 
-from porttrust_shared.db import create_engine
+from porttrust_shared.db import create_engine, utcnow
 from porttrust_shared.testing import TEST_ISSUER, ServiceSpec, drop_postgres, migrated_database
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import CreditClient
 from registry.main import create_app
+from registry.models import EntityVersion
 from registry.service.agreements import REQUIRED_CLAUSES
 from registry.settings import Settings
 from registry.whitelist_client import WhitelistClient
@@ -309,3 +312,12 @@ async def serve(cache_db: str, jwks_file: Path,
             return app, client
 
         yield start
+
+
+@pytest.fixture
+async def sub_port_60_days_old(reg: Registry, db_session: Any) -> dict[str, Any]:
+    """A complete sub-port whose records date back 60 days, so past complaints trace."""
+    await reg.port()
+    sub = await reg.complete_sub_port()
+    await db_session.execute(update(EntityVersion).values(at=utcnow() - dt.timedelta(days=60)))
+    return sub

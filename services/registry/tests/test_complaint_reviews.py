@@ -4,21 +4,17 @@ open from later complaints."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from porttrust_shared.db import utcnow
-from registry.models import AuditEvent, EntityVersion, Handler, OutboxEvent
+from registry.models import AuditEvent, Handler, OutboxEvent
 
 NUMBER = "106901234567"
 
 
 @pytest.fixture
-async def sub_port(reg, db_session):
-    """A complete sub-port whose records date back 60 days, so past complaints trace."""
-    await reg.port()
-    sub = await reg.complete_sub_port()
-    await db_session.execute(update(EntityVersion).values(at=utcnow() - dt.timedelta(days=60)))
-    return sub
+async def sub_port(sub_port_60_days_old):
+    return sub_port_60_days_old
 
 
 async def complaint(client, headers, serial, days_ago):

@@ -1,7 +1,7 @@
 """What every entity shares: province scoping, versions with audit, ETags."""
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import (
+    Conflict,
     Forbidden,
     NotFound,
     PreconditionFailed,
@@ -33,6 +34,25 @@ def ensure_visible(actor: Principal, obj: T | None, province: str | None,
     if obj is None or not visible(actor, province):
         raise NotFound(f"No such {what}.")
     return obj
+
+
+class ReviewRow(Protocol):
+    province: str
+    status: str
+
+
+R = TypeVar("R", bound=ReviewRow)
+
+
+async def open_review(session: AsyncSession, model: type[R], review_id: int, *,
+                      actor: Principal, what: str) -> R:
+    """A review a person is about to decide, locked: visible to the caller and still open
+    (another province's is a 404, a decided one a 409)."""
+    review = await session.get(model, review_id, with_for_update=True)
+    review = ensure_visible(actor, review, review.province if review else None, what)
+    if review.status != "open":
+        raise Conflict(f"The {what} is already decided.")
+    return review
 
 
 def ensure_own_province(actor: Principal, province: str) -> None:

@@ -12,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas_enforcement import ReviewClose
-from registry.service.common import ensure_visible, int_after
+from registry.service.common import int_after, open_review
 from registry.service.complaints import subjects_of
 from registry.service.trace import trace_number
 
@@ -56,11 +55,8 @@ async def _report_confirmed(session: AsyncSession, review: ComplaintReview,
 
 async def close_review(session: AsyncSession, *, review_id: int, data: ReviewClose,
                        actor: Principal) -> ComplaintReview:
-    review = await session.get(ComplaintReview, review_id, with_for_update=True)
-    review = ensure_visible(actor, review, review.province if review else None,
-                            "complaint review")
-    if review.status != "open":
-        raise Conflict("The complaint review is already closed.")
+    review = await open_review(session, ComplaintReview, review_id, actor=actor,
+                               what="complaint review")
     review.status, review.outcome, review.close_reason = "closed", data.outcome, data.reason
     review.closed_by, review.closed_at = actor.sub, utcnow()
     reported = (await _report_confirmed(session, review, actor)

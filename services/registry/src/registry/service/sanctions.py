@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.errors import Unprocessable
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
@@ -25,7 +25,7 @@ from registry.models import (
     SubPort,
 )
 from registry.schemas import SanctionDecision
-from registry.service.common import ensure_visible, int_after
+from registry.service.common import int_after, open_review
 from registry.service.lifecycle import set_status
 
 ACTOR = "credit"
@@ -121,11 +121,8 @@ async def decide_review(session: AsyncSession, *, review_id: int, data: Sanction
                         actor: Principal) -> SanctionReview:
     """A person decides on a whitelisted sub-port a sanction spared: keep it active, or
     suspend it after all. Audited, and reported back to credit."""
-    review = await session.get(SanctionReview, review_id, with_for_update=True)
-    review = ensure_visible(actor, review, review.province if review else None,
-                            "sanction review")
-    if review.status != "open":
-        raise Conflict("The sanction review is already decided.")
+    review = await open_review(session, SanctionReview, review_id, actor=actor,
+                               what="sanction review")
     review.status, review.decision, review.decision_reason = "decided", data.decision, data.reason
     review.decided_by, review.decided_at = actor.sub, utcnow()
     action = "kept_active"
