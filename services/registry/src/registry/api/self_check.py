@@ -1,17 +1,14 @@
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from porttrust_shared.deps import SessionDep, require_roles
-from porttrust_shared.tokens import Principal
+from porttrust_shared.deps import SessionDep
+from registry.api.reports import ReportReader
 from registry.deps import Cursor, Limit, SettingsDep
 from registry.service import self_check as svc
 
 router = APIRouter(tags=["reports"])
-ReportReader = Annotated[Principal, Depends(require_roles(
-    "hq_admin", "auditor", "province_operator"))]
 
 
 class SelfCheckItem(BaseModel):
