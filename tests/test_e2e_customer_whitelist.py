@@ -36,7 +36,7 @@ def whitelisted_at_whitelist(api: Api, number: str) -> bool:
 
 
 def test_a_customer_entry_protects_a_sub_port_registered_after_it(admin: Api) -> None:
-    parties = register_parties(admin, 901)
+    parties = register_parties(admin, 921)
     applied = created(admin.post("whitelist", "/v1/applications", {
         "uscc": parties.user_unit, "category": "government_regulatory", "province": "35",
         "justification": "市应急管理局 预警信息发布"}))
@@ -63,15 +63,15 @@ def test_a_public_service_unit_is_counted_for_combing_in_both_services(admin: Ap
         value: dict[str, object] | None = row["combing"]
         return value
 
-    register_organization(admin, uscc(1911), "user_unit", "36")  # an ordinary unit
+    register_organization(admin, uscc(1941), "user_unit", "36")  # an ordinary unit
     response = admin.post("registry", "/v1/organizations", {
-        "uscc": uscc(1913), "name": "江西省应急管理厅", "province": "36",
+        "uscc": uscc(1943), "name": "江西省应急管理厅", "province": "36",
         "roles": ["user_unit"], "public_service": "emergency_rescue"})
     assert response.status_code == 201, response.text
     counted = eventually(lambda: (combing("whitelist", "/v1/progress", "provinces")
                                   or {}).get("customers") == 1)
     assert counted is True
-    decided = admin.post("whitelist", f"/v1/combing/customers/{uscc(1913)}/decide",
+    decided = admin.post("whitelist", f"/v1/combing/customers/{uscc(1943)}/decide",
                          {"decision": "not_needed"})
     assert decided.status_code == 200, decided.text
     report = combing("registry", "/v1/reports/provinces", "items")
