@@ -19,6 +19,7 @@ from registry.matching.normalize import WHITESPACE
 from registry.matching.template import CompiledTemplate, Fixed
 
 PREFIX = 16  # characters of a first fixed part the index keys on
+SHORT = 4  # the dictionary's key: a first fixed part's first SHORT characters
 _HEAD = 64  # characters of a body squeezed to read its first PREFIX non-blank ones
 
 
@@ -28,7 +29,10 @@ class _Signature:
     def __init__(self) -> None:
         self.orders: list[int] = []
         self.unkeyed: list[int] = []  # the body starts with a variable (or is empty)
-        self.keyed: dict[int, dict[str, list[int]]] = {}  # prefix length → prefix → orders
+        # First SHORT characters → (order, first PREFIX characters); shorter first parts by
+        # length → text → orders.
+        self.keyed: dict[str, list[tuple[int, str]]] = {}
+        self.short: dict[int, dict[str, list[int]]] = {}
 
     def add(self, order: int, template: CompiledTemplate) -> None:
         self.orders.append(order)
@@ -37,7 +41,10 @@ class _Signature:
             self.unkeyed.append(order)
             return
         prefix = first.text[:PREFIX]
-        self.keyed.setdefault(len(prefix), {}).setdefault(prefix, []).append(order)
+        if len(prefix) < SHORT:
+            self.short.setdefault(len(prefix), {}).setdefault(prefix, []).append(order)
+        else:
+            self.keyed.setdefault(prefix[:SHORT], []).append((order, prefix))
 
     def selected(self, body: str) -> list[int]:
         """The templates that may fit `body`, in order; every other one fails at once."""
@@ -45,8 +52,10 @@ class _Signature:
         if len(head) < PREFIX and len(body) > _HEAD:
             head = WHITESPACE.sub("", body)
         found = list(self.unkeyed)
-        for length, prefixes in self.keyed.items():
+        for length, prefixes in self.short.items():
             found += prefixes.get(head[:length], ())
+        found += [order for order, prefix in self.keyed.get(head[:SHORT], ())
+                  if head.startswith(prefix)]
         return sorted(found) if len(found) > 1 else found
 
     def first_unselected(self, selected: list[int]) -> int | None:
