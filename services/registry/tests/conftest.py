@@ -38,6 +38,12 @@ def make_id_number(n: int) -> str:
     return first17 + id_check_char(first17)
 
 
+@pytest.fixture(scope="session")
+def id_makers() -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """(make_uscc, make_id_number) for test modules, which cannot import this file's names."""
+    return make_uscc, make_id_number
+
+
 class FakeCredit:
     """Stands in for credit's POST /v1/blacklist/check behind a real CreditClient."""
 

@@ -110,7 +110,10 @@ def _check_names(segments: tuple[Segment, ...]) -> None:
         raise TemplateSyntaxError("duplicate_variable", "Each variable name appears once.")
 
 
-@lru_cache(maxsize=4096)
+# Large enough for every template a registry process checks against (50,000 in the send-check
+# bench): when the send check reads the database (listener down, or its memory cannot be
+# proven fresh), it rebuilds its matchers from compiled templates instead of compiling again.
+@lru_cache(maxsize=65536)
 def compile_template(text: str, allowed_domains: tuple[str, ...] = ()) -> CompiledTemplate:
     """Parse once; the cache is keyed by the text itself, so an edited template recompiles."""
     signature, body = split_signature(text)
