@@ -2,7 +2,14 @@
 
 from sqlalchemy import delete, update
 
-from porttrust_shared.audit import append_audit, count_entries, verify_chain, verify_entries
+from porttrust_shared.audit import (
+    AuditEntry,
+    append_audit,
+    append_audits,
+    count_entries,
+    verify_chain,
+    verify_entries,
+)
 
 
 async def _chain(db_session, model, n=4):
@@ -97,3 +104,14 @@ async def test_verify_entries_detects_a_swap_in_memory(db_session, audit_model):
 async def test_count_entries(db_session, audit_model):
     await _chain(db_session, audit_model, n=3)
     assert await count_entries(db_session, audit_model) == 3
+
+
+async def test_entries_appended_in_bulk_continue_and_verify_the_chain(db_session, audit_model):
+    await _chain(db_session, audit_model, n=2)
+    await append_audits(db_session, audit_model, [
+        AuditEntry(actor="张三 \"x\"", action="item.suspended", entity="item", entity_id=str(i),
+                   data={"n": i, "b": [True, None], "text": "中文"}, province=None)
+        for i in range(3)])
+    await _chain(db_session, audit_model, n=1)
+    report = await verify_chain(db_session, audit_model)
+    assert (report.ok, report.checked) == (True, 6)

@@ -73,11 +73,14 @@ async def credit(app: Any) -> AsyncIterator[FakeCredit]:
 
 
 class FakeWhitelist:
-    """Stands in for whitelist behind a real WhitelistClient: nothing whitelisted, no
-    combing counts (`progress` may be set), or down."""
+    """Stands in for whitelist behind a real WhitelistClient: `whitelisted` numbers for
+    POST /v1/status/batch (each call's numbers kept in `calls`), combing counts (`progress`
+    may be set), or down."""
 
     def __init__(self) -> None:
+        self.whitelisted: set[str] = set()
         self.down = False
+        self.calls: list[list[str]] = []
         self.progress: dict[str, Any] = {"provinces": []}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -86,8 +89,9 @@ class FakeWhitelist:
         if request.url.path == "/v1/progress":
             return httpx.Response(200, json=self.progress)
         numbers = json.loads(request.content)["numbers"]
+        self.calls.append(numbers)
         return httpx.Response(200, json={"results": [
-            {"number": n, "whitelisted": False} for n in numbers]})
+            {"number": n, "whitelisted": n in self.whitelisted} for n in numbers]})
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +238,18 @@ class Registry:
         response = await self.client.post("/v1/send-checks", json={
             "sub_port": number, "recipient": recipient, "content": content},
             headers=self.headers("gateway"))
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+
+    async def import_rows(self, rows: list[dict[str, Any]],
+                          headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """POST the rows as NDJSON to the import; the 200 answer."""
+        body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+        response = await self.client.post(
+            "/v1/sub-ports/import", content=body,
+            headers={**(headers or self.hq), "Content-Type": "application/x-ndjson"})
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
         return data

@@ -1,43 +1,17 @@
 import datetime as dt
-import json
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 
 from porttrust_shared.db import utcnow
 from registry.models import AuditEvent, SubPort
-from registry.whitelist_client import WhitelistClient
 
 PAST = (utcnow() - dt.timedelta(days=1)).isoformat()
 FUTURE = (utcnow() + dt.timedelta(days=30)).isoformat()
 
 
-class FakeWhitelist:
-    """Stands in for whitelist's POST /v1/status/batch behind a real WhitelistClient."""
-
-    def __init__(self) -> None:
-        self.whitelisted: set[str] = set()
-        self.down = False
-        self.calls: list[list[str]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError("whitelist is down", request=request)
-        numbers = json.loads(request.content)["numbers"]
-        self.calls.append(numbers)
-        return httpx.Response(200, json={"results": [
-            {"number": n, "whitelisted": n in self.whitelisted} for n in numbers]})
-
-
-@pytest.fixture(autouse=True)
-async def whitelist(app):
-    fake = FakeWhitelist()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
-    app.state.whitelist = WhitelistClient(base_url="http://whitelist.test", tokens=None,
-                                          http=http)
-    yield fake
-    await http.aclose()
+# Every test here runs with conftest's fake whitelist in place.
+pytestmark = pytest.mark.usefixtures("whitelist")
 
 
 async def _active(reg, client, headers, number, province="44"):

@@ -10,6 +10,7 @@ while a test checks read-your-writes (only registry's own commits may move its c
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -318,3 +319,25 @@ async def test_a_sub_port_imported_after_a_404_is_found_at_once(
         assert imported.json()["counts"]["created"] == 1
         found = await api.get(number)
     assert found.status_code == 200, found.text
+
+
+async def test_a_cached_answer_follows_the_campaign_and_the_clock(
+        serve: Serve, api_of: Callable[[httpx.AsyncClient], Api], writer: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app, client = await serve()
+    api = api_of(client)
+    number = await api.sub_port()
+    assert (await api.read(number))["backfill"]["state"] == "pending"  # no campaign yet
+    put = await client.put("/v1/backfill/campaigns/44", headers=api.hq,
+                           json={"deadline": "2026-01-01T00:00:00Z"})
+    assert put.status_code == 200, put.text
+    assert (await api.read(number))["backfill"]["state"] == "overdue"
+    async with writer.begin() as conn:  # another replica moves the deadline away
+        await conn.execute(text("UPDATE backfill_campaigns SET deadline = '2100-01-01' "
+                                "WHERE province = '44'"))
+    await read_until(api, number, lambda body: body["backfill"]["state"] == "pending")
+    assert held(app, number)
+    monkeypatch.setattr("registry.api.sub_ports.utcnow",
+                        lambda: dt.datetime(2100, 1, 1, 0, 0, 1, tzinfo=dt.UTC))
+    assert (await api.read(number))["backfill"]["state"] == "overdue"  # nothing written
+    assert held(app, number)

@@ -14,6 +14,7 @@ from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEve
 from registry.progress_job import start_progress_job, stop_progress_job
 from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
+from registry.sweeper import start_sweeper, stop_sweeper
 from registry.verifiers import LocalVerifier
 from registry.violation_scan import start_scan, stop_scan
 from registry.whitelist_client import WhitelistClient
@@ -37,8 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay, start_scan, start_progress_job],
-        on_shutdown=[stop_progress_job, stop_scan, stop_relay, stop_http, close_writers],
+        on_startup=[start_http, start_clients, start_relay, start_scan, start_progress_job,
+                    start_sweeper],
+        on_shutdown=[stop_sweeper, stop_progress_job, stop_scan, stop_relay, stop_http,
+                     close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
     )

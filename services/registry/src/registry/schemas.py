@@ -158,6 +158,16 @@ class SubPortUpdate(SubPortFields):
     """Only the fields sent are changed; null is not a value here."""
 
 
+class Backfill(BaseModel):
+    """Where a sub-port stands in its province's back-fill campaign (R2)."""
+
+    state: Literal["pending", "complete", "overdue"] = Field(
+        default="complete", description="complete: nothing missing; pending: something "
+        "missing, the province's deadline not passed (or no campaign); overdue: missing "
+        "and the deadline passed.")
+    missing: list[str] = Field(default_factory=list)
+
+
 class SubPortRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     number: str
@@ -179,6 +189,8 @@ class SubPortRead(BaseModel):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Last: GET renders the body before it and adds this when it answers (it moves with time).
+    backfill: Backfill = Field(default_factory=Backfill)
 
 
 class TransitionIn(BaseModel):

@@ -144,3 +144,26 @@ class EnforcementRead(BaseModel):
     suspended: list[str]
     exempted_count: int = Field(description="Whitelisted: left active.")
     exempted: list[str]
+
+
+class CampaignIn(BaseModel):
+    model_config = Forbid
+    deadline: Moment = Field(description="Incomplete live sub-ports are suspended then.")
+    template_enforcement_from: Moment | None = Field(
+        default=None, description="Off-template text of pending live sub-ports is refused "
+                                  "from here on; default: the deadline.")
+
+
+class CampaignRead(BaseModel):
+    province: str
+    deadline: dt.datetime
+    template_enforcement_from: dt.datetime | None
+    templates_enforced_from: dt.datetime = Field(
+        description="template_enforcement_from, or the deadline when not set.")
+    swept_deadline: dt.datetime | None = Field(
+        description="The deadline the sweep has run for; null or different: not yet.")
+    swept_at: dt.datetime | None
+    version: int
+    updated_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime

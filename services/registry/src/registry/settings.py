@@ -29,3 +29,5 @@ class Settings(ServiceSettings):
     gateway_violation_scan_seconds: float = Field(default=3600, ge=0)
     # R9: how often the daily progress job looks whether today's snapshot is taken; 0: off.
     progress_check_seconds: float = Field(default=300, ge=0)
+    # How often the back-fill deadline sweep looks for a campaign whose deadline passed.
+    backfill_sweep_seconds: float = Field(default=30.0, gt=0)

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -7,13 +7,25 @@ from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer
 from registry.schemas import Province
-from registry.schemas_enforcement import BackfillReport, EnforcementIn, EnforcementRead, QueueItem
+from registry.schemas_enforcement import (
+    BackfillReport,
+    CampaignIn,
+    CampaignRead,
+    EnforcementIn,
+    EnforcementRead,
+    QueueItem,
+)
 from registry.service import backfill as svc
+from registry.service import campaigns
 from registry.whitelist_client import WhitelistChecker
 
 router = APIRouter(tags=["back-fill"])
 ReportReader = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor"))]
+HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
+CAMPAIGN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or bad token"}, 403: {"description": "Not hq_admin"},
+    422: {"description": "Bad province or times; enforcement after the deadline"}}
 
 
 def _whitelist(request: Request) -> WhitelistChecker:
@@ -47,3 +59,23 @@ async def enforce_backfill_deadline(data: EnforcementIn, session: SessionDep, ac
                                     whitelist: WhitelistDep) -> EnforcementRead:
     """At the deadline, suspend incomplete active sub-ports unless whitelisted (`dry_run`)."""
     return await svc.enforce_deadline(session, data=data, actor=actor, whitelist=whitelist)
+
+
+@router.put("/v1/backfill/campaigns/{province}", responses=CAMPAIGN_ERRORS)
+async def put_backfill_campaign(province: Province, data: CampaignIn, session: SessionDep,
+                                actor: HqAdmin) -> CampaignRead:
+    """Set a province's back-fill deadline (and when templates are enforced); idempotent."""
+    campaign = await campaigns.put_campaign(session, province=province, data=data, actor=actor)
+    return campaigns.to_read(campaign)
+
+
+@router.get("/v1/backfill/campaigns",
+            responses={401: {"description": "No or bad token"},
+                       403: {"description": "Role may not read campaigns"}})
+async def list_backfill_campaigns(session: SessionDep, actor: ReportReader,
+                                  settings: SettingsDep, limit: Limit = None,
+                                  cursor: Cursor = None) -> Page[CampaignRead]:
+    """Back-fill campaigns by province; a province operator sees its own."""
+    rows, after = await campaigns.list_campaigns(session, actor=actor, limit=limit,
+                                                 cursor=cursor, max_limit=settings.page_limit_max)
+    return Page(items=[campaigns.to_read(c) for c in rows], next_cursor=after)

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from porttrust_shared.db import utcnow
 from porttrust_shared.deps import CipherDep, SessionDep, roles_principal
 from porttrust_shared.errors import problem_response
 from porttrust_shared.idempotency import IdempotencyDep
@@ -88,7 +89,7 @@ async def get_sub_port(number: str, request: Request, actor: StatusReaderOne) ->
     view = await svc.read_sub_port(state.sessions, number=number, actor=actor,
                                    cache=state.changes.cache("sub_ports", state.sessions,
                                                              tables=svc.READ_ONE_TABLES))
-    return Response(view.body, media_type="application/json",
+    return Response(view.body(utcnow()), media_type="application/json",
                     headers={"ETag": etag(view.version)})
 
 

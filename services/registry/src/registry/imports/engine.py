@@ -21,6 +21,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content, check_uscc
 from registry.clients import BlacklistChecker, Subject
+from registry.imports import live
 from registry.imports.bulk import (
     among,
     bulk_insert,
@@ -38,12 +39,15 @@ from registry.models import (
     Organization,
     Port,
     SubPort,
+    SubPortTransition,
     WhitelistEntry,
 )
-from registry.schemas import HandlerUpdate
+from registry.schemas import Backfill, HandlerUpdate
 from registry.service import handlers as handler_svc
 from registry.service import organizations as org_svc
-from registry.service.common import apply_changes, visible
+from registry.service.campaigns import deadlines
+from registry.service.common import apply_changes, version_row, visible
+from registry.service.completeness import newly_missing
 from registry.service.coverage import announce_units
 from registry.service.ports import MIN_PORT_LEN
 from registry.service.screening import (
@@ -53,9 +57,8 @@ from registry.service.screening import (
     organization_party,
     restricted,
 )
-from registry.service.sub_ports import ENTITY, FIELDS, creators, missing_fields, unversioned
+from registry.service.sub_ports import ENTITY, FIELDS, creators, unversioned
 from registry.service.sub_ports import snapshot as sub_snapshot
-from registry.service.surroundings import FIELDS_ONLY
 
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
 # Rows handled between two turns of the event loop: a job stores one chunk while it plans
@@ -69,6 +72,7 @@ class Outcome:
     number: str | None
     outcome: str  # created | updated | unchanged | failed
     errors: list[RowError] = field(default_factory=list)
+    backfill: Backfill | None = None  # rows asking to be live
 
 
 Checked = ImportRow | list[RowError]
@@ -90,6 +94,8 @@ class Plan:
     values: dict[str, Any]
     existing: SubPort | None
     parties: list[Party]
+    live: bool = False  # the row makes the sub-port live (imports.live)
+    missing: list[str] | None = None  # what it lacks after the row, for rows asking to be live
 
 
 @dataclass(slots=True)
@@ -155,10 +161,13 @@ class Importer:
         await _write(session, plans, prepared.ctx, prepared.covered, self.actor.sub,
                      self.cipher)
         await announce_units(session, changes)
+        now, ctx = utcnow(), prepared.ctx
+        facts = await live.surroundings(session, plans, ctx)
         for plan in plans:
             kind = "created" if plan.existing is None else (
                 "updated" if plan.values else "unchanged")
-            outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind)
+            outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind,
+                                             backfill=live.backfill(plan, ctx, now, facts))
         await self._audit(session, plans)
         return [outcomes[raw.row] for raw in prepared.rows]
 
@@ -208,7 +217,8 @@ class Importer:
             assert port is not None
             existing = ctx.subs.get(data.number)
             plan = Plan(raw, data, port, _values(data, existing), existing, [])
-            problem = self._people(plan, ctx) or _change_problem(plan, ctx)
+            problem = (self._people(plan, ctx) or _change_problem(plan, ctx)
+                       or live.live_problem(plan, ctx, ctx.now))
             if problem is None:
                 if existing is None:
                     plan.parties = ctx.new_parties(plan, self.cipher)
@@ -236,7 +246,7 @@ class Importer:
 
     def _parties(self, plan: Plan, ctx: "_Lookups") -> list[Party]:
         """Who must be screened: everyone for a new record, the changed people otherwise."""
-        new = plan.existing is None or plan.existing.status == "cancelled"
+        new = plan.existing is None or plan.existing.status == "cancelled" or plan.live
         parties = [ctx.org_party("holder", plan.port.holder_uscc)] if new else []
         unit = plan.values.get("user_unit_uscc")
         if unit and (new or "user_unit_uscc" in plan.values):
@@ -281,11 +291,13 @@ class Importer:
         if not changed:
             return
         counts = Counter("created" if p.existing is None else "updated" for p in changed)
+        data: dict[str, Any] = {"counts": dict(counts),
+                                "numbers": sorted(p.data.number for p in changed)}
+        if made_live := sorted(p.data.number for p in changed if p.live):
+            data["live"] = made_live
         await append_audit(session, AuditEvent, actor=self.actor.sub, action="sub_port.imported",
                            entity="import", entity_id=self.source,
-                           province=self.actor.province_scope,
-                           data={"counts": dict(counts),
-                                 "numbers": sorted(p.data.number for p in changed)})
+                           province=self.actor.province_scope, data=data)
 
 
 def _values(data: ImportRow, existing: SubPort | None) -> dict[str, Any]:
@@ -349,12 +361,11 @@ def _change_problem(plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] 
     plan.values = {k: v for k, v in plan.values.items() if getattr(sub, k) != v}
     if plan.values.get("user_unit_uscc") and sub.status == "active" and sub.user_unit_uscc:
         return "sub_port_taken", "user_unit_uscc", "This sub-port serves another user unit."
-    if sub.status == "active" and plan.values:
-        merged = {f: plan.values.get(f, getattr(sub, f)) for f in FIELDS}
-        handler = ctx.handlers.get(merged["handler_id"] or "")
-        # The row's own fields only: agreements and flags are no import's business.
-        if missing_fields(SubPort(**merged), handler, FIELDS_ONLY):
-            return "incomplete", None, "An active sub-port must stay complete."
+    # A live sub-port may be completed step by step, never made less complete; the row's
+    # own fields only: agreements and flags are no import's business.
+    if sub.status == "active" and plan.values and newly_missing(
+            live.missing_before(plan, ctx), live.missing_after(plan, ctx)):
+        return "incomplete", None, "A change may not leave an active sub-port less complete."
     return None
 
 
@@ -376,6 +387,8 @@ class _Lookups:
         self.seen_handlers: dict[str, bool] = {}
         self.port_problems: dict[tuple[Port, str], tuple[str, str | None, str] | None] = {}
         self.party_lists: dict[tuple[Port, str | None, str | None], list[Party]] = {}
+        self.deadlines: dict[str, dt.datetime] = {}
+        self.now = utcnow()
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
@@ -401,7 +414,10 @@ class _Lookups:
             known_orgs |= set((await session.execute(select(Organization.uscc).where(
                 among(session, Organization.uscc, unknown)))).scalars())
         self.orgs = units & known_orgs
-        ids = {r.handler_id for r in rows if r.handler_id}
+        ids = {r.handler_id for r in rows if r.handler_id} | {
+            s.handler_id for s in self.subs.values() if s.handler_id}
+        self.deadlines = await deadlines(session, {r.province for r in rows
+                                                   if r.status == "active"})
         named = {(cipher.blind_index(r.handler_id_number, field="id_number"),
                   r.user_unit_uscc or "") for r in rows if r.handler_id_number}
         indexes = {index for index, _ in named}
@@ -543,16 +559,18 @@ async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, covere
                                              for p in new])
     changing = [p.existing for p in plans if p.existing is not None and p.values]
     versions += await _first_versions(session, changing)
+    steps = live.transitions(plans, actor, now)
     for plan in plans:
         if plan.existing is not None and plan.values:
             sub = plan.existing
             changed = apply_changes(sub, plan.values)
             sub.version += 1
             sub.updated_at = now
-            versions.append(_version(ENTITY, sub.number, sub.version, actor, now,
+            versions.append(version_row(ENTITY, sub.number, sub.version, actor, now,
                                      sub_snapshot(sub), changed))
     await session.flush()
     await bulk_insert(session, EntityVersion, versions)
+    await bulk_insert(session, SubPortTransition, steps)
 
 
 async def _first_versions(session: AsyncSession, subs: list[SubPort]) -> list[dict[str, Any]]:
@@ -560,7 +578,7 @@ async def _first_versions(session: AsyncSession, subs: list[SubPort]) -> list[di
     bare = await unversioned(session, [s.number for s in subs if s.version == 1])
     firsts = [s for s in subs if s.number in bare]
     made_by = await creators(session, firsts)
-    return [_version(ENTITY, s.number, 1, made_by.get(s.number, "unknown"), s.updated_at,
+    return [version_row(ENTITY, s.number, 1, made_by.get(s.number, "unknown"), s.updated_at,
                      state, sorted(state))
             for s in firsts for state in [sub_snapshot(s)]]
 
@@ -571,7 +589,7 @@ NEW_COLUMNS = ("number", "port_number", "province", "status", "status_reason", "
 def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
     values = plan.values
     return {"number": plan.data.number, "port_number": plan.port.number,
-            "province": plan.data.province, "status": "registered", "status_reason": None,
+            "province": plan.data.province, **_status(plan.live),
             "whitelisted": whitelisted, "version": 1, "created_at": now, "updated_at": now,
             **{f: values.get(f) for f in FIELDS}}
 
@@ -581,8 +599,9 @@ def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
 # temporary table and the shapes are sent once, as arrays; one INSERT ... SELECT joins them.
 # That sends a fifth of the bytes a full COPY would, and encodes a fifth as many values.
 COUNTS = ("monthly_volume", "value_contribution", "customer_importance")
-SHAPE = ("port_number", "province", "whitelisted", *(f for f in FIELDS if f not in COUNTS))
-_NEW_SELECT = ("n.number", "s.port_number", "s.province", "'registered'", "NULL",
+SHAPE = ("port_number", "province", "whitelisted", "status", "status_reason",
+         *(f for f in FIELDS if f not in COUNTS))
+_NEW_SELECT = ("n.number", "s.port_number", "s.province", "s.status", "s.status_reason",
                "s.whitelisted", "1", "$1::timestamptz", "$1::timestamptz",
                *(f"n.{f}" if f in COUNTS else f"s.{f}" for f in FIELDS))
 _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_new (number varchar(21), shape integer, "
@@ -604,22 +623,27 @@ async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: 
         return
     shapes: dict[tuple[Any, ...], int] = {}
     records = []
-    shape_of = itemgetter("province", *SHAPE[3:])
+    shape_of = itemgetter("province", *SHAPE[5:])
     row_of = itemgetter("number", *COUNTS)
     for plan in new:
         values = plan.values
         number, volume, value, importance = row_of(values)
-        key = (plan.port, number in covered, shape_of(values))
+        key = (plan.port, number in covered, plan.live, shape_of(values))
         shape = shapes.get(key) or shapes.setdefault(key, len(shapes) + 1)
         records.append((number, shape, volume, value, importance))
     columns: list[list[Any]] = [list(column) for column in zip(*(
-        (port.number, province, whitelisted, *rest)
-        for port, whitelisted, (province, *rest) in shapes), strict=True)]
+        (port.number, province, whitelisted, *_status(made_live).values(), *rest)
+        for port, whitelisted, made_live, (province, *rest) in shapes), strict=True)]
     driver = await raw_connection(session)
     await driver.execute(_STAGE)
     await driver.copy_records_to_table("import_new", records=records)
     await driver.execute(_INSERT, now, *columns)
     mark_written(session, "sub_ports")  # the ORM did not see it: caches reading it drop
+
+
+def _status(made_live: bool) -> dict[str, str | None]:
+    return ({"status": "active", "status_reason": live.LIVE_REASON} if made_live
+            else {"status": "registered", "status_reason": None})
 
 
 async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
@@ -633,7 +657,7 @@ async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups,
         await bulk_insert(session, Organization, orgs)
         for org in orgs:
             snap = org_svc.snapshot(Organization(**org))
-            versions.append(_version(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
+            versions.append(version_row(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
                                      snap, sorted(snap)))
     surviving = {p.raw.row for p in plans}
     for handler_id, (row, change) in ctx.handler_updates.items():
@@ -644,12 +668,7 @@ async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups,
         await bulk_insert(session, Handler, people)
         for person in people:
             snap = handler_svc.snapshot(Handler(**person), cipher)
-            versions.append(_version(handler_svc.ENTITY, person["id"], 1, actor,
+            versions.append(version_row(handler_svc.ENTITY, person["id"], 1, actor,
                                      person["updated_at"], snap,
                                      ["id_number", "name", "organization_uscc", "phone"]))
 
-
-def _version(entity: str, key: str, version: int, actor: str, at: dt.datetime,
-             snapshot: dict[str, Any], changed: list[str]) -> dict[str, Any]:
-    return {"entity": entity, "key": key, "version": version, "actor": actor, "at": at,
-            "snapshot": snapshot, "changed": changed}

@@ -70,4 +70,6 @@ def _row(sub: SubPort, names: dict[str, str], people: dict[str, dict[str, str]])
     return {"number": sub.number, "province": sub.province,
             "user_unit_name": names.get(sub.user_unit_uscc or ""),
             "handler_name": person.get("name"), "handler_id_number": person.get("id_number"),
-            "handler_phone": person.get("phone"), **{f: getattr(sub, f) for f in FIELDS}}
+            "handler_phone": person.get("phone"), **{f: getattr(sub, f) for f in FIELDS},
+            # Live stays live when the file goes back in; nothing else is a status to import.
+            "status": "active" if sub.status == "active" else None}

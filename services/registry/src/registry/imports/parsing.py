@@ -18,7 +18,7 @@ from registry.imports.gc_pause import fewer_collections
 COLUMNS = ("number", "province", "user_unit_uscc", "user_unit_name", "handler_id",
            "handler_name", "handler_id_number", "handler_phone", "business_type", "purpose",
            "machine_room", "equipment", "monthly_volume", "value_contribution",
-           "customer_importance")
+           "customer_importance", "status")
 # Columns the import reads but the export never writes: instructions, not data.
 FLAG_COLUMNS = ("update_handler",)
 REQUIRED_COLUMNS = ("number", "province", "user_unit_uscc", "business_type", "purpose",

@@ -3,7 +3,7 @@ user unit's name and the handler's person fields, so a province can import peopl
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ValidationError
 
@@ -25,6 +25,8 @@ def _uscc(value: str) -> str:
 
 
 class ImportRow(SubPortCreate):
+    # `active`: a live sub-port of the installed base, live even while incomplete (R2).
+    status: Literal["registered", "active"] | None = None
     user_unit_uscc: Annotated[str, AfterValidator(_uscc)] | None = None
     user_unit_name: Text200 | None = None
     handler_name: PersonName | None = None

@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.schemas import Backfill
+
 
 class ImportCounts(BaseModel):
     created: int = 0
@@ -28,6 +30,9 @@ class ImportRowResult(BaseModel):
     row: int
     number: str | None
     outcome: Literal["created", "updated", "unchanged", "failed"]
+    backfill: Backfill | None = Field(
+        default=None, description="For rows with status active: the sub-port's back-fill "
+                                  "state after the import.")
 
 
 class ImportResult(BaseModel):

@@ -66,8 +66,8 @@ async def import_inline(session: AsyncSession, *, parsed: ParsedFile, tools: Too
         counts=ImportCounts(**{k: counts[k] for k in ImportCounts.model_fields}),
         errors=[ImportError_.model_validate(e, from_attributes=True)
                 for o in outcomes for e in o.errors],
-        results=[ImportRowResult(row=o.row, number=o.number, outcome=o.outcome)
-                 for o in outcomes])
+        results=[ImportRowResult(row=o.row, number=o.number, outcome=o.outcome,
+                                 backfill=o.backfill) for o in outcomes])
 
 
 async def create_job(sessions: async_sessionmaker[AsyncSession], *, parsed: ParsedFile,

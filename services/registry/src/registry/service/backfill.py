@@ -14,12 +14,11 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import BadRequest, Conflict, NotFound
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, Handler, SubPort
+from registry.models import Handler, SubPort
 from registry.schemas_enforcement import (
     BackfillReport,
     EnforcementIn,
@@ -29,14 +28,13 @@ from registry.schemas_enforcement import (
 )
 from registry.service.common import ensure_own_province, visible
 from registry.service.completeness import incomplete
-from registry.service.lifecycle import set_status
+from registry.service.deadline import sweep
 from registry.service.sub_ports import missing_fields
 from registry.service.surroundings import Around, around
 from registry.whitelist_client import WhitelistChecker
 
 WEIGHTS = {"monthly_volume": 5000, "value_contribution": 3000}
 IMPORTANCE_WEIGHT, IMPORTANCE_MAX = 2000, 10
-REASON = "backfill_deadline"
 
 
 Row = tuple[SubPort, Handler | None, Around]
@@ -130,30 +128,16 @@ def _item(row: Row, score: int) -> QueueItem:
 
 async def enforce_deadline(session: AsyncSession, *, data: EnforcementIn, actor: Principal,
                            whitelist: WhitelistChecker) -> EnforcementRead:
-    """Suspend every incomplete active sub-port of the province unless whitelisted.
-
-    The whitelist service is asked first, for all of them; if it cannot answer, nothing is
-    suspended (503). A sub-port flagged whitelisted here is exempt too: the flag may be ahead
-    of or behind the service, and a wrong suspension of a life-safety port costs more.
-    """
+    """The deadline sweep on demand (a dry run, or a manual run after the deadline): the
+    same code the background sweep runs (registry.service.deadline)."""
     ensure_own_province(actor, data.province)
     if utcnow() < data.deadline and not data.dry_run:
         raise Conflict("The deadline has not passed; only a dry run is allowed before it.",
                        code="before_deadline")
-    subs = [sub for sub, _, _ in await _incomplete_rows(session, province=data.province,
-                                                         statuses=("active",))]
-    remote = await whitelist.statuses([s.number for s in subs]) if subs else {}
-    exempt = {s.number for s in subs if s.whitelisted or remote[s.number].whitelisted}
-    exempted = [s for s in subs if s.number in exempt]
-    suspended = [s for s in subs if s.number not in exempt]
-    if not data.dry_run:
-        for sub in suspended:
-            await set_status(session, sub, status="suspended", reason=REASON, actor=actor.sub)
-        await append_audit(session, AuditEvent, actor=actor.sub, action="backfill.enforced",
-                           entity="province", entity_id=data.province, province=data.province,
-                           data={"deadline": data.deadline.isoformat(),
-                                 "suspended": len(suspended), "exempted": len(exempted)})
+    result = await sweep(session, province=data.province, deadline=data.deadline,
+                         actor=actor.sub, whitelist=whitelist, dry_run=data.dry_run)
     return EnforcementRead(
-        province=data.province, deadline=data.deadline, dry_run=data.dry_run, checked=len(subs),
-        suspended_count=len(suspended), suspended=[s.number for s in suspended],
-        exempted_count=len(exempted), exempted=[s.number for s in exempted])
+        province=data.province, deadline=data.deadline, dry_run=data.dry_run,
+        checked=result.checked, suspended_count=len(result.suspended),
+        suspended=result.suspended, exempted_count=len(result.exempted),
+        exempted=result.exempted)

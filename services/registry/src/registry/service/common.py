@@ -89,6 +89,13 @@ async def record_version(session: AsyncSession, *, entity: str, key: str, versio
     await session.flush()
 
 
+def version_row(entity: str, key: str, version: int, actor: str, at: dt.datetime,
+                snapshot: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    """An EntityVersion as a row for a bulk insert (import, deadline sweep)."""
+    return {"entity": entity, "key": key, "version": version, "actor": actor, "at": at,
+            "snapshot": snapshot, "changed": changed}
+
+
 def apply_changes(obj: object, values: dict[str, Any]) -> list[str]:
     """Set the attributes that differ; return their names."""
     changed = []

@@ -84,6 +84,18 @@ CONDITIONS: list[Condition] = [
 ]
 
 
+# A code that stands for others not yet asked about: without a handler, its verification
+# is not missing yet; naming an unverified handler is progress, not a loss.
+COVERS = {"handler": frozenset({"handler_verified"})}
+
+
+def newly_missing(before: list[str], after: list[str]) -> list[str]:
+    """What `after` lacks that `before` did not (a live record may be completed step by step
+    but never made less complete)."""
+    covered = set(before).union(*(COVERS.get(code, ()) for code in before))
+    return [code for code in after if code not in covered]
+
+
 def missing(facts: Facts) -> list[str]:
     """Codes of what the record lacks, in CONDITIONS order; empty when complete."""
     out: list[str] = []

@@ -1,6 +1,7 @@
 """Sub-ports: registration, update and what activation still needs (R1, R4)."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -16,9 +17,17 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content
 from registry.clients import BlacklistChecker
 from registry.errors import Incomplete, SubPortTaken
-from registry.models import AuditEvent, EntityVersion, Handler, Organization, Port, SubPort
+from registry.models import (
+    AuditEvent,
+    BackfillCampaign,
+    EntityVersion,
+    Handler,
+    Organization,
+    Port,
+    SubPort,
+)
 from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
-from registry.service import completeness
+from registry.service import campaigns, completeness
 from registry.service.agreements import service_agreement
 from registry.service.common import (
     apply_changes,
@@ -41,10 +50,12 @@ FIELDS = ("user_unit_uscc", "handler_id", *REQUIRED, "monthly_volume", "value_co
           "customer_importance")
 
 
+SNAPSHOT_KEYS = ("number", "port_number", "province", "status", "status_reason",
+                 "whitelisted", *FIELDS)
+
+
 def snapshot(sub: SubPort) -> dict[str, Any]:
-    return {"number": sub.number, "port_number": sub.port_number, "province": sub.province,
-            "status": sub.status, "status_reason": sub.status_reason,
-            "whitelisted": sub.whitelisted, **{f: getattr(sub, f) for f in FIELDS}}
+    return {key: getattr(sub, key) for key in SNAPSHOT_KEYS}
 
 
 # Copy-on-write first versions: a sub-port never changed since it was created (version 1)
@@ -69,8 +80,9 @@ async def unversioned(session: AsyncSession, numbers: list[str]) -> set[str]:
     return set(numbers) - kept
 
 
-async def creators(session: AsyncSession, subs: list[SubPort]) -> dict[str, str]:
-    """Who created each unversioned sub-port: the actor of the import chunk that named it."""
+async def creators(session: AsyncSession, subs: Sequence[Any]) -> dict[str, str]:
+    """Who created each unversioned sub-port (a SubPort or a row with its number,
+    created_at and updated_at): the actor of the import chunk that named it."""
     if not subs:
         return {}
     start = min(s.created_at for s in subs) - dt.timedelta(seconds=1)
@@ -134,8 +146,15 @@ async def to_reads(session: AsyncSession, subs: list[SubPort]) -> list[SubPortRe
     handlers = {h.id: h for h in (await session.execute(
         select(Handler).where(Handler.id.in_(ids)))).scalars()} if ids else {}
     facts = await around(session, subs)
-    return [SubPortRead.model_validate(s).model_copy(update={"missing": missing_fields(
-        s, handlers.get(s.handler_id or ""), facts[s.number])}) for s in subs]
+    due = await campaigns.deadlines(session, {s.province for s in subs})
+    now = utcnow()
+    reads = []
+    for sub in subs:
+        missing = missing_fields(sub, handlers.get(sub.handler_id or ""), facts[sub.number])
+        reads.append(SubPortRead.model_validate(sub).model_copy(update={
+            "missing": missing,
+            "backfill": campaigns.backfill_of(missing, due.get(sub.province), now)}))
+    return reads
 
 
 async def _parties(session: AsyncSession, *, port: Port | None, values: dict[str, Any],
@@ -201,24 +220,35 @@ async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) 
 
 # Built once: the table's columns (no ORM entity to load) and the handler's verification.
 _SUB, _HANDLER = SubPort.__table__.c, Handler.__table__.c
-# What GET /v1/sub-ports/{number} reads (migration 0500 makes both notify their changes).
-READ_ONE_TABLES = ("sub_ports", "handlers", "agreements", "inaccuracies")
+_CAMPAIGN = BackfillCampaign.__table__.c
+# What GET /v1/sub-ports/{number} reads (migrations make each notify its changes).
+READ_ONE_TABLES = ("sub_ports", "handlers", "agreements", "inaccuracies", "backfill_campaigns")
 _READ_ONE = (select(*_SUB, _HANDLER.verification_status,
                     service_agreement().label("service_agreement"),
-                    flagged_sql().label("flagged"))
-             .select_from(SubPort.__table__.outerjoin(Handler.__table__,
-                                                      _HANDLER.id == _SUB.handler_id))
+                    flagged_sql().label("flagged"), _CAMPAIGN.deadline.label("deadline"))
+             .select_from(SubPort.__table__
+                          .outerjoin(Handler.__table__, _HANDLER.id == _SUB.handler_id)
+                          .outerjoin(BackfillCampaign.__table__,
+                                     _CAMPAIGN.province == _SUB.province))
              .where(_SUB.number == bindparam("number")))
 
 
 @dataclass(frozen=True, slots=True)
 class SubPortView:
     """A sub-port as GET answers it: its province (for the caller's scope), version (ETag)
-    and JSON body, made once and shared by every caller while the record is unchanged."""
+    and JSON body up to `backfill`, made once and shared by every caller while the record
+    is unchanged. `backfill` is added when answering: it changes when the deadline passes,
+    with nothing written anywhere."""
 
     province: str
     version: int
-    body: bytes
+    head: bytes
+    missing: list[str]
+    deadline: dt.datetime | None
+
+    def body(self, now: dt.datetime) -> bytes:
+        tail = campaigns.backfill_of(self.missing, self.deadline, now).model_dump_json()
+        return b"%s,\"backfill\":%s}" % (self.head[:-1], tail.encode())
 
 
 async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: str,
@@ -234,12 +264,13 @@ async def read_sub_port(sessions: async_sessionmaker[AsyncSession], *, number: s
         if row is None:
             return None
         status, signed = row.pop("verification_status"), bool(row.pop("service_agreement"))
-        flagged = bool(row.pop("flagged"))
+        flagged, deadline = bool(row.pop("flagged")), row.pop("deadline")
         read = SubPortRead.model_validate(row)
         facts = Around(signed) if not flagged else await _around_one(sessions, read)
         read.missing = completeness.missing(Facts(read, status, facts))
         # pydantic's JSON is byte for byte what JSONResponse(model_dump(mode="json")) writes.
-        return SubPortView(read.province, read.version, read.model_dump_json().encode())
+        head = read.model_dump_json(exclude={"backfill"}).encode()
+        return SubPortView(read.province, read.version, head, read.missing, deadline)
 
     view = await (load() if cache is None else cache.read(key, load))
     return ensure_visible(actor, view, view.province if view else None, "sub-port")
@@ -267,15 +298,16 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
     people = {k: v for k, v in values.items() if k in ("user_unit_uscc", "handler_id")}
     await screen(session, parties=await _parties(session, port=None, values=people,
                                                   cipher=cipher, actor=actor), credit=credit)
-    before = set(await missing_for(session, sub)) if sub.status == "active" else set()
+    before = await missing_for(session, sub) if sub.status == "active" else []
     old_unit = sub.user_unit_uscc
     if "user_unit_uscc" in values:  # a customer entry follows the unit, not the number
         values["whitelisted"] = await covered(session, sub.number, values["user_unit_uscc"])
     changed = apply_changes(sub, values)
-    if sub.status == "active" and (worse := [
-            code for code in await missing_for(session, sub) if code not in before]):
-        # An active record may still lack what it lacked (an agreement, a flagged field);
-        # a change must not take away what it has.
+    # An active record may still lack what it lacked (a live record of the installed base,
+    # an agreement, a flagged field) and be completed step by step (R2); a change must not
+    # take away what it has.
+    if sub.status == "active" and (worse := completeness.newly_missing(
+            before, await missing_for(session, sub))):
         raise Incomplete(worse)
     if changed:
         await record_sub_port(session, sub, actor.sub, changed, "sub_port.updated")
