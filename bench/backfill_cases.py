@@ -14,8 +14,6 @@ import csv
 import os
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from fastapi import FastAPI
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import LoadResult, Verdict
-from bench.registry_cases import PORT, _import, _seed, fake_credit
+from bench.registry_cases import PORT, _import, _seed, fake_credit, stub_server
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_SWEEP_ROWS", "100000"))
 RUNS = int(os.environ.get("PORTTRUST_BENCH_SWEEP_RUNS", "3"))
@@ -51,14 +49,8 @@ def fake_whitelist_app() -> FastAPI:
     return app
 
 
-@contextmanager
-def fake_whitelist(work_dir: Path) -> Iterator[harness.Server]:
-    port = harness.free_port()
-    argv = ["-m", "uvicorn", "--factory", "bench.backfill_cases:fake_whitelist_app", "--host",
-            "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with harness.running("whitelist-stub", argv, {}, port,
-                         work_dir / "whitelist-stub.log") as server:
-        yield server
+def fake_whitelist(work_dir: Path) -> Any:
+    return stub_server(work_dir, "whitelist-stub", "bench.backfill_cases:fake_whitelist_app")
 
 
 def _write_csv(path: Path, unit: str, handler: str) -> None:

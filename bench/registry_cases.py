@@ -55,12 +55,17 @@ def fake_credit_app() -> FastAPI:
 
 
 @contextmanager
-def fake_credit(work_dir: Path) -> Iterator[harness.Server]:
+def stub_server(work_dir: Path, name: str, factory: str) -> Iterator[harness.Server]:
+    """A stand-in service: uvicorn serving the app `factory` ("module:function") makes."""
     port = harness.free_port()
-    argv = ["-m", "uvicorn", "--factory", "bench.registry_cases:fake_credit_app", "--host",
-            "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with harness.running("credit-stub", argv, {}, port, work_dir / "credit-stub.log") as server:
+    argv = ["-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log"]
+    with harness.running(name, argv, {}, port, work_dir / f"{name}.log") as server:
         yield server
+
+
+def fake_credit(work_dir: Path) -> Any:
+    return stub_server(work_dir, "credit-stub", "bench.registry_cases:fake_credit_app")
 
 
 def _uscc(n: int) -> str:

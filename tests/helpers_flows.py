@@ -236,3 +236,16 @@ def approved_template(author: Api, reviewer: Api, number: str, text: str,
     assert decided.status_code == 200, decided.text
     body: dict[str, Any] = decided.json()
     return body
+
+
+def whitelist_number(admin: Api, number: str, province: str, approver: str) -> None:
+    """An approved whitelist entry on `number`: applied for by `admin`, approved by a new
+    whitelist_admin named `approver` (approval takes a second person)."""
+    applied = admin.post("whitelist", "/v1/applications", {
+        "number": number, "category": "emergency_rescue", "province": province,
+        "justification": "flood warnings"})
+    assert applied.status_code == 201, applied.text
+    checker = new_user(admin, approver, "whitelist_admin")
+    approved = checker.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
+                            {"comment": "checked"})
+    assert approved.status_code == 200, approved.text

@@ -21,7 +21,6 @@ from tests.helpers_flows import (
     Api,
     created,
     id_number,
-    new_user,
     password_token,
     register_organization,
     register_verified_handler,
@@ -29,6 +28,7 @@ from tests.helpers_flows import (
     sub_port,
     uscc,
     utc_now,
+    whitelist_number,
 )
 
 pytestmark = pytest.mark.e2e
@@ -83,17 +83,6 @@ def _import_live_stock(admin: Api) -> None:
     assert response.json()["counts"]["created"] == 3, response.text
 
 
-def _whitelist(admin: Api, number: str) -> None:
-    applied = admin.post("whitelist", "/v1/applications", {
-        "number": number, "category": "emergency_rescue", "province": PROVINCE,
-        "justification": "flood warnings"})
-    assert applied.status_code == 201, applied.text
-    approver = new_user(admin, "backfill-approver", "whitelist_admin")
-    approved = approver.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
-                             {"comment": "checked"})
-    assert approved.status_code == 200, approved.text
-
-
 def _check(admin: Api, number: str) -> dict[str, Any]:
     response = admin.post("registry", "/v1/send-checks", {
         "sub_port": number, "recipient": "13812345678", "content": "【某某商城】您的订单已发货"})
@@ -107,7 +96,7 @@ def test_live_stock_sends_until_the_deadline_then_the_sweep_suspends_by_itself(
     admin = Api(backfill_stack, password_token(backfill_stack, "admin", PASSWORD))
     _put_campaign(admin, 3600)
     _import_live_stock(admin)
-    _whitelist(admin, PROTECTED)
+    whitelist_number(admin, PROTECTED, PROVINCE, "backfill-approver")
     before = _check(admin, INCOMPLETE)
     assert (before["allowed"], before["enforced"], before["reasons"]) == (
         True, False, ["no_template"])

@@ -3,8 +3,6 @@ within a minute of a deadline) each campaign whose deadline has passed and not y
 swept is swept once. A sweep the whitelist could not answer for changes nothing and is tried
 again next tick; a changed deadline is swept again when it passes."""
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.wiring import periodic_hooks
 from registry.models import BackfillCampaign
 from registry.service.deadline import SweepResult, sweep
 from registry.whitelist_client import WhitelistChecker
@@ -66,21 +65,9 @@ async def _sweep_one(sessions: async_sessionmaker[AsyncSession], province: str,
     return result
 
 
-async def _loop(app: FastAPI, interval: float) -> None:
-    while True:
-        try:
-            await sweep_due(app.state.sessions, whitelist=app.state.whitelist)
-        except Exception:
-            log.exception("back-fill sweep failed")
-        await asyncio.sleep(interval)
+async def _sweep(app: FastAPI) -> None:
+    await sweep_due(app.state.sessions, whitelist=app.state.whitelist)
 
 
-async def start_sweeper(app: FastAPI) -> None:
-    app.state.backfill_sweeper = asyncio.create_task(
-        _loop(app, app.state.settings.backfill_sweep_seconds), name="registry-backfill-sweep")
-
-
-async def stop_sweeper(app: FastAPI) -> None:
-    app.state.backfill_sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await app.state.backfill_sweeper
+start_sweeper, stop_sweeper = periodic_hooks(
+    "registry.backfill", _sweep, every=lambda app: app.state.settings.backfill_sweep_seconds)
