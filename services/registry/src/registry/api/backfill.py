@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
@@ -23,9 +23,6 @@ router = APIRouter(tags=["back-fill"])
 ReportReader = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor"))]
 HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
-CAMPAIGN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or bad token"}, 403: {"description": "Not hq_admin"},
-    422: {"description": "Bad province or times; enforcement after the deadline"}}
 
 
 def _whitelist(request: Request) -> WhitelistChecker:
@@ -61,7 +58,7 @@ async def enforce_backfill_deadline(data: EnforcementIn, session: SessionDep, ac
     return await svc.enforce_deadline(session, data=data, actor=actor, whitelist=whitelist)
 
 
-@router.put("/v1/backfill/campaigns/{province}", responses=CAMPAIGN_ERRORS)
+@router.put("/v1/backfill/campaigns/{province}")
 async def put_backfill_campaign(province: Province, data: CampaignIn, session: SessionDep,
                                 actor: HqAdmin) -> CampaignRead:
     """Set a province's back-fill deadline (and when templates are enforced); idempotent."""
@@ -69,9 +66,7 @@ async def put_backfill_campaign(province: Province, data: CampaignIn, session: S
     return campaigns.to_read(campaign)
 
 
-@router.get("/v1/backfill/campaigns",
-            responses={401: {"description": "No or bad token"},
-                       403: {"description": "Role may not read campaigns"}})
+@router.get("/v1/backfill/campaigns")
 async def list_backfill_campaigns(session: SessionDep, actor: ReportReader,
                                   settings: SettingsDep, limit: Limit = None,
                                   cursor: Cursor = None) -> Page[CampaignRead]:
