@@ -24,7 +24,8 @@ from fastapi import FastAPI
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import LoadResult, Verdict
-from bench.registry_cases import PORT, _import, _seed, fake_credit, stub_server
+from bench.registry_cases import PORT, _import, _seed, _uscc, fake_credit, stub_server
+from registry.service.agreements import REQUIRED_CLAUSES
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_SWEEP_ROWS", "100000"))
 RUNS = int(os.environ.get("PORTTRUST_BENCH_SWEEP_RUNS", "3"))
@@ -51,6 +52,20 @@ def fake_whitelist_app() -> FastAPI:
 
 def fake_whitelist(work_dir: Path) -> Any:
     return stub_server(work_dir, "whitelist-stub", "bench.backfill_cases:fake_whitelist_app")
+
+
+async def _complete_parties(url: str, headers: dict[str, str], unit: str,
+                            handler: str) -> None:
+    """The handler verified and the unit's service agreement with the port's holder: what a
+    record needs beyond its own fields to be complete."""
+    async with httpx.AsyncClient(base_url=url, headers=headers) as http:
+        verified = await http.post(f"/v1/handlers/{handler}/verify")
+        signed = await http.post(f"/v1/organizations/{unit}/agreements", json={
+            "kind": "service", "counterparty_uscc": _uscc(1), "signed_at": "2026-03-01T00:00Z",
+            "document_ref": "bench", "clauses": sorted(REQUIRED_CLAUSES["service"])})
+    for response in (verified, signed):
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"seeding: {response.status_code} {response.text[:300]}")
 
 
 def _write_csv(path: Path, unit: str, handler: str) -> None:
@@ -119,8 +134,7 @@ async def _round(ctx: Context) -> tuple[float, float, int, int]:
         with harness.service("registry", ctx.work_dir / "registry_sweep", ctx.signer,
                              extra_env=env) as svc:
             unit, handler = await _seed(svc.url, headers)
-            async with httpx.AsyncClient(base_url=svc.url, headers=headers) as http:
-                await http.post(f"/v1/handlers/{handler}/verify")
+            await _complete_parties(svc.url, headers, unit, handler)
             _write_csv(path, unit, handler)
             _, failed = await _import(svc.url, headers, path.read_bytes())
             if failed:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from porttrust_shared.stack import Stack
+from registry.service.agreements import REQUIRED_CLAUSES
 from tests.helpers_flows import (
     Api,
     created,
@@ -71,6 +72,9 @@ def _import_live_stock(admin: Api) -> None:
     handler_id = register_verified_handler(admin, id_number(801), unit)
     created(admin.post("registry", "/v1/ports", {
         "number": PORT, "holder_uscc": holder, "province": PROVINCE, "scope": "provincial"}))
+    created(admin.post("registry", f"/v1/organizations/{unit}/agreements", {
+        "kind": "service", "counterparty_uscc": holder, "signed_at": "2026-03-01T00:00:00Z",
+        "document_ref": "contract-801", "clauses": sorted(REQUIRED_CLAUSES["service"])}))
     base = {"province": PROVINCE, "user_unit_uscc": unit, "business_type": "notification",
             "purpose": "order notices", "equipment": "SMSC-07", "status": "active"}
     rows = [{**base, "number": COMPLETE, "handler_id": handler_id, "machine_room": "A3"},

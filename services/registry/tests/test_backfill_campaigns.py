@@ -41,7 +41,7 @@ async def live_stock(reg, client, headers):
     incomplete live sub-port in province 11."""
     await reg.port()
     await reg.port("10690555", province="11")
-    unit = await reg.org(roles=["user_unit"])
+    unit = await reg.signed_unit("44", "1069012301")
     handler = await reg.handler(unit)
     base = {"province": "44", "user_unit_uscc": unit["uscc"], "business_type": "notification",
             "purpose": "通知", "equipment": "SMSC-07", "status": "active"}
