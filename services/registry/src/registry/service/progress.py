@@ -19,9 +19,9 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.models import Handler, SubPort
 from registry.models_records import ProgressSnapshot
-from registry.service.backfill import REASON
 from registry.service.common import visible
 from registry.service.completeness import incomplete
+from registry.service.deadline import REASON
 from registry.service.reports import (
     campaign_deadlines,
     combing_by_province,
