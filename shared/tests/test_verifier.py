@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from porttrust_shared import tokens as tokens_module
-from porttrust_shared.errors import Forbidden, Unauthorized
+from porttrust_shared.errors import DependencyUnavailable, Forbidden, Unauthorized
 from porttrust_shared.tokens import (
     Principal,
     TokenVerifier,
@@ -84,19 +84,20 @@ async def test_unknown_kids_refetch_at_most_once_per_floor(identity):
     assert identity.fetches == 1
 
 
-async def test_unreachable_jwks_is_401_not_500(verifier, identity):
+async def test_unreachable_jwks_is_503_not_401_nor_500(verifier, identity):
+    # The token may be good: the caller should retry, not fetch another token.
     identity.up = False
-    with pytest.raises(Unauthorized):
+    with pytest.raises(DependencyUnavailable):
         await verifier.verify(identity.token())
 
 
-async def test_jwks_that_is_not_a_key_set_is_401(identity):
+async def test_jwks_that_is_not_a_key_set_is_503(identity):
     def broken(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=["not", "a", "jwks"])
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(broken))
     verifier = TokenVerifier(audience="registry", issuer=ISSUER, jwks_url=JWKS_URL, http=http)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(DependencyUnavailable):
         await verifier.verify(identity.token())
 
 

@@ -78,7 +78,8 @@ async def current_principal(
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(declare_statuses(current_principal, 401))]
+# 503: identity's keys could not be fetched yet (a token cannot be checked, good or bad).
+PrincipalDep = Annotated[Principal, Depends(declare_statuses(current_principal, 401, 503))]
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
@@ -88,7 +89,7 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     async def check(principal: PrincipalDep) -> Principal:
         return principal.require(*roles)
 
-    return declare_statuses(check, 401, 403)
+    return declare_statuses(check, 401, 403, 503)
 
 
 def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
@@ -102,7 +103,7 @@ def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
         principal = await current_principal(request, authorization)
         return principal.require(*roles)
 
-    return declare_statuses(check, 401, 403)
+    return declare_statuses(check, 401, 403, 503)
 
 
 async def _cipher(request: Request) -> PiiCipher:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from porttrust_shared.logs import scrub
@@ -225,6 +225,30 @@ async def _on_operational(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(DependencyUnavailable("The database cannot be reached."), request)
 
 
+async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
+    """A connection that broke (the server restarted, the network dropped) is the database
+    being unavailable, 503, like a refused one; any other driver error is a bug, 500."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or isinstance(exc, InterfaceError) or _server_unavailable(exc):
+        return await _on_operational(request, exc)
+    return await _on_unexpected(request, exc)
+
+
+# SQLSTATE classes: 08 connection exception, 57 operator intervention ("the database system
+# is starting up", "terminating connection due to administrator command").
+_UNAVAILABLE_STATES = ("08", "57")
+
+
+def _server_unavailable(exc: DBAPIError) -> bool:
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+        cause = cause.__cause__
+    return False
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
     return problem_response(InternalError(), request)
@@ -236,4 +260,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(DBAPIError, _on_dbapi)
+    # Refused or reset while connecting (asyncpg raises these unwrapped): the database is down.
+    app.add_exception_handler(ConnectionError, _on_operational)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
-from porttrust_shared.errors import Forbidden, Unauthorized
+from porttrust_shared.errors import DependencyUnavailable, Forbidden, Unauthorized
 
 ALGORITHM = "ES256"
 MAX_LIFETIME_SECONDS = 15 * 60
@@ -262,7 +262,9 @@ class TokenVerifier:
             self._install(await self._fetch())
         except (httpx.HTTPError, OSError, ValueError, TypeError, AttributeError, JOSEError) as exc:
             if not self._keys:
-                raise Unauthorized("Signing keys are not available; try again.") from exc
+                # The token may well be good: 503 (try again), not 401 (get another one).
+                raise DependencyUnavailable("Signing keys are not available; try again.") \
+                    from exc
 
     async def _fetch(self) -> dict[str, Any]:
         if self._source is not None:
