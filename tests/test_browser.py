@@ -133,7 +133,7 @@ def test_whitelist_application_filed_and_approved_through_swagger_ui(
 
 
 def test_hq_dashboard_loads_with_figures(page: Any, stack: Stack, admin_token: str) -> None:
-    register_parties(Api(stack, admin_token), 901, province="44")
+    register_parties(Api(stack, admin_token), 971, province="44")  # serial: unused elsewhere
     page.goto(stack.url("registry") + "/dashboard")
     page.locator("#token").fill(admin_token)
     page.locator("#auth button[type=submit]").click()
