@@ -3,7 +3,8 @@
 import json
 import logging
 
-from porttrust_shared.logs import JsonFormatter, request_id_var, scrub
+from porttrust_shared.logs import JsonFormatter, request_id_var
+from porttrust_shared.pii import scrub
 
 
 def test_scrub_masks_id_numbers_and_phones():

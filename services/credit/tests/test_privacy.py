@@ -105,3 +105,10 @@ async def test_no_unmasked_id_number_in_responses_logs_audit_or_outbox(
 async def test_an_unknown_subject_kind_is_404(client, headers):
     response = await client.get(f"/v1/subjects/person/{UNIT}", headers=headers("auditor"))
     assert response.status_code == 404
+
+
+async def test_phones_in_any_spelling_are_masked_in_evidence_and_reasons(client, headers):
+    response = await list_handler(client, headers, evidence="举报人 +86 139 6769 2564",
+                                  reason="经办人 0086-13967692564")
+    body = response.json()
+    assert (body["evidence"], body["reason"]) == ("举报人 139****2564", "经办人 139****2564")

@@ -133,3 +133,8 @@ async def test_list_filters_by_category(wl, client, headers):
     response = await client.get("/v1/applications", params={"category": "emergency_rescue"},
                                 headers=headers("hq_admin"))
     assert [a["number"] for a in response.json()["items"]] == ["106901230002"]
+
+
+async def test_phones_in_any_spelling_are_masked_in_the_justification(wl):
+    application = await wl.apply(justification="值班电话 +86 139 6769 2564 / 139-6769-2564")
+    assert application["justification"] == "值班电话 139****2564 / 139****2564"

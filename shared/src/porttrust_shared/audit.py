@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, utcnow
+from porttrust_shared.pii import scrub_data
 
 GENESIS = "0" * 64
 
@@ -77,7 +78,8 @@ async def append_audit(
     data: dict[str, Any] | None = None,
     province: str | None = None,
 ) -> AuditEventMixin:
-    """Append one entry. `data` must already be masked: the chain is readable by auditors.
+    """Append one entry. `data` should already be masked: the chain is readable by auditors;
+    ID numbers and phones inside its strings are masked here all the same (pii.scrub).
 
     Writers serialise on a transaction-scoped advisory lock (PostgreSQL); SQLite has a single
     writer anyway. seq is the primary key, so a chain can never fork.
@@ -88,7 +90,7 @@ async def append_audit(
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = utcnow()
-    clean = json.loads(canonical(data or {}))
+    clean = scrub_data(json.loads(canonical(data or {})))
     row = model(seq=seq, at=at, actor=actor, province=province, action=action, entity=entity,
                 entity_id=entity_id, data=clean, prev_hash=prev)
     row.hash = entry_hash(prev, seq=seq, at=at, actor=actor, province=province, action=action,

@@ -12,7 +12,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from porttrust_shared.logs import scrub
+from porttrust_shared.pii import scrub
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://porttrust.dev/problems/"

@@ -5,28 +5,12 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
 from typing import Any
 
+from porttrust_shared.pii import scrub
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-
-# Anything shaped like an 18-char ID number or an 11-digit mobile is masked in every line,
-# whatever code wrote it: the last defence, not the first.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-# Both shapes hold at least 11 digits in a row: a line without such a run (most access log
-# lines) is returned as is, without running the two masking patterns over it.
-_DIGIT_RUN_RE = re.compile(r"\d{11}")
-
-
-def scrub(text: str) -> str:
-    if _DIGIT_RUN_RE.search(text) is None:
-        return text
-    text = _ID_RE.sub(r"\1********\2", text)
-    return _PHONE_RE.sub(r"\1****\2", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,15 +30,19 @@ class JsonFormatter(logging.Formatter):
             "ts": self._ts(record),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": scrub(record.getMessage()),
             "request_id": request_id_var.get(),
         }
         for key in ("method", "path", "status", "duration_ms", "service"):
             if hasattr(record, key):
-                entry[key] = getattr(record, key)
+                value = getattr(record, key)
+                entry[key] = scrub(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return scrub(json.dumps(entry, ensure_ascii=False, default=str))
+            entry["exc"] = scrub(self.formatException(record.exc_info))
+        # Masked before encoding: in JSON a phone after a line break follows "\n", a letter.
+        # Anything shaped like an ID number or a mobile is masked in every line, whatever code
+        # wrote it: the last defence, not the first.
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -22,6 +22,7 @@ from porttrust_shared.clients import ServiceClient
 from porttrust_shared.db import UTCDateTime, new_id, utcnow
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.errors import DependencyUnavailable, Unprocessable
+from porttrust_shared.pii import scrub_data
 
 log = logging.getLogger("porttrust.outbox")
 
@@ -55,8 +56,10 @@ class InboxEventMixin:
 
 async def enqueue(session: AsyncSession, model: type[OutboxEventMixin], *, destination: str,
                   topic: str, payload: dict[str, Any]) -> str:
-    """Record an event in the caller's transaction; the relay delivers it after commit."""
-    event = model(id=new_id(), destination=destination, topic=topic, payload=payload,
+    """Record an event in the caller's transaction; the relay delivers it after commit.
+    ID numbers and phones inside the payload's strings are masked (pii.scrub): events carry
+    keys and blind indexes, never personal numbers in clear."""
+    event = model(id=new_id(), destination=destination, topic=topic, payload=scrub_data(payload),
                   attempts=0, next_attempt_at=utcnow())
     session.add(event)
     await session.flush()

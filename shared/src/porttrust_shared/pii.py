@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import re
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import PlainSerializer
 
 _VERSION = "v1"
 
@@ -85,3 +88,57 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+# ---------------------------------------------------------------- free text
+
+# One pattern for every shape personal numbers take inside free text, so a text is scanned
+# once. Boundaries are ASCII letters and digits (not \w, which holds every Chinese character):
+# digits inside a request id, UUID or hex id are never taken for a phone, while 电话13812345678
+# is. ID numbers: 18 characters (17 digits and a digit or X) or the old 15 digits, with a
+# plausible birth date, never starting with 10 (no province has that code: port numbers do).
+# Mobiles: 1[3-9] and nine digits, optionally after +86 / 0086 / 86 (in parentheses or not)
+# and split by spaces, dashes or dots after the third and seventh digit.
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_SEP = r"[ .\-]?"
+_PII_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    rf"(?P<id>(?!10)[1-8][0-9]{{5}}(?:(?:18|19|20)[0-9]{{2}}{_DATE}[0-9]{{3}}[0-9Xx]"
+    rf"|[0-9]{{2}}{_DATE}[0-9]{{3}}))"
+    rf"|(?:\(?(?:\+|00)?86\)?{_SEP})?\(?(?P<mobile>1[3-9][0-9])\)?{_SEP}"
+    rf"(?P<m2>[0-9]{{4}}){_SEP}(?P<m3>[0-9]{{4}})"
+    r")(?![0-9A-Za-z])")
+
+
+def _masked(match: re.Match[str]) -> str:
+    found = match.group("id")
+    if found is not None:
+        return mask_id_number(found.upper())
+    return mask_phone(match.group("mobile") + match.group("m2") + match.group("m3"))
+
+
+def scrub(text: str) -> str:
+    """Mask every ID number and mobile number inside free text (any common spelling)."""
+    return _PII_RE.sub(_masked, text)
+
+
+def scrub_optional(text: str | None) -> str | None:
+    return None if text is None else scrub(text)
+
+
+def scrub_data(value: Any) -> Any:
+    """`scrub` over every string inside JSON-like data (dicts, lists); the rest as is."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: scrub_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_data(item) for item in value]
+    return value
+
+
+# Response fields holding free text: stored as written, masked whenever they are serialised.
+ScrubbedText = Annotated[str, PlainSerializer(scrub, return_type=str)]
+OptionalScrubbedText = Annotated[str | None, PlainSerializer(scrub_optional,
+                                                               return_type=str | None)]
+ScrubbedData = Annotated[Any, PlainSerializer(scrub_data)]

@@ -20,8 +20,8 @@ from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
 from porttrust_shared.audit import append_audit, lock_chain
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from porttrust_shared.logs import scrub
 from porttrust_shared.outbox import enqueue
+from porttrust_shared.pii import scrub
 
 SANCTIONS = list(ALL_SANCTIONS)
 EXPIRY_ACTOR = "system:expiry"

@@ -18,7 +18,7 @@ from credit.subjects import audit_view, get_or_create, key_of, show
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
-from porttrust_shared.logs import scrub
+from porttrust_shared.pii import scrub
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 

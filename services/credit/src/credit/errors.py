@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from porttrust_shared.logs import scrub
+from porttrust_shared.pii import scrub
 
 ErrorHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 

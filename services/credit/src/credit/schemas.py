@@ -14,6 +14,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs it, not typing.TypedDict, before 3.12
 
 from porttrust_shared.fields import Iso8601
+from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 from porttrust_shared.validators import check_id_number, check_port_number, check_uscc
 
 Kind = Literal["holder", "user_unit", "handler"]
@@ -135,7 +136,7 @@ class CreditEventRead(BaseModel):
     occurred_at: dt.datetime
     source: str
     source_ref: str | None
-    evidence: str
+    evidence: ScrubbedText
     reported_by: str
     created_at: dt.datetime
 
@@ -155,8 +156,8 @@ class BlacklistEntryRead(BaseModel):
     subject: SubjectOut
     status: Literal["active", "lifted", "expired"]
     origin: str
-    reason: str
-    evidence: str
+    reason: ScrubbedText
+    evidence: ScrubbedText
     case_ref: str | None
     sanctions: list[str]
     listed_by: str
@@ -164,7 +165,7 @@ class BlacklistEntryRead(BaseModel):
     expires_at: dt.datetime | None
     lifted_at: dt.datetime | None
     lifted_by: str | None
-    lift_reason: str | None
+    lift_reason: OptionalScrubbedText
     sub_ports: list[SubPortTouched] = Field(
         default_factory=list, description="every sub-port the sanction touched (registry)")
 
@@ -175,13 +176,13 @@ class ProposalRead(BaseModel):
     status: Literal["open", "accepted", "dismissed"]
     score: float
     threshold: float
-    reason: str
+    reason: ScrubbedText
     event_ids: list[str]
     created_at: dt.datetime
     updated_at: dt.datetime
     decided_by: str | None
     decided_at: dt.datetime | None
-    decision_reason: str | None
+    decision_reason: OptionalScrubbedText
     entry_id: str | None = Field(description="the blacklist entry an accept made")
 
 

@@ -219,7 +219,8 @@ class WhitelistEntry(Base):
 
 
 class Complaint(Base):
-    """A spam complaint, traced at intake. The reporter's phone is stored only encrypted."""
+    """A spam complaint, traced at intake. The reporter's phone and the content are stored
+    only encrypted (the content of complaints kept before that stays as written)."""
 
     __tablename__ = "complaints"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

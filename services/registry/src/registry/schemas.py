@@ -9,6 +9,7 @@ from porttrust_shared.fields import IsoDateTime
 from porttrust_shared.fields import PortNumber as PortNumber
 from porttrust_shared.fields import Province as Province
 from porttrust_shared.fields import Uscc as Uscc
+from porttrust_shared.pii import OptionalScrubbedText, ScrubbedData, ScrubbedText
 from porttrust_shared.validators import check_mobile
 
 Mobile = Annotated[str, AfterValidator(check_mobile)]
@@ -51,7 +52,7 @@ class OrganizationRead(BaseModel):
     name: str
     province: str
     roles: list[str]
-    contact: str | None
+    contact: OptionalScrubbedText
     public_service: str | None = Field(
         None, description="life_safety, emergency_rescue or government_regulatory business: "
                           "a whitelist customer to comb.")
@@ -89,7 +90,7 @@ class Verification(BaseModel):
     status: Literal["unverified", "verified", "failed"]
     verified_at: dt.datetime | None = None
     verifier: str | None = None
-    reason: str | None = None
+    reason: OptionalScrubbedText = None
 
 
 class HandlerRead(BaseModel):
@@ -174,13 +175,13 @@ class SubPortRead(BaseModel):
     port_number: str
     province: str
     status: str
-    status_reason: str | None
+    status_reason: OptionalScrubbedText
     user_unit_uscc: str | None
     handler_id: str | None
     business_type: str | None
-    purpose: str | None
-    machine_room: str | None
-    equipment: str | None
+    purpose: OptionalScrubbedText
+    machine_room: OptionalScrubbedText
+    equipment: OptionalScrubbedText
     monthly_volume: int | None
     value_contribution: int | None
     customer_importance: int | None
@@ -207,7 +208,7 @@ class TransitionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     from_status: str
     to_status: str
-    reason: str
+    reason: ScrubbedText
     actor: str
     at: dt.datetime
 
@@ -220,7 +221,7 @@ class VersionRead(BaseModel):
     actor: str
     at: dt.datetime
     changed: list[str]
-    snapshot: dict[str, object]
+    snapshot: ScrubbedData
 
 
 class SanctionReviewRead(BaseModel):
@@ -230,7 +231,7 @@ class SanctionReviewRead(BaseModel):
     province: str
     blacklist_id: str
     subject_kind: str
-    reason: str | None
+    reason: OptionalScrubbedText
     created_at: dt.datetime
     status: Literal["open", "decided"]
     decision: Literal["keep_active", "suspend"] | None = None
@@ -263,9 +264,9 @@ class TraceSubPort(BaseModel):
     number: str
     status: str
     business_type: str | None = None
-    purpose: str | None = None
-    machine_room: str | None = None
-    equipment: str | None = None
+    purpose: OptionalScrubbedText = None
+    machine_room: OptionalScrubbedText = None
+    equipment: OptionalScrubbedText = None
     province: str
     whitelisted: bool = False
 

@@ -1,11 +1,12 @@
 """Complaints, complaint reviews and back-fill: request and response shapes."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from porttrust_shared.fields import Iso8601
+from porttrust_shared.pii import ScrubbedData, ScrubbedText
 from registry.schemas import (
     Forbid,
     Mobile,
@@ -72,10 +73,10 @@ class ComplaintRead(BaseModel):
     traced: bool
     valid: bool
     reporter: str = Field(description="Masked, e.g. 138****5678.")
-    content: str
+    content: ScrubbedText = Field(description="Stored encrypted; ID numbers and phones masked.")
     received_at: dt.datetime
     created_at: dt.datetime
-    trace: dict[str, Any] | None
+    trace: ScrubbedData
 
 
 class ComplaintReviewRead(BaseModel):

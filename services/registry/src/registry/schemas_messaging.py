@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from porttrust_shared.fields import Iso8601
+from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 from registry.schemas import BusinessType, Mobile
 
 Forbid = ConfigDict(extra="forbid")
@@ -39,9 +40,9 @@ class VariableRead(BaseModel):
 class TemplateRead(BaseModel):
     id: str
     sub_port: str
-    text: str
+    text: ScrubbedText
     kind: str
-    signature: str
+    signature: ScrubbedText
     variables: list[VariableRead]
     fixed_chars: int
     allowed_domains: list[str]
@@ -50,7 +51,7 @@ class TemplateRead(BaseModel):
     created_at: dt.datetime
     decided_by: str | None
     decided_at: dt.datetime | None
-    decision_reason: str | None
+    decision_reason: OptionalScrubbedText
     version: int
 
 

@@ -14,6 +14,7 @@ from pydantic import (
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.fields import Iso8601, PortNumber, Province, Uscc
+from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 
 MAX_BATCH = 1000
 
@@ -94,14 +95,14 @@ class ApplicationRead(BaseModel):
     uscc: str | None
     province: str
     category: Category
-    justification: str
+    justification: ScrubbedText
     expires_at: dt.datetime | None
     status: ApplicationStatus
     applicant: str
     created_at: dt.datetime
     decided_by: str | None
     decided_at: dt.datetime | None
-    decision_comment: str | None
+    decision_comment: OptionalScrubbedText
     entry_id: str | None
 
 
@@ -121,9 +122,9 @@ class EntryRead(BaseModel):
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     revoked_by: str | None
-    revoke_reason: str | None
+    revoke_reason: OptionalScrubbedText
     review_since: dt.datetime | None = None
-    review_reason: str | None = None
+    review_reason: OptionalScrubbedText = None
 
 
 class StatusRead(BaseModel):

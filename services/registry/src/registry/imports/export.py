@@ -1,13 +1,14 @@
 """Export sub-ports as the import's CSV. Person data is masked (name 张*, ID number
-110105********002X, phone 138****5678): the file identifies handlers by handler_id, and
-importing it again changes nothing."""
+110105********002X, phone 138****5678), and so are ID numbers and phones written into free
+text (purpose, machine room, equipment): the file identifies handlers by handler_id, and
+importing it again changes nothing unless such free text had to be masked."""
 
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from porttrust_shared.pii import PiiCipher
+from porttrust_shared.pii import PiiCipher, scrub
 from porttrust_shared.tokens import Principal
 from registry.imports.parsing import csv_text
 from registry.models import Handler, Organization, SubPort
@@ -70,6 +71,7 @@ def _row(sub: SubPort, names: dict[str, str], people: dict[str, dict[str, str]])
     return {"number": sub.number, "province": sub.province,
             "user_unit_name": names.get(sub.user_unit_uscc or ""),
             "handler_name": person.get("name"), "handler_id_number": person.get("id_number"),
-            "handler_phone": person.get("phone"), **{f: getattr(sub, f) for f in FIELDS},
+            "handler_phone": person.get("phone"), **{f: scrub(v) if isinstance(v := getattr(sub, f), str) else v
+               for f in FIELDS},
             # Live stays live when the file goes back in; nothing else is a status to import.
             "status": "active" if sub.status == "active" else None}

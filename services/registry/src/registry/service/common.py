@@ -16,6 +16,7 @@ from porttrust_shared.errors import (
     PreconditionRequired,
 )
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pii import scrub_data
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion
 
@@ -80,7 +81,9 @@ async def record_version(session: AsyncSession, *, entity: str, key: str, versio
     """Keep the masked snapshot and chain an audit entry, in the caller's transaction.
 
     `at` is the entity's own `updated_at`, so a trace at that instant sees this version.
+    ID numbers and phones written into free text are masked in the kept snapshot.
     """
+    snapshot = scrub_data(snapshot)
     session.add(EntityVersion(entity=entity, key=key, version=version, actor=actor,
                               at=at or utcnow(), snapshot=snapshot, changed=changed))
     await append_audit(session, AuditEvent, actor=actor, action=action, entity=entity,
@@ -93,7 +96,7 @@ def version_row(entity: str, key: str, version: int, actor: str, at: dt.datetime
                 snapshot: dict[str, Any], changed: list[str]) -> dict[str, Any]:
     """An EntityVersion as a row for a bulk insert (import, deadline sweep)."""
     return {"entity": entity, "key": key, "version": version, "actor": actor, "at": at,
-            "snapshot": snapshot, "changed": changed}
+            "snapshot": scrub_data(snapshot), "changed": changed}
 
 
 def apply_changes(obj: object, values: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
-from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.pii import PiiCipher, PiiError, mask_phone, scrub_data
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas import TraceRead
@@ -29,6 +29,7 @@ from registry.service.common import ensure_visible
 from registry.service.trace import state_at, trace_number
 
 EVIDENCE_CHARS = 500
+CONTENT = "complaint_content"  # the associated data that binds the sealed text to its column
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ async def _trace(session: AsyncSession, data: ComplaintCreate,
 
 def _stored_trace(trace: dict[str, Any]) -> dict[str, Any]:
     """The masked trace as kept with the complaint; the blind index stays out of it."""
-    return TraceRead.model_validate(trace).model_dump(
-        mode="json", exclude_none=True, exclude={"handler": {"id_number_index"}})
+    stored: dict[str, Any] = scrub_data(TraceRead.model_validate(trace).model_dump(
+        mode="json", exclude_none=True, exclude={"handler": {"id_number_index"}}))
+    return stored
 
 
 def _new_complaint(data: ComplaintCreate, trace: dict[str, Any] | None, actor: Principal,
@@ -57,7 +59,8 @@ def _new_complaint(data: ComplaintCreate, trace: dict[str, Any] | None, actor: P
     sub = trace["sub_port"] if trace else None
     province = (sub or trace["port"])["province"] if trace else actor.province_scope
     return Complaint(
-        number=data.number, traced=trace is not None, valid=False, content=data.content,
+        number=data.number, traced=trace is not None, valid=False,
+        content=cipher.encrypt(data.content, field=CONTENT),
         sub_port_number=sub["number"] if sub else None, province=province,
         reporter_enc=cipher.encrypt(data.reporter, field="phone"),
         reporter_index=cipher.blind_index(data.reporter, field="phone"),
@@ -75,7 +78,7 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor:
     await session.flush()
     review = await _review_if_due(session, complaint, rule) if complaint.valid else None
     if complaint.valid and trace is not None:
-        await _forward(session, complaint, trace)
+        await _forward(session, complaint, trace, data.content)
     await append_audit(session, AuditEvent, actor=actor.sub, action="complaint.received",
                        entity="complaint", entity_id=complaint.id, province=complaint.province,
                        data={"number": complaint.number, "sub_port": complaint.sub_port_number,
@@ -153,11 +156,13 @@ async def subjects_of(session: AsyncSession, trace: dict[str, Any],
     return subjects
 
 
-async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str, Any]) -> None:
+async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str, Any],
+                   content: str) -> None:
+    # The outbox masks ID numbers and phones inside the content before it is stored.
     evidence = {"complaint_id": complaint.id, "number": complaint.number,
                 "sub_port": complaint.sub_port_number,
                 "received_at": complaint.received_at.isoformat(),
-                "content": complaint.content[:EVIDENCE_CHARS]}
+                "content": content[:EVIDENCE_CHARS]}
     for subject in await subjects_of(session, trace, complaint.received_at):
         await enqueue(session, OutboxEvent, destination="credit", topic="credit_event.reported",
                       payload={"subject": subject, "type": "spam_complaint",
@@ -166,12 +171,22 @@ async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str,
                                "source_ref": f"registry:complaint:{complaint.id}"})
 
 
+def content_of(complaint: Complaint, cipher: PiiCipher) -> str:
+    """The complaint's text, opened (ComplaintRead masks it on the way out). Complaints kept
+    before their content was sealed hold it as written."""
+    try:
+        return cipher.decrypt(complaint.content, field=CONTENT)
+    except PiiError:
+        return complaint.content
+
+
 def to_read(complaint: Complaint, cipher: PiiCipher) -> ComplaintRead:
     reporter = mask_phone(cipher.decrypt(complaint.reporter_enc, field="phone"))
     return ComplaintRead(
         id=complaint.id, number=complaint.number, sub_port_number=complaint.sub_port_number,
         province=complaint.province, traced=complaint.traced, valid=complaint.valid,
-        reporter=reporter, content=complaint.content, received_at=complaint.received_at,
+        reporter=reporter, content=content_of(complaint, cipher),
+        received_at=complaint.received_at,
         created_at=complaint.created_at, trace=complaint.trace)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from porttrust_shared.changes import ReadCache
 from porttrust_shared.db import fetch_row, utcnow
 from porttrust_shared.errors import Conflict, Unprocessable
-from porttrust_shared.pii import PiiCipher
+from porttrust_shared.pii import PiiCipher, scrub_data
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content
 from registry.clients import BlacklistChecker
@@ -104,7 +104,7 @@ def first_version(sub: SubPort, state: dict[str, Any], actor: str) -> EntityVers
     call it before the change is stamped, while `updated_at` is still version 1's time."""
     return EntityVersion(entity=ENTITY, key=sub.number, version=1, actor=actor,
                          at=sub.updated_at,
-                         snapshot=state, changed=sorted(state))
+                         snapshot=scrub_data(state), changed=sorted(state))
 
 
 async def _materialise_first(session: AsyncSession, sub: SubPort) -> None:

@@ -8,6 +8,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.errors import AlreadyWhitelisted, DuplicateApplication, NotPending, SelfDecision
 from whitelist.models import Application, AuditEvent, Entry, OutboxEvent
@@ -21,7 +22,6 @@ from whitelist.schemas import (
 from whitelist.service.common import after_cursor, cursor_of, in_scope, scoped
 from whitelist.service.entries import expire_due
 from whitelist.service.status import covering_entries, customer_entry
-from whitelist.service.text import scrub
 
 PENDING = ApplicationStatus.PENDING.value
 

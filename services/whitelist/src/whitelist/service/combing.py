@@ -13,6 +13,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES, check_uscc
 from whitelist.models import AuditEvent, CombingCustomer
@@ -23,7 +24,6 @@ from whitelist.schemas import (
     CombingUploadRead,
 )
 from whitelist.service.common import in_scope
-from whitelist.service.text import scrub
 
 MAX_ROWS = 100_000
 

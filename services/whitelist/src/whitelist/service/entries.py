@@ -10,6 +10,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.errors import EntryNotActive
 from whitelist.models import AuditEvent, Entry, OutboxEvent
@@ -22,7 +23,6 @@ from whitelist.service.common import (
     in_scope,
     scoped,
 )
-from whitelist.service.text import scrub
 
 
 async def get_entry(session: AsyncSession, *, entry_id: str, actor: Principal,

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound
+from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from whitelist.errors import CombingAlreadyDone
@@ -13,7 +14,6 @@ from whitelist.models import Application, AuditEvent, CombingDeclaration, Entry
 from whitelist.schemas import ApplicationStatus, Category, ProvinceProgress
 from whitelist.service.combing import combing_counts
 from whitelist.service.common import active_clause, in_scope
-from whitelist.service.text import scrub
 
 Counts = dict[str, dict[str, int]]
 

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.outbox import enqueue
+from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.errors import EntryNotUnderReview
 from whitelist.models import AuditEvent, Entry, OutboxEvent
 from whitelist.service.common import active_clause
 from whitelist.service.entries import get_entry
-from whitelist.service.text import scrub
 
 REGISTRY = "registry"
 
