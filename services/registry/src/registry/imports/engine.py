@@ -141,7 +141,8 @@ class Importer:
                                      checked[start:start + SLICE], outcomes)
             await asyncio.sleep(0)
         ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher,
-                                  self.known_orgs, self.made_people)
+                                  self.known_orgs, self.made_people,
+                                  self.actor.province_scope)
         plans = []
         for start in range(0, len(valid), SLICE):
             plans += [plan for raw, data in valid[start:start + SLICE]
@@ -231,7 +232,11 @@ class Importer:
     def _people(self, plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
         data = plan.data
         if data.user_unit_uscc and data.user_unit_uscc not in ctx.orgs:
-            if not data.user_unit_name:
+            if data.user_unit_uscc in ctx.hidden_orgs and data.user_unit_name:
+                # As POST /v1/organizations answers: the code is taken, nothing more is said.
+                return ("uscc_registered", "user_unit_uscc",
+                        "An organization with this USCC is registered already.")
+            if not data.user_unit_name or data.user_unit_uscc in ctx.hidden_orgs:
                 return ("unknown_user_unit", "user_unit_uscc",
                         "No registered organization; add user_unit_name to register it.")
             ctx.new_org(data)
@@ -376,6 +381,8 @@ class _Lookups:
         self.subs: dict[str, SubPort] = {}
         self.ports: dict[str, Port] = {}
         self.orgs: set[str] = set()
+        # Another province's organisations the rows name: to the caller they do not exist.
+        self.hidden_orgs: set[str] = set()
         self.handlers: dict[str, Handler] = {}
         self.people: dict[tuple[str, str], str] = {}
         self.new_orgs: dict[str, dict[str, Any]] = {}
@@ -393,9 +400,10 @@ class _Lookups:
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
                    known_orgs: set[str], made_people: dict[tuple[str, str], Party],
-                   ) -> "_Lookups":
-        """`known_orgs`: organizations earlier chunks found or created (they stay);
-        `made_people`: handlers earlier chunks created, as screening parties."""
+                   scope: str | None = None) -> "_Lookups":
+        """`known_orgs`: organizations earlier chunks found or created that the caller may
+        name (they stay); `made_people`: handlers earlier chunks created, as screening
+        parties; `scope`: the caller's province (None for HQ)."""
         self = cls()
         if not rows:
             return self
@@ -411,8 +419,13 @@ class _Lookups:
         units = {r.user_unit_uscc for r in rows if r.user_unit_uscc}
         unknown = units - known_orgs
         if unknown:
-            known_orgs |= set((await session.execute(select(Organization.uscc).where(
-                among(session, Organization.uscc, unknown)))).scalars())
+            orgs = await session.execute(select(Organization.uscc, Organization.province)
+                                         .where(among(session, Organization.uscc, unknown)))
+            for uscc, province in orgs.all():
+                if scope in (None, province):
+                    known_orgs.add(uscc)
+                else:
+                    self.hidden_orgs.add(uscc)
         self.orgs = units & known_orgs
         ids = {r.handler_id for r in rows if r.handler_id} | {
             s.handler_id for s in self.subs.values() if s.handler_id}

@@ -29,7 +29,7 @@ async def export_csv(session: AsyncSession, *, actor: Principal, cipher: PiiCiph
         batch = await _batch(session, actor, province, status, after)
         if not batch:
             break
-        await _load_names(session, batch, names)
+        await _load_names(session, batch, names, actor)
         await _load_people(session, batch, people, cipher)
         rows += [_row(sub, names, people) for sub in batch]
         after = batch[-1].number
@@ -48,12 +48,15 @@ async def _batch(session: AsyncSession, actor: Principal, province: str | None,
     return list((await session.execute(query)).scalars())
 
 
-async def _load_names(session: AsyncSession, batch: list[SubPort],
-                      names: dict[str, str]) -> None:
+async def _load_names(session: AsyncSession, batch: list[SubPort], names: dict[str, str],
+                      actor: Principal) -> None:
+    """User unit names; another province's organisation stays unnamed to a province."""
     wanted = {s.user_unit_uscc for s in batch if s.user_unit_uscc} - names.keys()
     if wanted:
         query = select(Organization.uscc, Organization.name).where(
             Organization.uscc.in_(wanted))
+        if actor.province_scope is not None:
+            query = query.where(Organization.province == actor.province_scope)
         names.update({uscc: name for uscc, name in await session.execute(query)})
 
 
@@ -71,7 +74,7 @@ def _row(sub: SubPort, names: dict[str, str], people: dict[str, dict[str, str]])
     return {"number": sub.number, "province": sub.province,
             "user_unit_name": names.get(sub.user_unit_uscc or ""),
             "handler_name": person.get("name"), "handler_id_number": person.get("id_number"),
-            "handler_phone": person.get("phone"), **{f: scrub(v) if isinstance(v := getattr(sub, f), str) else v
-               for f in FIELDS},
+            "handler_phone": person.get("phone"),
+            **{f: scrub(v) if isinstance(v := getattr(sub, f), str) else v for f in FIELDS},
             # Live stays live when the file goes back in; nothing else is a status to import.
             "status": "active" if sub.status == "active" else None}

@@ -15,6 +15,7 @@ from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Organization, Port, SubPort
 from registry.models_records import Agreement
 from registry.schemas_records import AgreementIn
+from registry.service.common import nameable_organization
 from registry.service.organizations import get_organization
 
 SUPPLEMENTARY, SERVICE = "holder_supplementary", "service"
@@ -58,9 +59,9 @@ async def record_agreement(session: AsyncSession, *, uscc: str, data: AgreementI
     """Keep a signed agreement of the organization `uscc` (any time after registration)."""
     org = await get_organization(session, uscc=uscc, actor=actor)
     _check(org, data)
-    if data.counterparty_uscc and await session.get(Organization,
-                                                    data.counterparty_uscc) is None:
-        raise Unprocessable("counterparty_uscc names no registered organization.")
+    if data.counterparty_uscc:
+        await nameable_organization(session, actor, data.counterparty_uscc,
+                                    "counterparty_uscc", national_holders=True)
     agreement = Agreement(organization_uscc=org.uscc, province=org.province, kind=data.kind,
                           counterparty_uscc=data.counterparty_uscc, signed_at=data.signed_at,
                           document_ref=data.document_ref, document_sha256=data.document_sha256,

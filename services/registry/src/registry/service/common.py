@@ -14,11 +14,12 @@ from porttrust_shared.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    Unprocessable,
 )
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.pii import scrub_data
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, EntityVersion
+from registry.models import AuditEvent, EntityVersion, Organization, Port
 
 WRITERS = ("hq_admin", "province_operator")
 T = TypeVar("T")
@@ -54,6 +55,20 @@ async def open_review(session: AsyncSession, model: type[R], review_id: int, *,
     if review.status != "open":
         raise Conflict(f"The {what} is already decided.")
     return review
+
+
+async def nameable_organization(session: AsyncSession, actor: Principal, uscc: str,
+                                field: str, *, national_holders: bool = False) -> Organization:
+    """The organisation `uscc` names, if `actor` may name it (holder, user unit...). Another
+    province's organisation answers exactly as a USCC nobody registered: same status, type
+    and text, no name (README: organisations across provinces). `national_holders`: the
+    holder of a national port may be named too (HQ registering the port is the grant)."""
+    org = await session.get(Organization, uscc)
+    if org is None or not (visible(actor, org.province) or (national_holders and (
+            await session.execute(select(Port.number).where(
+                Port.holder_uscc == org.uscc, Port.scope == "national").limit(1))).first())):
+        raise Unprocessable(f"{field} names no registered organization.")
+    return org
 
 
 def ensure_own_province(actor: Principal, province: str) -> None:

@@ -43,7 +43,7 @@ async def _report_confirmed(session: AsyncSession, review: ComplaintReview,
         "window_start": review.window_start.isoformat(),
         "window_end": review.window_end.isoformat(), "complaint_count": len(ids),
         "complaint_ids": ids}
-    subjects = await subjects_of(session, trace, review.window_end)
+    subjects = await subjects_of(session, trace, review.window_end, actor.province_scope)
     for subject in subjects:
         await enqueue(session, OutboxEvent, destination="credit", topic="credit_event.reported",
                       payload={"subject": subject, "type": CONFIRMED_TYPE,

@@ -78,7 +78,7 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintCreate, actor:
     await session.flush()
     review = await _review_if_due(session, complaint, rule) if complaint.valid else None
     if complaint.valid and trace is not None:
-        await _forward(session, complaint, trace, data.content)
+        await _forward(session, complaint, trace, data.content, actor.province_scope)
     await append_audit(session, AuditEvent, actor=actor.sub, action="complaint.received",
                        entity="complaint", entity_id=complaint.id, province=complaint.province,
                        data={"number": complaint.number, "sub_port": complaint.sub_port_number,
@@ -143,12 +143,17 @@ async def _open_review(session: AsyncSession, number: str) -> bool:
     return (await session.execute(query)).first() is not None
 
 
-async def subjects_of(session: AsyncSession, trace: dict[str, Any],
-                    at: dt.datetime) -> list[dict[str, str]]:
-    """holder, user unit and handler as credit subjects; the handler by its blind index."""
-    subjects = [{"kind": "holder", "key": trace["holder"]["uscc"]}]
-    if trace.get("user_unit"):
-        subjects.append({"kind": "user_unit", "key": trace["user_unit"]["uscc"]})
+async def subjects_of(session: AsyncSession, trace: dict[str, Any], at: dt.datetime,
+                      scope: str | None) -> list[dict[str, str]]:
+    """holder, user unit and handler as credit subjects; the handler by its blind index. A
+    province-bound caller's complaint reaches only its own province's organisations: the
+    holder of a national port registered elsewhere is left to HQ-wide callers (gateways,
+    enforcement), so one province cannot lower another's company's credit."""
+    subjects = []
+    for kind in ("holder", "user_unit"):
+        party = trace.get(kind)
+        if party and await _of_province(session, party["uscc"], at, scope):
+            subjects.append({"kind": kind, "key": party["uscc"]})
     if trace.get("handler"):
         state = await state_at(session, "handler", trace["handler"]["id"], at)
         if state and state.get("id_number_index"):
@@ -156,14 +161,22 @@ async def subjects_of(session: AsyncSession, trace: dict[str, Any],
     return subjects
 
 
+async def _of_province(session: AsyncSession, uscc: str, at: dt.datetime,
+                       scope: str | None) -> bool:
+    if scope is None:
+        return True
+    state = await state_at(session, "organization", uscc, at)
+    return state is not None and state.get("province") == scope
+
+
 async def _forward(session: AsyncSession, complaint: Complaint, trace: dict[str, Any],
-                   content: str) -> None:
+                   content: str, scope: str | None) -> None:
     # The outbox masks ID numbers and phones inside the content before it is stored.
     evidence = {"complaint_id": complaint.id, "number": complaint.number,
                 "sub_port": complaint.sub_port_number,
                 "received_at": complaint.received_at.isoformat(),
                 "content": content[:EVIDENCE_CHARS]}
-    for subject in await subjects_of(session, trace, complaint.received_at):
+    for subject in await subjects_of(session, trace, complaint.received_at, scope):
         await enqueue(session, OutboxEvent, destination="credit", topic="credit_event.reported",
                       payload={"subject": subject, "type": "spam_complaint",
                                "occurred_at": complaint.received_at.isoformat(),

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.errors import Conflict, Forbidden
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import port_class
 from registry.clients import BlacklistChecker
-from registry.models import Organization, Port, SubPort
+from registry.models import Port, SubPort
 from registry.schemas import PortCreate, PortRead, PortUpdate
 from registry.service.agreements import record_port_agreement
 from registry.service.common import (
@@ -19,6 +19,7 @@ from registry.service.common import (
     ensure_own_province,
     ensure_visible,
     keyset_page,
+    nameable_organization,
     record_version,
 )
 from registry.service.screening import organization_party, screen
@@ -46,8 +47,9 @@ def to_read(port: Port) -> PortRead:
 async def register_port(session: AsyncSession, *, data: PortCreate, actor: Principal,
                         credit: BlacklistChecker) -> Port:
     ensure_own_province(actor, data.province)
-    if await session.get(Organization, data.holder_uscc) is None:
-        raise Unprocessable("holder_uscc names no registered organization.")
+    if data.scope == "national" and actor.province_scope is not None:
+        raise Forbidden("National ports are registered by HQ.")
+    await nameable_organization(session, actor, data.holder_uscc, "holder_uscc")
     if await session.get(Port, data.number) is not None:
         raise Conflict("This port is registered already.")
     await screen(session, parties=[organization_party("holder", data.holder_uscc)],
@@ -75,6 +77,8 @@ async def update_port(session: AsyncSession, *, number: str, data: PortUpdate,
     port = await get_port(session, number=number, actor=actor)
     check_if_match(if_match, port.version)
     values = data.model_dump(exclude_none=True)
+    if values.get("scope") == "national" and actor.province_scope is not None:
+        raise Forbidden("Only HQ makes a port national.")
     if values.get("scope") == "provincial" and port.scope != "provincial":
         await _ensure_in_province(session, port)
     changed = apply_changes(port, values)

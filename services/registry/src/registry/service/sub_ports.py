@@ -22,7 +22,6 @@ from registry.models import (
     BackfillCampaign,
     EntityVersion,
     Handler,
-    Organization,
     Port,
     SubPort,
 )
@@ -35,7 +34,9 @@ from registry.service.common import (
     ensure_own_province,
     ensure_visible,
     keyset_page,
+    nameable_organization,
     record_version,
+    visible,
 )
 from registry.service.completeness import REQUIRED, Facts
 from registry.service.coverage import UnitChange, announce_units, covered
@@ -162,8 +163,7 @@ async def _parties(session: AsyncSession, *, port: Port | None, values: dict[str
     """Check references and name who must be screened before the change."""
     parties = [organization_party("holder", port.holder_uscc)] if port else []
     if values.get("user_unit_uscc"):
-        if await session.get(Organization, values["user_unit_uscc"]) is None:
-            raise Unprocessable("user_unit_uscc names no registered organization.")
+        await nameable_organization(session, actor, values["user_unit_uscc"], "user_unit_uscc")
         parties.append(organization_party("user_unit", values["user_unit_uscc"]))
     if values.get("handler_id"):
         handler = await session.get(Handler, values["handler_id"])
@@ -192,8 +192,9 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
     values = data.model_dump(include=set(FIELDS))
     existing = await session.get(SubPort, data.number)
     if existing is not None and existing.status != "cancelled":
-        if existing.user_unit_uscc and data.user_unit_uscc not in (None,
-                                                                    existing.user_unit_uscc):
+        if existing.user_unit_uscc and data.user_unit_uscc not in (
+                None, existing.user_unit_uscc) and visible(actor, existing.province):
+            await nameable_organization(session, actor, data.user_unit_uscc, "user_unit_uscc")
             await report_mixed_use(session, sub=existing, attempted_uscc=data.user_unit_uscc,
                                    actor=actor)
             raise SubPortTaken()
@@ -292,6 +293,8 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
     values = {k: v for k, v in data.model_dump(exclude_none=True).items()
               if getattr(sub, k) != v}
     new_unit = values.get("user_unit_uscc")
+    if new_unit:
+        await nameable_organization(session, actor, new_unit, "user_unit_uscc")
     if new_unit and sub.status == "active" and sub.user_unit_uscc:
         await report_mixed_use(session, sub=sub, attempted_uscc=new_unit, actor=actor)
         raise SubPortTaken()

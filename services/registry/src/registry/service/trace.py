@@ -65,11 +65,15 @@ async def longest_at(session: AsyncSession, entity: str, number: str,
     return None
 
 
-async def _org(session: AsyncSession, uscc: str | None, at: dt.datetime) -> dict[str, Any] | None:
+async def _org(session: AsyncSession, uscc: str | None, at: dt.datetime,
+               actor: Principal | None = None) -> dict[str, Any] | None:
+    """The organisation's USCC and name then. With `actor`, another province's organisation
+    (a user unit named before province checks existed) is shown without its name."""
     state = await state_at(session, "organization", uscc, at)
     if uscc is None:
         return None
-    return {"uscc": uscc, "name": state["name"] if state else None}
+    named = state is not None and (actor is None or visible(actor, state.get("province")))
+    return {"uscc": uscc, "name": state["name"] if state and named else None}
 
 
 async def _handler(session: AsyncSession, handler_id: str | None, at: dt.datetime,
@@ -101,6 +105,9 @@ async def trace_number(session: AsyncSession, *, number: str, at: dt.datetime,
         "sub_port": {k: sub.get(k) for k in SUB_PORT_FIELDS} if sub else None,
         "port": {k: port.get(k) for k in ("number", "scope", "province")},
         "holder": await _org(session, port["holder_uscc"], at),
-        "user_unit": await _org(session, sub.get("user_unit_uscc") if sub else None, at),
+        # The holder is shown to every province its port serves: HQ's registration of the
+        # port is the grant. A user unit only when the caller may see it.
+        "user_unit": await _org(session, sub.get("user_unit_uscc") if sub else None, at,
+                                actor),
         "handler": await _handler(session, sub.get("handler_id") if sub else None, at, actor),
     }

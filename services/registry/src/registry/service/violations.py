@@ -6,7 +6,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.outbox import enqueue
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, OutboxEvent, Port, SubPort
+from registry.models import AuditEvent, Organization, OutboxEvent, Port, SubPort
 
 
 async def report_mixed_use(session: AsyncSession, *, sub: SubPort, attempted_uscc: str,
@@ -17,8 +17,11 @@ async def report_mixed_use(session: AsyncSession, *, sub: SubPort, attempted_usc
     """
     port = await session.get(Port, sub.port_number)
     subjects = [("user_unit", attempted_uscc)]
-    if port is not None:
-        subjects.insert(0, ("holder", port.holder_uscc))
+    holder = await session.get(Organization, port.holder_uscc) if port is not None else None
+    # A province-bound caller reports only its own province's holder (README: organisations
+    # across provinces): the holder of a national port held elsewhere is not its to accuse.
+    if holder is not None and actor.province_scope in (None, holder.province):
+        subjects.insert(0, ("holder", holder.uscc))
     evidence = {"sub_port": sub.number, "registered_user_unit": sub.user_unit_uscc,
                 "attempted_user_unit": attempted_uscc}
     now = utcnow().isoformat()
