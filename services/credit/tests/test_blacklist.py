@@ -183,3 +183,20 @@ async def test_listing_and_lifting_are_audited_in_a_valid_chain(client, headers,
     verify = await client.get("/v1/audit-events/verify", headers=headers("auditor"))
     assert actions == ["blacklist.listed", "blacklist.lifted"]
     assert verify.json()["ok"] is True
+
+
+async def test_lift_by_an_identity_the_lister_created_is_refused(client, headers):
+    created = (await add(client, headers, {"kind": "user_unit", "key": UNIT}, sub="alice")).json()
+    response = await client.post(f"/v1/blacklist/{created['id']}/lift", json={"reason": "error"},
+                                 headers=headers("hq_admin", sub="c-made-by-alice", owner="alice"))
+    assert response.status_code == 403
+    assert response.json()["code"] == "four_eyes"
+
+
+async def test_lift_by_the_creator_of_the_listing_identity_is_refused(client, headers):
+    created = (await client.post("/v1/blacklist", json=entry({"kind": "user_unit", "key": UNIT}),
+                                 headers=headers("enforcement", sub="c-proxy",
+                                                 owner="user:boss"))).json()
+    response = await client.post(f"/v1/blacklist/{created['id']}/lift", json={"reason": "error"},
+                                 headers=headers("hq_admin", sub="user:boss", owner="user:boss"))
+    assert response.status_code == 403

@@ -94,3 +94,21 @@ async def test_approve_body_with_unknown_field_is_422(wl, client, headers):
                                  json={"approver": APPLICANT},
                                  headers=headers("whitelist_admin", sub=APPROVER))
     assert response.status_code == 422
+
+
+async def test_an_identity_the_applicant_created_cannot_approve(wl, client, headers):
+    application = await wl.apply()
+    response = await client.post(f"/v1/applications/{application['id']}/approve", json={},
+                                 headers=headers("whitelist_admin", sub="c-made-by-applicant",
+                                                 owner=APPLICANT))
+    assert response.status_code == 403
+
+
+async def test_the_applicant_cannot_approve_through_its_creator(client, headers):
+    response = await client.post("/v1/applications", headers=headers(
+        "whitelist_admin", sub="c-proxy", owner="user:boss"), json={
+        "number": "106901234567", "category": "life_safety", "justification": "120 调度",
+        "province": "44"})
+    approve = await client.post(f"/v1/applications/{response.json()['id']}/approve", json={},
+                                headers=headers("hq_admin", sub="user:boss", owner="user:boss"))
+    assert approve.status_code == 403

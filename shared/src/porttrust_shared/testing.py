@@ -48,10 +48,10 @@ class TokenFactory:
         self.key, self.kid = key, kid
 
     def __call__(self, *roles: str, province: str = "HQ", audience: Iterable[str] = (),
-                 sub: str | None = None, lifetime: int = 600) -> str:
+                 sub: str | None = None, lifetime: int = 600, owner: str | None = None) -> str:
         return issue_token(self.key, kid=self.kid, issuer=TEST_ISSUER,
                            subject=sub or f"user-{uuid.uuid4().hex[:8]}", audience=audience,
-                           roles=roles, province=province, lifetime=lifetime)
+                           roles=roles, province=province, lifetime=lifetime, owner=owner)
 
 
 @pytest.fixture(scope="session")
@@ -195,8 +195,10 @@ async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.
 def token(token_factory: TokenFactory, service_spec: ServiceSpec) -> Callable[..., str]:
     """token("province_operator", province="44") → a token for this service."""
 
-    def make(*roles: str, province: str = "HQ", sub: str | None = None) -> str:
-        return token_factory(*roles, province=province, audience=[service_spec.name], sub=sub)
+    def make(*roles: str, province: str = "HQ", sub: str | None = None,
+             owner: str | None = None) -> str:
+        return token_factory(*roles, province=province, audience=[service_spec.name], sub=sub,
+                             owner=owner)
 
     return make
 
@@ -205,8 +207,10 @@ def token(token_factory: TokenFactory, service_spec: ServiceSpec) -> Callable[..
 def headers(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     """headers("hq_admin") → an Authorization header for this service."""
 
-    def make(*roles: str, province: str = "HQ", sub: str | None = None) -> dict[str, str]:
-        return {"Authorization": "Bearer " + token(*roles, province=province, sub=sub)}
+    def make(*roles: str, province: str = "HQ", sub: str | None = None,
+             owner: str | None = None) -> dict[str, str]:
+        return {"Authorization": "Bearer " + token(*roles, province=province, sub=sub,
+                                                   owner=owner)}
 
     return make
 

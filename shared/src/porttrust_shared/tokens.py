@@ -43,6 +43,14 @@ class Principal:
     jti: str = ""
     exp: int = 0
     audience: tuple[str, ...] = field(default_factory=tuple)
+    # The root person behind the caller (claim `owner`): an identity created by someone counts
+    # as that someone for every two-person rule. Tokens of other issuers may lack it.
+    owner: str | None = None
+
+    @property
+    def person(self) -> str:
+        """Who the two-person rules compare: the root person, else the subject itself."""
+        return self.owner or self.sub
 
     @property
     def is_hq(self) -> bool:
@@ -104,6 +112,7 @@ def issue_token(
     province: str,
     lifetime: int = MAX_LIFETIME_SECONDS,
     now: int | None = None,
+    owner: str | None = None,
 ) -> str:
     issued = int(time.time()) if now is None else now
     claims = {
@@ -111,6 +120,8 @@ def issue_token(
         "exp": issued + min(lifetime, MAX_LIFETIME_SECONDS), "jti": uuid.uuid4().hex,
         "roles": sorted(roles), "province": province,
     }
+    if owner is not None:
+        claims["owner"] = owner
     token = str(jwt.encode(claims, private_key_pem(key), algorithm=ALGORITHM,
                            headers={"kid": kid}))
     return low_s(token)
@@ -232,11 +243,12 @@ class TokenVerifier:
         roles, province = claims.get("roles", []), claims.get("province")
         if not isinstance(roles, list) or not isinstance(province, str):
             raise Unauthorized("The token lacks roles or province.")
-        aud = claims["aud"]
+        aud, owner = claims["aud"], claims.get("owner")
         return Principal(
             sub=str(claims["sub"]), roles=frozenset(str(r) for r in roles) & ROLES,
             province=province, jti=str(claims.get("jti", "")), exp=int(claims["exp"]),
             audience=tuple(aud) if isinstance(aud, list) else (str(aud),),
+            owner=owner if isinstance(owner, str) and owner else None,
         )
 
     async def _key_for(self, kid: Any) -> Any:

@@ -73,7 +73,7 @@ async def create_blacklist_entry(data: BlacklistCreate, session: SessionDep, ctx
                                  actor: Lister, idem: IdempotencyDep) -> JSONResponse:
     """Blacklist a subject by hand; sanctions reach registry through the outbox."""
     return await idem.run(lambda: blacklist.add_entry(session, data=data, actor=actor.sub,
-                                                      ctx=ctx))
+                                                      ctx=ctx, person=actor.person))
 
 
 @router.get("/v1/blacklist", response_model=Page[BlacklistEntryRead], tags=["blacklist"])
@@ -112,7 +112,7 @@ async def lift_blacklist_entry(entry_id: str, data: LiftRequest, session: Sessio
                                ctx: CreditDep, actor: Lister) -> BlacklistEntryRead:
     """Lift an entry: needs a reason and someone other than who listed it."""
     return await blacklist.lift_entry(session, entry_id=entry_id, reason=data.reason,
-                                      actor=actor.sub, ctx=ctx)
+                                      actor=actor.sub, ctx=ctx, person=actor.person)
 
 
 DECIDED: dict[int | str, dict[str, Any]] = {404: {"description": "No such proposal"},

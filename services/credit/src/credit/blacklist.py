@@ -35,6 +35,7 @@ class Listing:
     case_ref: str | None = None
     expires_at: dt.datetime | None = None
     sanctions: tuple[str, ...] = ALL_SANCTIONS
+    person: str | None = None  # the lister's root person, when a person listed by hand
 
 
 def is_active(now: dt.datetime) -> ColumnElement[bool]:
@@ -86,13 +87,15 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
                            subject_lookup_key=subject.lookup_key, origin=listing.origin,
                            reason=scrub(listing.reason), evidence=scrub(listing.evidence),
                            case_ref=listing.case_ref, sanctions=list(listing.sanctions),
-                           listed_by=actor, listed_at=utcnow(), expires_at=listing.expires_at)
+                           listed_by=actor, listed_by_person=listing.person or actor,
+                           listed_at=utcnow(), expires_at=listing.expires_at)
     session.add(entry)
     await session.flush()
     await append_audit(session, AuditEvent, actor=actor, action="blacklist.listed",
                        entity="blacklist_entry", entity_id=entry.id,
                        data={"subject": audit_view(subject, ctx), "origin": entry.origin,
                              "reason": entry.reason, "case_ref": entry.case_ref,
+                             "listed_by_person": entry.listed_by_person,
                              "expires_at": entry.expires_at, "sanctions": entry.sanctions})
     await _push(session, entry, subject, entry.sanctions)
     return entry, True
@@ -135,13 +138,14 @@ async def record_outcome(session: AsyncSession, *, blacklist_id: str,
 
 
 async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
-                    ctx: Credit) -> BlacklistEntryRead:
+                    ctx: Credit, person: str | None = None) -> BlacklistEntryRead:
     """A manual entry by a person; a subject already listed is a 409 naming its entry."""
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise Unprocessable("expires_at must be in the future.")
     subject = await get_or_create(session, key_of(data.subject, ctx.cipher), ctx.cipher)
     listing = Listing(origin="manual", reason=data.reason, evidence=data.evidence,
-                      expires_at=data.expires_at, sanctions=tuple(data.sanctions))
+                      expires_at=data.expires_at, sanctions=tuple(data.sanctions),
+                      person=person)
     entry, created = await list_subject(session, subject=subject, listing=listing, actor=actor,
                                         ctx=ctx)
     if not created:
@@ -150,8 +154,9 @@ async def add_entry(session: AsyncSession, *, data: BlacklistCreate, actor: str,
 
 
 async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor: str,
-                     ctx: Credit) -> BlacklistEntryRead:
-    """Four eyes: whoever listed an entry cannot lift it. Sends `sanction.lifted`."""
+                     ctx: Credit, person: str | None = None) -> BlacklistEntryRead:
+    """Four eyes: whoever listed an entry cannot lift it, nor any identity that person
+    created (`person`: the lifter's root person). Sends `sanction.lifted`."""
     found = (await session.execute(
         select(BlacklistEntry, Subject).join(Subject, Subject.id == BlacklistEntry.subject_id)
         .where(BlacklistEntry.id == entry_id[:32]))).first()
@@ -161,10 +166,15 @@ async def lift_entry(session: AsyncSession, *, entry_id: str, reason: str, actor
     now = utcnow()
     if (status := status_of(entry, now)) != "active":
         raise Conflict(f"The entry is already {status}.")
-    if entry.listed_by == actor:
-        raise Forbidden("An entry must be lifted by someone other than the person who listed it.")
+    if actor == entry.listed_by or (person or actor) in (entry.listed_by,
+                                                          entry.listed_by_person):
+        raise Forbidden("An entry must be lifted by someone other than the person who listed "
+                        "it; an identity that person created counts as that person.",
+                        code="four_eyes")
     entry.lifted_at, entry.lifted_by, entry.lift_reason = now, actor, scrub(reason)
-    await _release(session, entry, subject, actor=actor, action="blacklist.lifted", ctx=ctx)
+    await _release(session, entry, subject, actor=actor, action="blacklist.lifted", ctx=ctx,
+                   persons={"listed_by_person": entry.listed_by_person or entry.listed_by,
+                            "lifted_by_person": person or actor})
     return show_entry(entry, show(subject, ctx), now)
 
 
@@ -182,11 +192,13 @@ async def release_expired(session: AsyncSession, *, ctx: Credit, batch: int = 50
 
 
 async def _release(session: AsyncSession, entry: BlacklistEntry, subject: Subject, *,
-                   actor: str, action: str, ctx: Credit) -> None:
+                   actor: str, action: str, ctx: Credit,
+                   persons: dict[str, str] | None = None) -> None:
     entry.released_at = utcnow()
     await session.flush()
     await append_audit(session, AuditEvent, actor=actor, action=action,
                        entity="blacklist_entry", entity_id=entry.id,
-                       data={"subject": audit_view(subject, ctx), "reason": entry.lift_reason})
+                       data={"subject": audit_view(subject, ctx), "reason": entry.lift_reason,
+                             **(persons or {})})
     await enqueue(session, OutboxEvent, destination="registry", topic="sanction.lifted",
                   payload={"blacklist_id": entry.id, "subject": remote_ref(subject)})

@@ -87,6 +87,8 @@ class BlacklistEntry(Base):
     case_ref: Mapped[str | None] = mapped_column(String(128), index=True)
     sanctions: Mapped[list[str]] = mapped_column(JSON)
     listed_by: Mapped[str] = mapped_column(String(128))
+    # The lister's root person (token claim `owner`); NULL on entries listed before it was kept.
+    listed_by_person: Mapped[str | None] = mapped_column(String(128))
     listed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

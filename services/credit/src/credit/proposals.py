@@ -14,8 +14,8 @@ from credit.subjects import audit_view, show
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
-from porttrust_shared.logs import scrub
 from porttrust_shared.pagination import aware_datetime, cursor_values, page_of
+from porttrust_shared.pii import scrub
 
 PROPOSER = "system:score"
 MAX_EVENT_IDS = 50

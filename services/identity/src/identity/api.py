@@ -90,7 +90,8 @@ async def create_client(
     data: ClientCreate, session: SessionDep, actor: HqAdmin, idem: IdempotencyDep
 ) -> JSONResponse:
     """Register a machine client. The secret is in this response only."""
-    response = await idem.run(lambda: service.create_client(session, data=data, actor=actor.sub),
+    response = await idem.run(lambda: service.create_client(session, data=data, actor=actor.sub,
+                                                            by=actor),
                               redact=("client_secret",))
     response.headers.update(NO_STORE)
     return response
@@ -103,7 +104,8 @@ async def create_user(
     """Register a person who signs in with a password."""
 
     async def produce() -> UserRead:
-        user = await service.create_user(session, data=data, actor=actor.sub)
-        return UserRead.model_validate(user)
+        user, grant_id = await service.create_user(session, data=data, actor=actor.sub,
+                                                   by=actor)
+        return UserRead.model_validate(user).model_copy(update={"grant_id": grant_id})
 
     return await idem.run(produce)

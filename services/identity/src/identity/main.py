@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from identity import keys, service
 from identity.api import router
+from identity.api_grants import router as grants_router
 from identity.models import IdempotencyRecord
 from identity.settings import Settings, sign_in_policy
 from identity.throttle import SignInGuard
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="PortTrust identity",
         description="Machine clients, people, roles and ES256 signing keys.",
-        routers=[router], on_startup=[_bootstrap], verifier=verifier,
+        routers=[router, grants_router], on_startup=[_bootstrap], verifier=verifier,
     )
     holder["app"] = app
     app.state.idempotency_model = IdempotencyRecord

@@ -25,6 +25,9 @@ class Client(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(128))
+    # The root person: who counts for two-person rules (the creator's root; itself when made
+    # by bootstrap or the command line).
+    owner: Mapped[str] = mapped_column(String(128))
 
 
 class User(Base):
@@ -39,6 +42,25 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(128))
+    owner: Mapped[str] = mapped_column(String(128))
+
+
+class Grant(Base):
+    """Privileged roles asked for a new client or user: it stays disabled until an hq_admin
+    other than the requesting person approves (four eyes means two people)."""
+
+    __tablename__ = "grants"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(8))  # client | user
+    subject: Mapped[str] = mapped_column(String(64), index=True)  # client_id or username
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_person: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_person: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SigningKey(Base):

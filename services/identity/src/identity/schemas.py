@@ -54,6 +54,9 @@ class ClientCreated(BaseModel):
     roles: list[str]
     province: str
     created_at: dt.datetime
+    active: bool = Field(True, description="False until a second hq_admin approves grant_id.")
+    grant_id: str | None = Field(None, description="Set when a privileged role (hq_admin, "
+                                 "whitelist_admin, enforcement) waits for a second hq_admin.")
 
 
 class UserCreate(_Scoped):
@@ -72,6 +75,23 @@ class UserRead(BaseModel):
     province: str
     active: bool
     created_at: dt.datetime
+    grant_id: str | None = Field(None, description="Set when a privileged role waits for a "
+                                 "second hq_admin's approval (POST /v1/grants/{id}/approve).")
+
+
+class GrantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    kind: str = Field(description="client or user")
+    subject: str = Field(description="the client_id or username")
+    roles: list[str] = Field(description="the privileged roles asked for")
+    status: str = Field(description="pending, approved or rejected")
+    requested_by: str
+    requested_person: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_person: str | None
+    decided_at: dt.datetime | None
 
 
 class TokenResponse(BaseModel):

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from identity import keys
+from identity import grants, keys
 from identity.errors import (
     InvalidAudience,
     InvalidClient,
@@ -62,33 +62,57 @@ async def _hash(secret: str) -> str:
     return await asyncio.to_thread(_hash_now, secret)
 
 
+async def _grant_if_privileged(session: AsyncSession, *, kind: str, subject: str,
+                               roles: list[str], by: Principal | None) -> str | None:
+    """Made through the API with a privileged role: a grant a second person must approve."""
+    wanted = grants.privileged(roles)
+    if by is None or not wanted:
+        return None
+    return (await grants.request_grant(session, kind=kind, subject=subject, roles=wanted,
+                                       actor=by)).id
+
+
 async def create_client(session: AsyncSession, *, data: ClientCreate, actor: str,
-                        secret: str | None = None) -> ClientCreated:
+                        secret: str | None = None, by: Principal | None = None,
+                        ) -> ClientCreated:
+    """`by`: the API caller (its root person becomes the client's); None for bootstrap and
+    the command line, whose clients are their own root and need no second approval."""
     client_id = data.client_id or "c-" + secrets.token_hex(8)
     if await session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict("A client with this client_id exists.")
     secret = secret or secrets.token_urlsafe(32)
+    grant_id = await _grant_if_privileged(session, kind="client", subject=client_id,
+                                          roles=data.roles, by=by)
     row = Client(client_id=client_id, secret_hash=await _hash(secret), name=data.name,
-                 roles=data.roles, province=data.province, created_by=actor)
+                 roles=data.roles, province=data.province, created_by=actor,
+                 owner=by.person if by else client_id, active=grant_id is None)
     session.add(row)
     await session.flush()
     await append_audit(session, AuditEvent, actor=actor, action="client.created",
                        entity="client", entity_id=client_id,
-                       data={"roles": data.roles, "province": data.province})
+                       data={"roles": data.roles, "province": data.province,
+                             "owner": row.owner, "grant_id": grant_id})
     return ClientCreated(client_id=client_id, client_secret=secret, name=row.name,
-                         roles=row.roles, province=row.province, created_at=row.created_at)
+                         roles=row.roles, province=row.province, created_at=row.created_at,
+                         active=row.active, grant_id=grant_id)
 
 
-async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) -> User:
+async def create_user(session: AsyncSession, *, data: UserCreate, actor: str,
+                      by: Principal | None = None) -> tuple[User, str | None]:
+    """The user and the id of the grant its privileged roles wait for (see create_client)."""
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("A user with this username exists.")
+    grant_id = await _grant_if_privileged(session, kind="user", subject=data.username,
+                                          roles=data.roles, by=by)
     row = User(username=data.username, password_hash=await _hash(data.password),
-               roles=data.roles, province=data.province, created_by=actor)
+               roles=data.roles, province=data.province, created_by=actor,
+               owner=by.person if by else "user:" + data.username, active=grant_id is None)
     session.add(row)
     await session.flush()
     await append_audit(session, AuditEvent, actor=actor, action="user.created", entity="user",
-                       entity_id=row.id, data={"roles": data.roles, "province": data.province})
-    return row
+                       entity_id=row.id, data={"roles": data.roles, "province": data.province,
+                                               "owner": row.owner, "grant_id": grant_id})
+    return row, grant_id
 
 
 @dataclass(frozen=True)
@@ -115,7 +139,7 @@ async def authenticate_client(sessions: Sessions, *, client_id: str, secret: str
     if not ok or row is None or not row.active:
         raise InvalidClient()
     return SignedIn(Principal(sub=row.client_id, roles=frozenset(row.roles),
-                              province=row.province))
+                              province=row.province, owner=row.owner))
 
 
 async def authenticate_user(sessions: Sessions, *, username: str, password: str,
@@ -126,7 +150,7 @@ async def authenticate_user(sessions: Sessions, *, username: str, password: str,
     if not ok or row is None or not row.active:
         raise InvalidGrant()
     principal = Principal(sub="user:" + row.username, roles=frozenset(row.roles),
-                          province=row.province)
+                          province=row.province, owner=row.owner)
     if hasher.check_needs_rehash(row.password_hash):  # parameters were raised since
         rehashed = await guard.hash_call(_hash_now, password, usual=usual)
         return SignedIn(principal, rehash=(row.id, rehashed))
@@ -197,7 +221,8 @@ async def issue_for(session: AsyncSession, *, principal: Principal, audience: li
     active = await keys.active_key(session, cipher, max_age=max_age)
     return issue_token(active.key, kid=active.kid, issuer=settings.issuer,
                        subject=principal.sub, audience=audience, roles=principal.roles,
-                       province=principal.province, lifetime=settings.token_lifetime_seconds)
+                       province=principal.province, lifetime=settings.token_lifetime_seconds,
+                       owner=principal.owner)
 
 
 async def bootstrap(session: AsyncSession, *, settings: Settings, admin_password: str | None,

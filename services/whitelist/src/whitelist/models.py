@@ -27,6 +27,9 @@ class Application(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     applicant: Mapped[str] = mapped_column(String(128))
+    # The applicant's root person (token claim `owner`): an identity someone created counts
+    # as that someone, so it cannot approve its creator's application.
+    applicant_person: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -6,9 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
-from porttrust_shared.logs import scrub
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
-from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.pii import PiiCipher, mask_phone, scrub
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
 from registry.schemas_consent import MoDecisionIn, MoMessageItem, OptOutItem

@@ -67,7 +67,8 @@ async def submit_application(session: AsyncSession, *, data: ApplicationCreate,
     row = Application(number=data.number, uscc=data.uscc, province=province,
                       category=data.category.value,
                       justification=scrub(data.justification), expires_at=data.expires_at,
-                      status=PENDING, applicant=actor.sub, created_at=utcnow())
+                      status=PENDING, applicant=actor.sub, applicant_person=actor.person,
+                      created_at=utcnow())
     session.add(row)
     await session.flush()
     await _audit(session, actor, "application.submitted", row)
@@ -111,8 +112,9 @@ async def _pending_decision(session: AsyncSession, application_id: str,
                             actor: Principal) -> Application:
     row = await get_application(session, application_id=application_id, actor=actor,
                                 for_update=True)
-    if row.applicant == actor.sub:
-        raise SelfDecision("Another person must decide on this application.")
+    if actor.person in (row.applicant, row.applicant_person) or actor.sub == row.applicant:
+        raise SelfDecision("Another person must decide on this application; an identity "
+                           "created by the applicant counts as the applicant.")
     if row.status != PENDING:
         raise NotPending(f"The application is {row.status}.", status_now=row.status)
     return row
@@ -192,4 +194,6 @@ async def _audit(session: AsyncSession, actor: Principal, action: str, row: Appl
     await append_audit(session, AuditEvent, actor=actor.sub, action=action,
                        entity="application", entity_id=row.id, province=row.province,
                        data={"number": row.number, "uscc": row.uscc, "category": row.category,
-                             "status": row.status, "entry_id": row.entry_id})
+                             "status": row.status, "entry_id": row.entry_id,
+                             "applicant_person": row.applicant_person or row.applicant,
+                             "person": actor.person})
