@@ -138,7 +138,7 @@ async def accept_listing_proposal(proposal_id: str, data: ProposalAccept, sessio
                                   ctx: CreditDep, actor: Lister) -> ProposalRead:
     """List the subject with the sanctions chosen (default both); audited."""
     return await proposals.accept(session, proposal_id=proposal_id, data=data,
-                                  actor=actor.sub, ctx=ctx)
+                                  actor=actor.sub, ctx=ctx, person=actor.person)
 
 
 @router.post("/v1/listing-proposals/{proposal_id}/dismiss", response_model=ProposalRead,

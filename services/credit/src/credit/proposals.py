@@ -84,12 +84,13 @@ async def _decide(session: AsyncSession, proposal: ListingProposal, subject: Sub
 
 
 async def accept(session: AsyncSession, *, proposal_id: str, data: ProposalAccept, actor: str,
-                 ctx: Credit) -> ProposalRead:
-    """List the subject with the sanctions chosen (both by default)."""
+                 ctx: Credit, person: str | None = None) -> ProposalRead:
+    """List the subject with the sanctions chosen (both by default); `person`: the accepting
+    caller's root person, whom the lift's two-person rule compares."""
     proposal, subject = await _open(session, proposal_id)
     listing = Listing(origin="proposal", reason=f"accepted proposal: {reason_of(proposal)}",
                       evidence=f"listing proposal {proposal.id}; {scrub(data.reason)}",
-                      sanctions=tuple(data.sanctions))
+                      sanctions=tuple(data.sanctions), person=person)
     entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,
                                   ctx=ctx)
     proposal.entry_id = entry.id

@@ -235,7 +235,7 @@ class SanctionReviewRead(BaseModel):
     created_at: dt.datetime
     status: Literal["open", "decided"]
     decision: Literal["keep_active", "suspend"] | None = None
-    decision_reason: str | None = None
+    decision_reason: OptionalScrubbedText = None
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
 

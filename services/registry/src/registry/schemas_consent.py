@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
+from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 from registry.schemas import Forbid, Mobile
 from registry.schemas_messaging import Reason
 
@@ -57,7 +58,7 @@ class SignatureRead(BaseModel):
     id: str
     organization_uscc: str
     province: str
-    text: str
+    text: ScrubbedText
     names_unit: bool = Field(description="The text is part of the unit's registered name.")
     evidence_ref: str | None
     status: Literal["pending", "approved", "rejected"]
@@ -65,4 +66,4 @@ class SignatureRead(BaseModel):
     created_at: dt.datetime
     decided_by: str | None
     decided_at: dt.datetime | None
-    decision_reason: str | None
+    decision_reason: OptionalScrubbedText
