@@ -7,18 +7,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Unprocessable
+from porttrust_shared.errors import Conflict
 from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, Handler, Organization
+from registry.models import AuditEvent, Handler
 from registry.schemas import HandlerCreate, HandlerRead, HandlerUpdate, Verification
 from registry.service.common import (
     apply_changes,
     check_if_match,
     ensure_visible,
     keyset_page,
+    nameable_organization,
     record_version,
-    visible,
 )
 from registry.verifiers import IdentityVerifier
 
@@ -62,9 +62,8 @@ async def _record(session: AsyncSession, handler: Handler, cipher: PiiCipher, ac
 
 async def create_handler(session: AsyncSession, *, data: HandlerCreate, actor: Principal,
                          cipher: PiiCipher) -> Handler:
-    org = await session.get(Organization, data.organization_uscc)
-    if org is None or not visible(actor, org.province):
-        raise Unprocessable("organization_uscc names no organization you can see.")
+    org = await nameable_organization(session, actor, data.organization_uscc,
+                                      "organization_uscc")
     index = cipher.blind_index(data.id_number, field="id_number")
     if await _find(session, index=index, organization_uscc=org.uscc) is not None:
         raise Conflict("This person is already a handler of this organization.")
