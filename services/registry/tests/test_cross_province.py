@@ -133,3 +133,12 @@ async def test_a_provinces_complaint_does_not_reach_a_national_holder_of_another
     from_hq = await _complaint_subjects(client, headers, db_session, "gateway", "HQ")
     assert from_44 == ["handler", "user_unit"]
     assert from_hq == ["handler", "holder", "user_unit"]
+
+
+async def test_a_handler_for_another_provinces_company_answers_as_unknown(reg, client, headers):
+    foreign = await _foreign(reg)
+    answers = [await client.post("/v1/handlers", headers=headers(*P44, province="44"), json={
+        "name": "张三", "id_number": "11010519491231002X", "phone": "13812345678",
+        "organization_uscc": uscc}) for uscc in (foreign, NOBODY)]
+    assert _problem(answers[0]) == _problem(answers[1])
+    assert answers[0].status_code == 422
