@@ -190,7 +190,7 @@ class CombingCustomerRead(BaseModel):
     decision: CombingDecision | None
     decided_by: str | None
     decided_at: dt.datetime | None
-    note: str | None
+    note: OptionalScrubbedText
     created_at: dt.datetime
 
 
