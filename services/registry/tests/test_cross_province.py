@@ -114,8 +114,8 @@ async def test_trace_and_export_do_not_name_another_provinces_unit(
     assert "106901234567" in exported.text and "北京" not in exported.text
 
 
-async def _complaint_subjects(client, headers, db_session, role, province):
-    body = {"number": "106901234567", "reporter": "13912345678", "content": "骚扰短信",
+async def _complaint_subjects(client, headers, db_session, role, province, reporter):
+    body = {"number": "106901234567", "reporter": reporter, "content": "骚扰短信",
             "received_at": utcnow().isoformat()}
     await db_session.execute(OutboxEvent.__table__.delete())
     response = await client.post("/v1/complaints", json=body,
@@ -131,8 +131,10 @@ async def test_a_provinces_complaint_does_not_reach_a_national_holder_of_another
     holder = await reg.org("11", roles=["holder"])
     await reg.port(province="11", holder=holder, scope="national")
     await reg.complete_sub_port()  # province 44, its own user unit and handler
-    from_44 = await _complaint_subjects(client, headers, db_session, "province_operator", "44")
-    from_hq = await _complaint_subjects(client, headers, db_session, "gateway", "HQ")
+    from_44 = await _complaint_subjects(client, headers, db_session, "province_operator", "44",
+                                        "13912345678")
+    from_hq = await _complaint_subjects(client, headers, db_session, "gateway", "HQ",
+                                        "13912345679")  # another reporter: not a repeat
     assert from_44 == ["handler", "user_unit"]
     assert from_hq == ["handler", "holder", "user_unit"]
 
