@@ -12,10 +12,10 @@ from tests.helpers_flows import (
     Api,
     created,
     eventually,
-    new_user,
     password_token,
     register_organization,
     register_parties,
+    second_admin,
     sub_port,
     sub_port_body,
     uscc,
@@ -40,7 +40,7 @@ def test_a_customer_entry_protects_a_sub_port_registered_after_it(admin: Api) ->
     applied = created(admin.post("whitelist", "/v1/applications", {
         "uscc": parties.user_unit, "category": "government_regulatory", "province": "35",
         "justification": "市应急管理局 预警信息发布"}))
-    approver = new_user(admin, "customer-approver", "whitelist_admin")
+    approver = second_admin(admin.stack)  # another person than the applicant
     approved = approver.post("whitelist", f"/v1/applications/{applied['id']}/approve", {})
     assert approved.status_code == 200, approved.text
     assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"]) is True

@@ -11,6 +11,7 @@ import pytest
 
 from porttrust_shared.stack import Stack
 from porttrust_shared.validators import uscc_check_char
+from tests.helpers_flows import second_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -27,18 +28,6 @@ def get(stack: Stack, service: str, path: str, token: str) -> httpx.Response:
 
 def uscc(first17: str) -> str:
     return first17 + uscc_check_char(first17)
-
-
-def user_token(stack: Stack, admin_token: str, username: str, *roles: str) -> str:
-    password = "e2e-password-" + username
-    created = post(stack, "identity", "/v1/users", admin_token, {
-        "username": username, "password": password, "roles": list(roles), "province": "HQ"})
-    assert created.status_code == 201, created.text
-    form = {"grant_type": "password", "username": username, "password": password}
-    response = httpx.post(stack.url("identity") + "/v1/token", data=form, timeout=15)
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
 
 
 def eventually(probe: Any, timeout: float = 20.0) -> Any:
@@ -91,7 +80,8 @@ def test_whitelist_approval_reaches_registrys_sub_port_flag_through_the_outbox(
         "number": sub_port, "category": "life_safety", "province": "35",
         "justification": "earthquake early warning"})
     assert applied.status_code == 201, applied.text
-    approver = user_token(stack, admin_token, "e2e-approver", "whitelist_admin")
+    # Another person: a user the admin created would count as the admin (four eyes).
+    approver = second_admin(stack).token
     approved = post(stack, "whitelist", f"/v1/applications/{applied.json()['id']}/approve",
                     approver, {})
     assert approved.status_code in (200, 201), approved.text

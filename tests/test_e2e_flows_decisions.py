@@ -19,6 +19,7 @@ from tests.helpers_flows import (
     new_user,
     password_token,
     register_active,
+    second_admin,
     status_becomes,
     sub_port,
     sub_port_body,
@@ -38,7 +39,8 @@ def admin(stack: Stack) -> Api:
 
 @pytest.fixture(scope="module")
 def checker(admin: Api) -> Api:
-    return new_user(admin, "decisions-checker", "hq_admin")
+    # Another person: an identity the admin created would count as the admin (four eyes).
+    return second_admin(admin.stack)
 
 
 def list_subject(api: Api, kind: str, key: str, *sanctions: str) -> dict[str, Any]:
@@ -134,7 +136,7 @@ def whitelisted(admin: Api, parties: Parties, approver: Api) -> str:
 def spared(admin: Api) -> tuple[Parties, dict[str, Any], dict[str, Any]]:
     """A whitelisted active sub-port whose user unit is then listed: (parties, entry, review)."""
     parties = register_active(admin, 611)
-    whitelisted(admin, parties, new_user(admin, "decisions-approver", "whitelist_admin"))
+    whitelisted(admin, parties, second_admin(admin.stack))
     entry = list_subject(admin, "user_unit", parties.user_unit)
 
     def review() -> dict[str, Any] | None:
@@ -196,7 +198,7 @@ def whitelist_entry(api: Api, entry_id: str) -> dict[str, Any]:
 
 def test_a_business_type_change_puts_the_whitelist_entry_under_review(admin: Api) -> None:
     parties = register_active(admin, 641)
-    approver = new_user(admin, "decisions-approver-641", "whitelist_admin")
+    approver = second_admin(admin.stack)  # another person than the applicant
     entry_id = whitelisted(admin, parties, approver)
     current = httpx.get(admin.stack.url("registry") + f"/v1/sub-ports/{parties.sub_port}",
                         headers={"Authorization": f"Bearer {admin.token}"}, timeout=15)

@@ -18,11 +18,11 @@ from tests.helpers_flows import (
     eventually,
     id_number,
     new_client,
-    new_user,
     register_active,
     register_organization,
     register_parties,
     register_verified_handler,
+    second_admin,
     status_becomes,
     sub_port,
     sub_port_body,
@@ -169,7 +169,7 @@ def whitelisted(admin: Api) -> Parties:
         "number": parties.sub_port, "category": "life_safety", "province": parties.province,
         "justification": "earthquake early warning"})
     assert applied.status_code == 201, applied.text
-    approver = new_user(admin, "flows-approver", "whitelist_admin")
+    approver = second_admin(admin.stack)  # another person: not one admin created
     approved = approver.post("whitelist", f"/v1/applications/{applied.json()['id']}/approve",
                              {"comment": "checked with the seismology bureau"})
     assert approved.status_code == 200, approved.text

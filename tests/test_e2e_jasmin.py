@@ -26,9 +26,9 @@ from tests.helpers_flows import (
     approved_template,
     created,
     eventually,
-    new_user,
     password_token,
     register_active,
+    second_admin,
     sub_port,
 )
 from tests.jasmin_harness import (
@@ -75,7 +75,7 @@ def admin(jasmin_stack: Stack) -> Api:
 @pytest.fixture(scope="module")
 def parties(admin: Api) -> dict[str, Parties]:
     """A marketing sub-port with an approved template, and a whitelisted alert sub-port."""
-    reviewer = new_user(admin, "jasmin-reviewer", "whitelist_admin", "hq_admin")
+    reviewer = second_admin(admin.stack)  # another person than the admin who applies
     shop = register_active(admin, 811, business_type="marketing")
     alert = register_active(admin, 812)
     approved_template(admin, reviewer, shop.sub_port, TEMPLATE, "marketing")

@@ -11,6 +11,7 @@ from registry.models import OutboxEvent, SubPort
 
 NOBODY = "91440300MA5999999M"  # right shape, registered by nobody
 P44 = ("province_operator",)
+CLAUSES = ["no_transfer", "no_rent", "no_sublet", "no_out_of_scope", "retain_logs"]
 
 
 def _problem(response):
@@ -146,3 +147,23 @@ async def test_a_handler_for_another_provinces_company_answers_as_unknown(reg, c
         "organization_uscc": uscc}) for uscc in (foreign, NOBODY)]
     assert _problem(answers[0]) == _problem(answers[1])
     assert answers[0].status_code == 422
+
+
+async def test_an_agreement_names_a_national_holder_but_no_other_foreign_company(
+        reg, client, headers):
+    holder = await reg.org("11", roles=["holder"])
+    await reg.port(province="11", holder=holder, scope="national")
+    unit = await reg.org("44", roles=["user_unit"])
+    foreign = await _foreign(reg)
+    h = headers(*P44, province="44")
+
+    async def sign(counterparty):
+        return await client.post(f"/v1/organizations/{unit['uscc']}/agreements", headers=h,
+                                 json={"kind": "service", "counterparty_uscc": counterparty,
+                                       "signed_at": "2026-01-06T08:00:00Z",
+                                       "document_ref": "contract 1", "clauses": CLAUSES})
+
+    refused = [await sign(uscc) for uscc in (foreign, NOBODY)]
+    assert (await sign(holder["uscc"])).status_code == 201
+    assert _problem(refused[0]) == _problem(refused[1])
+    assert refused[0].status_code == 422

@@ -43,11 +43,11 @@ async def test_template_text_is_masked_on_the_way_out(reg, client, headers):
     await reg.port()
     await reg.complete_sub_port()
     text = "【某银行】您的验证码是{code:digits:6}，客服13967692564。"
-    response = await client.post("/v1/sub-ports/106901234567/templates",
-                                 json={"text": text, "kind": "notification"},
-                                 headers=headers("hq_admin"))
-    assert response.status_code == 201, response.text
-    assert "客服139****2564" in response.json()["text"]
+    template = await reg.approved_template("106901234567", text)
+    listed = await client.get("/v1/sub-ports/106901234567/templates",
+                              headers=headers("hq_admin"))
+    assert "客服139****2564" in template["text"]
+    assert "6769" not in listed.text
 
 
 async def test_complaint_content_is_stored_encrypted_and_shown_masked(

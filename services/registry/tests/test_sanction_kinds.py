@@ -34,7 +34,7 @@ async def outcomes(db_session):
 async def whitelisted_and_spared(reg, client, headers, push):
     await reg.port()
     sub = await active(reg, client, headers)
-    await push("whitelist.granted", {"entry_id": "wl-1", "number": NUMBER,
+    await push("whitelist.granted", {"entry_id": "wl-1", "number": NUMBER, "province": "44",
                                      "category": "life_safety"}, source="whitelist")
     await push("sanction.applied", sanction(sub["user_unit_uscc"], SUSPEND, RESTRICT))
     reviews = await client.get("/v1/sanction-reviews?status=open", headers=headers("hq_admin"))

@@ -108,6 +108,15 @@ async def test_author_cannot_approve_own_template(reg, client, headers):
     assert response.json()["code"] == "four_eyes"
 
 
+async def test_an_identity_the_author_created_cannot_approve_either(reg, client, headers):
+    await sub_port(reg, client, headers)
+    template = (await register(client, headers)).json()
+    response = await client.post(f"/v1/templates/{template['id']}/approve",
+                                 headers=headers("hq_admin", sub="c-proxy", owner="author"))
+    assert response.status_code == 403
+    assert response.json()["code"] == "four_eyes"
+
+
 async def test_another_person_approves_the_template(reg, client, headers):
     await sub_port(reg, client, headers)
     template = (await register(client, headers)).json()

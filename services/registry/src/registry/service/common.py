@@ -71,6 +71,15 @@ async def nameable_organization(session: AsyncSession, actor: Principal, uscc: s
     return org
 
 
+def ensure_other_person(actor: Principal, author: str, author_person: str | None,
+                        what: str) -> None:
+    """Four eyes means two people: neither the author nor any identity of the author's root
+    person (an identity someone created counts as that someone) decides on its work."""
+    if actor.sub == author or actor.person in (author, author_person):
+        raise Forbidden(f"Who registered a {what} cannot decide on it; an identity that person "
+                        "created counts as that person.", code="four_eyes")
+
+
 def ensure_own_province(actor: Principal, province: str) -> None:
     if not visible(actor, province):
         raise Forbidden("A province-bound caller may only register in its own province.")

@@ -5,13 +5,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from porttrust_shared.errors import Conflict, NotFound, Unprocessable
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from registry.matching.normalize import squeeze
 from registry.models import AuditEvent, Signature, SubPort
 from registry.schemas_consent import SignatureCreate, SignatureRead
-from registry.service.common import visible
+from registry.service.common import ensure_other_person, visible
 from registry.service.organizations import get_organization
 
 ENTITY = "signature"
@@ -67,7 +67,7 @@ async def register_signature(session: AsyncSession, *, uscc: str, data: Signatur
         raise Conflict("This signature is registered already.", code="signature_exists")
     row = Signature(organization_uscc=org.uscc, province=org.province, text=text,
                     names_unit=own, evidence_ref=data.evidence_ref, status="pending",
-                    created_by=actor.sub, created_at=utcnow())
+                    created_by=actor.sub, created_person=actor.person, created_at=utcnow())
     session.add(row)
     await session.flush()
     await _audit(session, row, actor, "signature.registered")
@@ -85,8 +85,7 @@ async def decide_signature(session: AsyncSession, *, signature_id: str, approve:
     row = await session.get(Signature, signature_id, with_for_update=True)
     if row is None or not visible(actor, row.province):
         raise NotFound("No such signature.")
-    if row.created_by == actor.sub:
-        raise Forbidden("Who registered a signature cannot decide on it.", code="four_eyes")
+    ensure_other_person(actor, row.created_by, row.created_person, "signature")
     if row.status != "pending":
         raise Conflict("This signature was decided already.", code="already_decided",
                        current_status=row.status)

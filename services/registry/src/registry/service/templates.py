@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from porttrust_shared.errors import Conflict, NotFound, Unprocessable
 from porttrust_shared.tokens import Principal
 from registry.matching import (
     CompiledTemplate,
@@ -17,7 +17,7 @@ from registry.matching import (
 )
 from registry.models import AuditEvent, MessageTemplate, SubPort
 from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
-from registry.service.common import keyset_page, visible
+from registry.service.common import ensure_other_person, keyset_page, visible
 from registry.service.signatures import ensure_registered
 from registry.service.sub_ports import get_sub_port
 
@@ -75,7 +75,8 @@ async def register_template(session: AsyncSession, *, number: str, data: Templat
     now = utcnow()
     row = MessageTemplate(sub_port_number=sub.number, province=sub.province, text=data.text,
                           kind=data.kind, allowed_domains=sorted(set(data.allowed_domains)),
-                          status="pending", created_by=actor.sub, version=1, created_at=now,
+                          status="pending", created_by=actor.sub, created_person=actor.person,
+                          version=1, created_at=now,
                           updated_at=now)
     session.add(row)
     await session.flush()
@@ -94,8 +95,7 @@ async def get_template(session: AsyncSession, *, template_id: str,
 async def decide_template(session: AsyncSession, *, template_id: str, approve: bool,
                           reason: str | None, actor: Principal) -> MessageTemplate:
     row = await get_template(session, template_id=template_id, actor=actor)
-    if row.created_by == actor.sub:
-        raise Forbidden("The author of a template cannot decide on it.", code="four_eyes")
+    ensure_other_person(actor, row.created_by, row.created_person, "template")
     if row.status != "pending":
         raise Conflict("This template was decided already.", code="already_decided",
                        current_status=row.status)
