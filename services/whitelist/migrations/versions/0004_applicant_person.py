@@ -1,7 +1,7 @@
 """the applicant's root person, for the two-person rule
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0021
 Create Date: 2026-12-06 05:50:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0004'
-down_revision: str | None = '0003'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
