@@ -27,9 +27,9 @@ from tests.helpers_flows import (
     Api,
     approved_template,
     created,
-    new_user,
     password_token,
     register_active,
+    second_admin,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def porttrust(work_dir: Path, urls: dict[str, str], password: str) -> Iterator[S
 def marketing_sub_port(stack: Stack, password: str) -> tuple[str, dict[str, str]]:
     """A sub-port with an approved template, and a gateway client's credentials."""
     admin = Api(stack, password_token(stack, "admin", password))
-    reviewer = new_user(admin, "bench-reviewer", "hq_admin")
+    reviewer = second_admin(stack)  # a second, independent person (four eyes)
     shop = register_active(admin, 901, business_type="marketing")
     approved_template(admin, reviewer, shop.sub_port, TEMPLATE, "marketing")
     client = created(admin.post("identity", "/v1/clients", {
