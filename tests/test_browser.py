@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from porttrust_shared.stack import Stack
-from tests.helpers_flows import Api, register_parties
+from tests.helpers_flows import Api, register_parties, second_admin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -65,15 +65,20 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 @pytest.fixture(scope="module")
 def admins(stack: Stack, admin_token: str) -> tuple[str, str]:
-    """Two whitelist admins (a person may not approve their own application)."""
-    api = Api(stack, admin_token)
-    names = ("wl-applicant", "wl-approver")
-    for name in names:
-        created = api.post("identity", "/v1/users", {
+    """Two whitelist admins who are two people: the applicant is made by the admin and the
+    approver by a second, independent HQ admin (an identity counts as whoever made it for
+    every two-person rule); each privileged grant is approved by the other admin."""
+    admin, second = Api(stack, admin_token), second_admin(stack)
+    for maker, checker, name in ((admin, second, "wl-applicant"), (second, admin, "wl-approver")):
+        created = maker.post("identity", "/v1/users", {
             "username": name, "password": PASSWORD, "roles": ["whitelist_admin"],
             "province": "HQ"})
         assert created.status_code == 201, created.text
-    return names
+        grant = created.json().get("grant_id")
+        if grant:
+            approved = checker.post("identity", f"/v1/grants/{grant}/approve")
+            assert approved.status_code == 200, approved.text
+    return "wl-applicant", "wl-approver"
 
 
 def sign_in(page: Any, username: str) -> None:
