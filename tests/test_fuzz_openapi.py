@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from porttrust_shared.stack import SERVICES, Stack
+from tests.helpers_flows import approve_grant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz, pytest.mark.skipif(
     os.environ.get("PORTTRUST_FUZZ") != "1",
@@ -38,6 +39,7 @@ def fuzz_token(stack: Stack, admin_token: str) -> str:
                          headers={"Authorization": f"Bearer {admin_token}"},
                          json={"name": "fuzzer", "roles": ROLES, "province": "HQ"})
     assert created.status_code == 201, created.text
+    approve_grant(stack, created)  # privileged roles wait for a second, independent admin
     client = created.json()
     issued = httpx.post(stack.url("identity") + "/v1/token", timeout=10, data={
         "grant_type": "client_credentials", "client_id": client["client_id"],
