@@ -24,6 +24,7 @@ ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
 ISO_DATETIME = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 EXAMPLES = {USCC_PATTERN: "91350100M000100Y43", PORT_PATTERN: "10690123",
             ID_NUMBER_PATTERN: "11010519491231002X"}
 
@@ -55,6 +56,15 @@ def _iso_datetime(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not ISO_DATETIME.match(value):
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-01T08:00:00Z")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic would take 0 or "0" as a Unix timestamp's day; the contract says YYYY-MM-DD.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date, e.g. 2026-01-01")
     return value
 
 
@@ -90,3 +100,5 @@ Iso8601 = BeforeValidator(_iso_datetime)
 IsoDateTime = Annotated[dt.datetime, Iso8601, Field(
     examples=["2026-01-01T08:00:00Z"],
     description="ISO 8601 date-time; without an offset it is taken as UTC.")]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(
+    examples=["2026-01-01"], description="ISO 8601 calendar date, YYYY-MM-DD.")]

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.fields import IsoDate
 from porttrust_shared.tokens import Principal
 from registry.deps import SettingsDep
 from registry.service.gateway_violations import scan_day
@@ -16,7 +17,7 @@ HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
 
 class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    day: dt.date = Field(description="A calendar day in China Standard Time (UTC+8).")
+    day: IsoDate = Field(description="A calendar day in China Standard Time (UTC+8).")
 
 
 class GatewayViolationRead(BaseModel):

@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.fields import IsoDate
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
@@ -56,8 +57,8 @@ def _point(row: ProgressSnapshot) -> ProgressPoint:
 @router.get("/v1/reports/progress", responses=problems(400, 404))
 async def report_progress(session: SessionDep, actor: ReportReader, settings: SettingsDep,
                           province: Province | None = None,
-                          start: Annotated[dt.date | None, Query(alias="from")] = None,
-                          end: Annotated[dt.date | None, Query(alias="to")] = None,
+                          start: Annotated[IsoDate | None, Query(alias="from")] = None,
+                          end: Annotated[IsoDate | None, Query(alias="to")] = None,
                           limit: Limit = None, cursor: Cursor = None) -> Page[ProgressPoint]:
     """The daily snapshots between `from` and `to` (default: the last 90 days), by day."""
     rows, after = await svc.progress_series(session, actor=actor, province=province,
