@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.matching import (
+from registry.service.matching import (
     TemplateRules,
     TemplateSyntaxError,
     best_match,
@@ -10,7 +10,7 @@ from registry.matching import (
     match_message,
     rule_violations,
 )
-from registry.matching.keywords import (
+from registry.service.matching.keywords import (
     has_opt_out_instruction,
     looks_like_marketing,
 )

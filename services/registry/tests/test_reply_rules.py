@@ -1,9 +1,10 @@
 """Opt-outs as people write them (R5): the reply table, decided by the rules in
-registry/matching/opt_out_rules.py. O = opt-out, - = not an opt-out, ? = kept for a person."""
+registry/service/matching/opt_out_rules.py. O = opt-out, - = not an opt-out, ? = kept for a
+person."""
 
 import pytest
 
-from registry.matching.replies import classify_reply
+from registry.service.matching.replies import classify_reply
 
 OUTCOME = {"O": "opt_out", "-": "not_opt_out", "?": "undecided"}
 TABLE = [

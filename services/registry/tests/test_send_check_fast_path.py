@@ -12,8 +12,8 @@ import random
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.matching import compile_template
 from registry.schemas_messaging import SendCheckIn
+from registry.service.matching import compile_template
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.reference import reference_verdict
 from registry.service.send_check.state import SubPortView, TemplateRef, phone_key, template_index

@@ -341,7 +341,8 @@ class MoMessage(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The rules could not tell (registry.matching.replies): a person decides, then it clears.
+    # The rules could not tell (registry.service.matching.replies): a person decides, then
+    # it clears.
     undecided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                             index=True)
     rule: Mapped[str | None] = mapped_column(String(16))

@@ -7,9 +7,9 @@ from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, Limit, SettingsDep, StatusReader, Writer
-from registry.matching import TemplateRules
 from registry.schemas_messaging import ApproveIn, RejectIn, TemplateCreate, TemplateRead
 from registry.service import templates as svc
+from registry.service.matching import TemplateRules
 
 router = APIRouter(tags=["templates"])
 Status = Literal["pending", "approved", "rejected"]

@@ -9,10 +9,10 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
-from registry.matching.replies import ReplyDecision, classify_reply
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
 from registry.schemas_messaging import MoMessageIn
 from registry.service.common import ensure_visible
+from registry.service.matching.replies import ReplyDecision, classify_reply
 
 PHONE = "phone"  # the cipher field every service uses for phones, so indexes agree
 TEXT = "mo_text"

@@ -19,8 +19,6 @@ from porttrust_shared.errors import NotFound
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
-from registry.matching.keywords import has_opt_out_instruction
-from registry.matching.normalize import split_signature
 from registry.models import (
     MessageTemplate,
     MoMessage,
@@ -30,6 +28,8 @@ from registry.models import (
     Signature,
     SubPort,
 )
+from registry.service.matching.keywords import has_opt_out_instruction
+from registry.service.matching.normalize import split_signature
 from registry.service.signatures import names_unit
 
 REPLY_WINDOW = dt.timedelta(days=30)

@@ -8,16 +8,16 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound, Unprocessable
 from porttrust_shared.tokens import Principal
-from registry.matching import (
+from registry.models import AuditEvent, MessageTemplate, SubPort
+from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
+from registry.service.common import ensure_other_person, keyset_page, visible
+from registry.service.matching import (
     CompiledTemplate,
     TemplateRules,
     TemplateSyntaxError,
     compile_template,
     rule_violations,
 )
-from registry.models import AuditEvent, MessageTemplate, SubPort
-from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
-from registry.service.common import ensure_other_person, keyset_page, visible
 from registry.service.signatures import ensure_registered
 from registry.service.sub_ports import get_sub_port
 

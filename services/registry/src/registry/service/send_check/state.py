@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.matching.index import TemplateIndex
 from registry.models import MessageTemplate, OptOut, SubPort
+from registry.service.matching.index import TemplateIndex
 from registry.service.templates import compiled
 
 OPT_OUT_CHUNK = 50  # sub-ports per opt-out query

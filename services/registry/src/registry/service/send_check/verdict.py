@@ -13,11 +13,11 @@ from typing import Any
 
 from porttrust_shared.pii import mask_phone
 from porttrust_shared.validators import PortClass, check_mobile, port_class
-from registry.matching import MatchResult
-from registry.matching.index import TemplateIndex
-from registry.matching.keywords import looks_like_marketing
-from registry.matching.normalize import normalize, split_normalized
 from registry.schemas_messaging import SendCheckIn, SendCheckRead
+from registry.service.matching import MatchResult
+from registry.service.matching.index import TemplateIndex
+from registry.service.matching.keywords import looks_like_marketing
+from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.monitoring import decide
 from registry.service.send_check.state import SubPortView, phone_key
 

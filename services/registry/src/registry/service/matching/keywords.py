@@ -2,7 +2,7 @@
 
 import re
 
-from registry.matching.normalize import normalize
+from registry.service.matching.normalize import normalize
 
 _REPLY_WORDS = "(?:回复|回|reply|text|send)"
 _OPT_WORDS = "(?:td|t|r|n|stop|unsubscribe|cancel|end|quit|退订|拒收|取消)"

@@ -14,9 +14,9 @@ position 0, so they explain equally well and only the earliest of them can be ch
 from collections.abc import Sequence
 from typing import Any
 
-from registry.matching.matcher import MatchResult, match_split
-from registry.matching.normalize import WHITESPACE
-from registry.matching.template import CompiledTemplate, Fixed
+from registry.service.matching.matcher import MatchResult, match_split
+from registry.service.matching.normalize import WHITESPACE
+from registry.service.matching.template import CompiledTemplate, Fixed
 
 PREFIX = 16  # characters of a first fixed part the index keys on
 SHORT = 4  # the dictionary's key: a first fixed part's first SHORT characters

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from registry.matching.template import Variable
+from registry.service.matching.template import Variable
 
 _DIGITS = re.compile(r"[0-9]+")
 _TEXT = re.compile(r"[^\r\n]+")

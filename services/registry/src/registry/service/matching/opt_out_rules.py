@@ -1,6 +1,6 @@
 """What a recipient's reply may say to refuse further messages (R5), kept as data.
 
-`registry.matching.replies` reads these lists; change the words here, not the code. Every
+`registry.service.matching.replies` reads these lists; change the words here, not the code. Every
 entry is written in its normal form (NFKC, casefolded): full-width letters, case and the
 punctuation around a word never matter.
 """

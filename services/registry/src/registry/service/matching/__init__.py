@@ -4,8 +4,8 @@ Pure code (no database, no FastAPI): `compile_template` turns a template's text 
 `match_message` / `best_match` align a message with them and say which part failed.
 """
 
-from registry.matching.matcher import MatchResult, SegmentResult, best_match, match_message
-from registry.matching.template import (
+from registry.service.matching.matcher import MatchResult, SegmentResult, best_match, match_message
+from registry.service.matching.template import (
     CompiledTemplate,
     Fixed,
     TemplateRules,

@@ -4,8 +4,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from registry.matching.keywords import has_opt_out_instruction, looks_like_marketing
-from registry.matching.normalize import split_signature, squeeze
+from registry.service.matching.keywords import has_opt_out_instruction, looks_like_marketing
+from registry.service.matching.normalize import split_signature, squeeze
 
 VARIABLE_TYPES = ("digits", "text", "amount", "date", "url", "phone")
 DEFAULT_MAX = 30

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from registry.matching import opt_out_rules as rules
-from registry.matching.normalize import normalize
+from registry.service.matching import opt_out_rules as rules
+from registry.service.matching.normalize import normalize
 
 Outcome = Literal["opt_out", "not_opt_out", "undecided"]
 _TOKEN = re.compile(r"[a-z0-9']+|[\u3400-\u9fff]+")

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.matching.normalize import split_signature
-from registry.matching.template import CompiledTemplate, Fixed, Variable
-from registry.matching.variables import check_value
+from registry.service.matching.normalize import split_signature
+from registry.service.matching.template import CompiledTemplate, Fixed, Variable
+from registry.service.matching.variables import check_value
 
 _TRAILING = re.compile(r"\s*\Z")
 
