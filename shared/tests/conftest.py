@@ -27,7 +27,7 @@ from porttrust_shared.db import create_engine, new_metadata
 from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin, events_router
-from porttrust_shared.pagination import Page, clamp_limit, decode_cursor, page_of
+from porttrust_shared.pagination import Keyset, Page
 from porttrust_shared.pii import mask_id_number
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh_postgres
@@ -121,13 +121,8 @@ def demo_router() -> APIRouter:
     @router.get("/v1/items")
     async def list_items(session: SessionDep, cursor: str | None = None,
                          limit: Annotated[int | None, Query()] = None) -> Page[ItemOut]:
-        size = clamp_limit(limit, 100)
-        after = decode_cursor(cursor)
-        query = select(Item).order_by(Item.id).limit(size + 1)
-        if after is not None:
-            query = query.where(Item.id > int(after[0]))
-        rows = list((await session.execute(query)).scalars())
-        page, next_cursor = page_of(rows, size, lambda item: [item.id])
+        page, next_cursor = await Keyset(Item.id).page(session, select(Item), cursor=cursor,
+                                                        limit=limit, max_limit=100)
         return Page(items=[ItemOut(id=i.id, name=i.name) for i in page], next_cursor=next_cursor)
 
     @router.post("/v1/counts")

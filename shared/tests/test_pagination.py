@@ -3,9 +3,11 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from porttrust_shared.errors import BadRequest
 from porttrust_shared.pagination import (
+    Keyset,
     aware_datetime,
     clamp_limit,
     cursor_values,
@@ -90,3 +92,60 @@ def test_cursor_values_parse_each_value_with_its_parser():
 def test_a_cursor_that_does_not_fit_its_parsers_is_a_400(values, parsers):
     with pytest.raises(BadRequest):
         cursor_values(encode_cursor(values), *parsers)
+
+
+def _sql(query):
+    return " ".join(str(query.compile(compile_kwargs={"literal_binds": True})).split())
+
+
+def test_keyset_resumes_strictly_after_the_cursor_on_every_column(audit_model):
+    keyset = Keyset(audit_model.at, audit_model.seq)
+    cursor = encode_cursor(["2026-01-02T03:04:05+00:00", 7])
+    sql = _sql(keyset.after(select(audit_model.seq), cursor))
+    assert "audit_events.at > '2026-01-02 03:04:05+00:00' OR audit_events.at = " \
+           "'2026-01-02 03:04:05+00:00' AND audit_events.seq > 7" in sql
+
+
+def test_a_descending_keyset_orders_and_resumes_downwards(audit_model):
+    keyset = Keyset(audit_model.seq, descending=True)
+    sql = _sql(keyset.after(keyset.order(select(audit_model.seq)), encode_cursor([7])))
+    assert "WHERE audit_events.seq < 7 ORDER BY audit_events.seq DESC" in sql
+
+
+def test_a_keyset_cursor_of_the_wrong_types_is_a_400(audit_model):
+    keyset = Keyset(audit_model.at, audit_model.seq)
+    for values in (["2026-01-02T03:04:05", 7], ["2026-01-02T03:04:05+00:00", "x"], [7]):
+        with pytest.raises(BadRequest):
+            keyset.after(select(audit_model.seq), encode_cursor(values))
+
+
+async def _seed(db_session, audit_model, count):
+    at = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    for seq in range(1, count + 1):  # pairs share a timestamp: the second column breaks ties
+        db_session.add(audit_model(seq=seq, at=at + dt.timedelta(seconds=seq // 2), actor="a",
+                                   action="x", entity="e", entity_id=str(seq), data={},
+                                   prev_hash="", hash=f"h{seq}"))
+    await db_session.flush()
+
+
+@pytest.mark.parametrize("descending", [False, True])
+async def test_keyset_pages_walk_every_row_once_in_order(db_session, audit_model, descending):
+    await _seed(db_session, audit_model, 7)
+    keyset = Keyset(audit_model.at, audit_model.seq, descending=descending)
+    seen, cursor = [], None
+    while True:
+        rows, cursor = await keyset.page(db_session, select(audit_model), cursor=cursor,
+                                         limit=3, max_limit=100)
+        seen += [row.seq for row in rows]
+        if cursor is None:
+            break
+    assert seen == sorted(range(1, 8), reverse=descending)
+
+
+async def test_keyset_pages_result_rows_keyed_by_their_first_entity(db_session, audit_model):
+    await _seed(db_session, audit_model, 3)
+    keyset = Keyset(audit_model.at, audit_model.seq)
+    rows, cursor = await keyset.page(db_session, select(audit_model, audit_model.actor),
+                                     cursor=None, limit=2, max_limit=100)
+    assert [(row[0].seq, row[1]) for row in rows] == [(1, "a"), (2, "a")]
+    assert decode_cursor(cursor) == [rows[1][0].at.isoformat(), 2]

@@ -1,4 +1,8 @@
-"""Cursor pagination: opaque cursors over a stable sort key, `limit` capped."""
+"""Cursor pagination: opaque cursors over a stable sort key, `limit` capped.
+
+Every listing pages one way: `Keyset(Model.created_at, Model.id)` (the columns, together
+unique, the query is ordered by) and `await keyset.page(session, query, cursor=, limit=,
+max_limit=)`. Do not hand-roll the "after the cursor" condition or the cursor of a row."""
 
 from __future__ import annotations
 
@@ -11,10 +15,16 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Row, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Select
+from sqlalchemy.types import TypeDecorator
 
 from porttrust_shared.errors import BadRequest
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=Select[Any])
 DEFAULT_LIMIT = 50
 MAX_CURSOR_CHARS = 2048
 _TAG_BYTES = 8
@@ -93,3 +103,80 @@ def page_of(rows: list[T], limit: int, key: Any) -> tuple[list[T], str | None]:
         return rows, None
     page = rows[:limit]
     return page, encode_cursor(list(key(page[-1])))
+
+
+_PARSERS: dict[type, Callable[[Any], Any]] = {dt.datetime: aware_datetime, int: int, str: str}
+
+
+class Keyset:
+    """The order of a listing and the cursor that resumes it: rows sorted by `columns`
+    (together unique; the last is usually the id), ascending or all `descending`; a page
+    holds the rows strictly after the last row of the page before. A cursor value is read
+    back with the parser of its column's type (a timestamp must carry its zone), so an
+    edited cursor is a 400, never a query on values of the wrong type.
+
+    `page` runs the whole listing; `order`, `after` and `cursor_of` are its steps, for a
+    listing that fetches its rows some other way."""
+
+    __slots__ = ("_names", "_parsers", "columns", "descending")
+
+    def __init__(self, *columns: InstrumentedAttribute[Any], descending: bool = False) -> None:
+        if not columns:
+            raise ValueError("a keyset needs at least one column")
+        self.columns, self.descending = columns, descending
+        self._names = tuple(column.key for column in columns)
+        self._parsers = tuple(_parser(column) for column in columns)
+
+    def order(self, query: Q) -> Q:
+        return query.order_by(*(c.desc() if self.descending else c for c in self.columns))
+
+    def after(self, query: Q, cursor: str | None) -> Q:
+        """`query` narrowed to the rows after `cursor` (None or empty: unchanged)."""
+        values = cursor_values(cursor, *self._parsers)
+        return query if values is None else query.where(self._beyond(values))
+
+    def _beyond(self, values: tuple[Any, ...]) -> ColumnElement[bool]:
+        # (a, b) after (x, y): a > x, or a = x and b > y; spelled out rather than as a row
+        # comparison, which not every index on every database serves.
+        steps: list[ColumnElement[bool]] = []
+        for i, (column, value) in enumerate(zip(self.columns, values, strict=True)):
+            step = column < value if self.descending else column > value
+            equal = [c == v for c, v in zip(self.columns[:i], values[:i], strict=True)]
+            steps.append(and_(*equal, step) if equal else step)
+        return or_(*steps) if len(steps) > 1 else steps[0]
+
+    def cursor_of(self, row: Any) -> str:
+        """The cursor that resumes after `row`: an entity, or a result row (its columns by
+        name, or the keyed entity first, as in `select(Entry, Subject)`)."""
+        if isinstance(row, Row) and self._names[0] not in row._fields:
+            row = row[0]
+        return encode_cursor([_plain(getattr(row, name)) for name in self._names])
+
+    async def page(self, session: AsyncSession, query: Select[Any], *, cursor: str | None,
+                   limit: int | None, max_limit: int) -> tuple[list[Any], str | None]:
+        """One page of `query` (filtered, not yet ordered or limited) after `cursor`, and the
+        cursor of the next page (None on the last). A query of one entity gives entities,
+        any other its result rows."""
+        size = clamp_limit(limit, max_limit)
+        result = await session.execute(self.after(self.order(query), cursor).limit(size + 1))
+        rows = list(result.scalars() if _one_entity(query) else result.all())
+        if len(rows) <= size:
+            return rows, None
+        return rows[:size], self.cursor_of(rows[size - 1])
+
+
+def _parser(column: InstrumentedAttribute[Any]) -> Callable[[Any], Any]:
+    """How a cursor value of `column` is read back: by the column's Python type (a
+    TypeDecorator's, such as UTCDateTime, by the type it decorates)."""
+    kind = column.type
+    kind = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    return _PARSERS[kind.python_type]
+
+
+def _one_entity(query: Select[Any]) -> bool:
+    described = query.column_descriptions
+    return len(described) == 1 and described[0]["expr"] is described[0]["entity"]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value

@@ -6,14 +6,14 @@ are exempt: they are how the first people and machines exist at all (README: fou
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.models import AuditEvent, Client, Grant, User
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound
-from porttrust_shared.pagination import aware_datetime, clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 
 PRIVILEGED = frozenset({"hq_admin", "whitelist_admin", "enforcement"})
@@ -85,14 +85,11 @@ async def list_grants(session: AsyncSession, *, status: str | None, cursor: str 
                       limit: int | None, max_limit: int = 500,
                       ) -> tuple[list[Grant], str | None]:
     """Oldest first, after `cursor`."""
-    size = clamp_limit(limit, max_limit)
-    query = select(Grant).order_by(Grant.created_at, Grant.id)
+    query = select(Grant)
     if status:
         query = query.where(Grant.status == status)
-    after = cursor_values(cursor, aware_datetime, str)
-    if after is not None:
-        at, last = after
-        query = query.where(or_(Grant.created_at > at,
-                                (Grant.created_at == at) & (Grant.id > last)))
-    rows = list((await session.execute(query.limit(size + 1))).scalars())
-    return page_of(rows, size, lambda g: [g.created_at.isoformat(), g.id])
+    return await _OLDEST_FIRST.page(session, query, cursor=cursor, limit=limit,
+                                    max_limit=max_limit)
+
+
+_OLDEST_FIRST = Keyset(Grant.created_at, Grant.id)
