@@ -4,7 +4,7 @@
   a bare FastAPI endpoint that parses the same body into credit's own `BlacklistCheck` type
   the standard FastAPI way (`json.loads`, then validation) behind the same token check and
   answers a same-shaped, lookup-free result. Credit itself lets pydantic read the bytes
-  (`credit/bodies.py`), which is cheaper: that saving is credit's to keep, and the absolute
+  (`credit.deps.check_body`), which is cheaper: that saving is credit's to keep, and the absolute
   50,000 subjects/s target is unaffected by it.
 - `credit_single_check`: one subject per call against the bare `POST /bare` endpoint.
 
@@ -156,7 +156,7 @@ def _subject_rows(population: Population) -> tuple[list[dict[str, Any]],
 
 def _entry_rows(population: Population,
                 subjects: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
-    # An entry carries its subject's kind and lookup key, as `credit.blacklist` writes it.
+    # An entry carries its subject's kind and lookup key, as `credit.service.blacklist` writes it.
     now = utcnow()
     return [{"id": new_id(), "subject_id": subjects[subject]["id"],
              "subject_kind": subjects[subject]["kind"],

@@ -3,8 +3,8 @@ import datetime as dt
 import httpx
 from sqlalchemy import select
 
-from credit.blacklist import release_expired
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent
+from credit.service.blacklist import release_expired
 
 UNIT, UNIT_2 = "91440300000000001H", "91440300000000002L"
 COMPANY_A, COMPANY_B, HOLDER = "91440300000000004T", "91440300000000005X", "91440300000000003P"

@@ -2,9 +2,9 @@ import base64
 import datetime as dt
 import gc
 
-from credit.context import IdNumberIndex
 from credit.main import freeze_heap
 from credit.models import BlacklistEntry
+from credit.service.subjects import IdNumberIndex
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import uscc_check_char
 

@@ -4,10 +4,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
-from credit import blacklist, fraud, lookups, proposals
-from credit.bodies import CHECK_BODY_DOC, check_body
-from credit.credit_events import Report, report_event
-from credit.deps import CreditDep, Lister, Reader, ReaderOne, RegistryDep, Reporter
+from credit.deps import (
+    CHECK_BODY_DOC,
+    CreditDep,
+    Lister,
+    Reader,
+    ReaderOne,
+    RegistryDep,
+    Reporter,
+    check_body,
+)
 from credit.schemas import (
     BlacklistCreate,
     BlacklistEntryRead,
@@ -22,6 +28,8 @@ from credit.schemas import (
     ProposalRead,
     SubjectRead,
 )
+from credit.service import blacklist, fraud, lookups, proposals
+from credit.service.credit_events import Report, report_event
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page, clamp_limit

@@ -1,9 +1,15 @@
+"""credit's FastAPI dependencies: the domain context, the registry client, who may do what,
+and the bulk check's body read straight from the bytes."""
+
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import TypeAdapter
 
 from credit.clients import RegistryClient
-from credit.context import Credit
+from credit.schemas import BlacklistCheck
+from credit.service import Credit
+from porttrust_shared.bodies import body_doc, json_body
 from porttrust_shared.deps import require_roles, roles_principal
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
@@ -33,3 +39,13 @@ Reader = Annotated[Principal, Depends(
 ReaderOne = Annotated[Principal, Depends(
     roles_principal("hq_admin", "enforcement", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
+
+# The check's request body, read by pydantic straight from the bytes (porttrust_shared.bodies)
+# after its token dependency ran: the same `BlacklistCheck` rules and 422 problem as FastAPI's
+# parse, and the same request body in OpenAPI (`openapi_extra=CHECK_BODY_DOC`).
+_CHECK = TypeAdapter(BlacklistCheck)
+CHECK_BODY_DOC = body_doc(_CHECK)
+
+
+async def check_body(request: Request) -> BlacklistCheck:
+    return await json_body(request, _CHECK)

@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.blacklist import record_outcome
-from credit.context import Credit
-from credit.credit_events import Report, apply_event
 from credit.schemas import EventType, SubjectRef
+from credit.service import Credit
+from credit.service.blacklist import record_outcome
+from credit.service.credit_events import Report, apply_event
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.outbox import Handler

@@ -6,13 +6,14 @@ from fastapi import FastAPI
 
 from credit.api import router
 from credit.clients import RegistryClient
-from credit.context import Credit, IdNumberIndex
 from credit.errors import mask_problem_paths
 from credit.events import build_handlers
 from credit.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
-from credit.scoring import Policy
+from credit.service import Credit
+from credit.service.scoring import Policy
+from credit.service.subjects import IdNumberIndex
 from credit.settings import Settings
-from credit.sweeper import start_sweeper, stop_sweeper
+from credit.sweeps import start_sweep, stop_sweep
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
 from porttrust_shared.outbox import events_router
@@ -39,9 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings, title="PortTrust credit",
         description="Subjects, credit events, scores, blacklist, sanctions and fraud cases.",
         routers=[router, audit_router(AuditEvent, default_order="desc")],
-        on_startup=[start_http, start_registry, start_relay, start_sweeper, freeze_heap],
-        on_shutdown=[stop_sweeper, stop_relay, stop_http],
-        read_cache=True,  # the blacklist check (lookups.check_subjects)
+        on_startup=[start_http, start_registry, start_relay, start_sweep, freeze_heap],
+        on_shutdown=[stop_sweep, stop_relay, stop_http],
+        read_cache=True,  # the blacklist check (service.lookups.check_subjects)
     )
     app.state.credit = Credit(cipher=app.state.cipher, policy=Policy.from_settings(settings),
                               id_number_index=IdNumberIndex(settings.blind_index_key),

@@ -10,19 +10,12 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from credit.blacklist import active_entry, is_active, show_entry
-from credit.context import Credit
 from credit.models import BlacklistEntry, CreditEvent, Subject
-from credit.schemas import (
-    ALL_SANCTIONS,
-    BlacklistEntryRead,
-    CheckSubject,
-    CreditEventRead,
-    SubjectOut,
-    SubjectRead,
-)
-from credit.scoring import level_of, score_at
-from credit.subjects import HANDLER, KINDS, by_public_key, show
+from credit.schemas import ALL_SANCTIONS, BlacklistEntryRead, CheckSubject, SubjectRead
+from credit.service import Credit
+from credit.service.scoring import level_of, score_at
+from credit.service.subjects import HANDLER, KINDS, by_public_key, show
+from credit.service.views import active_entry, is_active, show_entry, show_event
 from porttrust_shared.changes import ReadCache
 from porttrust_shared.db import UTCDateTime, read_session_scope, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
@@ -276,9 +269,3 @@ async def subject_record(session: AsyncSession, *, kind: str, key: str, at: dt.d
         events=[show_event(ev, shown) for ev in events[:HISTORY_LIMIT]],
         entries=[show_entry(en, shown) for en in entries[:HISTORY_LIMIT]])
 
-
-def show_event(event: CreditEvent, shown: SubjectOut) -> CreditEventRead:
-    return CreditEventRead(id=event.id, subject=shown, type=event.type,
-                           occurred_at=event.occurred_at, source=event.source,
-                           source_ref=event.source_ref, evidence=event.evidence,
-                           reported_by=event.reported_by, created_at=event.created_at)

@@ -1,22 +1,17 @@
 """Blacklist entries: listing (with sanctions pushed to registry), lifting by a second
-person, and the expiry sweep. Reads and the bulk check are in `lookups.py`."""
+person, and the expiry sweep. Reads and the bulk check are in `lookups`."""
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.context import Credit
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
-from credit.schemas import (
-    ALL_SANCTIONS,
-    BlacklistCreate,
-    BlacklistEntryRead,
-    SubjectOut,
-    SubPortTouched,
-)
-from credit.subjects import audit_view, get_or_create, key_of, remote_ref, show
+from credit.schemas import ALL_SANCTIONS, BlacklistCreate, BlacklistEntryRead
+from credit.service import Credit
+from credit.service.subjects import audit_view, get_or_create, key_of, remote_ref, show
+from credit.service.views import active_entry, show_entry, status_of
 from porttrust_shared.audit import append_audit, lock_chain
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -36,38 +31,6 @@ class Listing:
     expires_at: dt.datetime | None = None
     sanctions: tuple[str, ...] = ALL_SANCTIONS
     person: str | None = None  # the lister's root person, when a person listed by hand
-
-
-def is_active(now: dt.datetime) -> ColumnElement[bool]:
-    e = BlacklistEntry
-    return and_(e.lifted_at.is_(None), or_(e.expires_at.is_(None), e.expires_at > now))
-
-
-def status_of(entry: BlacklistEntry, now: dt.datetime) -> str:
-    if entry.lifted_at is not None:
-        return "lifted"
-    if entry.expires_at is not None and entry.expires_at <= now:
-        return "expired"
-    return "active"
-
-
-def show_entry(entry: BlacklistEntry, shown: SubjectOut,
-               now: dt.datetime | None = None) -> BlacklistEntryRead:
-    return BlacklistEntryRead(
-        id=entry.id, subject=shown,
-        status=status_of(entry, now or utcnow()),
-        origin=entry.origin, reason=entry.reason, evidence=entry.evidence,
-        case_ref=entry.case_ref, sanctions=entry.sanctions, listed_by=entry.listed_by,
-        listed_at=entry.listed_at, expires_at=entry.expires_at, lifted_at=entry.lifted_at,
-        lifted_by=entry.lifted_by, lift_reason=entry.lift_reason,
-        sub_ports=[SubPortTouched(**touched, blacklist_id=entry.id)
-                   for touched in entry.sub_ports or []])
-
-
-async def active_entry(session: AsyncSession, subject_id: str) -> BlacklistEntry | None:
-    return await session.scalar(
-        select(BlacklistEntry).where(BlacklistEntry.subject_id == subject_id, is_active(utcnow()))
-        .order_by(BlacklistEntry.listed_at).limit(1))
 
 
 async def list_subject(session: AsyncSession, *, subject: Subject, listing: Listing,

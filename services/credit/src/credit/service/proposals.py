@@ -6,11 +6,12 @@ import datetime as dt
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.blacklist import Listing, list_subject
-from credit.context import Credit
 from credit.models import AuditEvent, CreditEvent, ListingProposal, Subject
-from credit.schemas import ProposalAccept, ProposalDismiss, ProposalRead, SubjectOut
-from credit.subjects import audit_view, show
+from credit.schemas import ProposalAccept, ProposalDismiss, ProposalRead
+from credit.service import Credit
+from credit.service.blacklist import Listing, list_subject
+from credit.service.subjects import audit_view, show
+from credit.service.views import proposal_reason, show_proposal
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
@@ -19,20 +20,6 @@ from porttrust_shared.pii import scrub
 
 PROPOSER = "system:score"
 MAX_EVENT_IDS = 50
-
-
-def reason_of(proposal: ListingProposal) -> str:
-    return f"score {proposal.score} below {proposal.threshold}"
-
-
-def show_proposal(proposal: ListingProposal, shown: SubjectOut) -> ProposalRead:
-    return ProposalRead(
-        id=proposal.id, subject=shown, status=proposal.status,
-        score=proposal.score, threshold=proposal.threshold, reason=reason_of(proposal),
-        event_ids=list(proposal.event_ids), created_at=proposal.created_at,
-        updated_at=proposal.updated_at, decided_by=proposal.decided_by,
-        decided_at=proposal.decided_at, decision_reason=proposal.decision_reason,
-        entry_id=proposal.entry_id)
 
 
 async def propose(session: AsyncSession, *, subject: Subject, event: CreditEvent, score: float,
@@ -88,7 +75,7 @@ async def accept(session: AsyncSession, *, proposal_id: str, data: ProposalAccep
     """List the subject with the sanctions chosen (both by default); `person`: the accepting
     caller's root person, whom the lift's two-person rule compares."""
     proposal, subject = await _open(session, proposal_id)
-    listing = Listing(origin="proposal", reason=f"accepted proposal: {reason_of(proposal)}",
+    listing = Listing(origin="proposal", reason=f"accepted proposal: {proposal_reason(proposal)}",
                       evidence=f"listing proposal {proposal.id}; {scrub(data.reason)}",
                       sanctions=tuple(data.sanctions), person=person)
     entry, _ = await list_subject(session, subject=subject, listing=listing, actor=actor,

@@ -1,8 +1,8 @@
-"""Background pass that tells registry when blacklist entries expire."""
+"""Periodic jobs: tell registry when blacklist entries expire (README: sanctions)."""
 
 from fastapi import FastAPI
 
-from credit.blacklist import release_expired
+from credit.service.blacklist import release_expired
 from porttrust_shared.db import session_scope
 from porttrust_shared.wiring import periodic_hooks
 
@@ -12,5 +12,5 @@ async def _sweep(app: FastAPI) -> None:
         await release_expired(session, ctx=app.state.credit)
 
 
-start_sweeper, stop_sweeper = periodic_hooks(
-    "credit.sweeper", _sweep, every=lambda app: app.state.settings.expiry_sweep_seconds)
+start_sweep, stop_sweep = periodic_hooks(
+    "credit.sweeps", _sweep, every=lambda app: app.state.settings.expiry_sweep_seconds)

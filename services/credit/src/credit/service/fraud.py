@@ -3,13 +3,13 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.blacklist import Listing, list_subject
 from credit.clients import RegistryClient, Trace
-from credit.context import Credit
-from credit.credit_events import CLOCK_SKEW, Report, record_event
 from credit.models import AuditEvent, BlacklistEntry, FraudCase
 from credit.schemas import FraudCaseCreate, FraudCaseParty, FraudCaseRead, SubPortTouched
-from credit.subjects import HANDLER, SubjectKey, get_or_create, show
+from credit.service import Credit
+from credit.service.blacklist import Listing, list_subject
+from credit.service.credit_events import CLOCK_SKEW, Report, record_event
+from credit.service.subjects import HANDLER, SubjectKey, get_or_create, show
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import new_id, utcnow
 from porttrust_shared.errors import Conflict, DependencyUnavailable, NotFound, Unprocessable

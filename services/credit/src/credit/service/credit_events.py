@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.blacklist import Listing, active_entry, list_subject, show_entry
-from credit.context import Credit
-from credit.lookups import show_event
 from credit.models import AuditEvent, BlacklistEntry, CreditEvent, ListingProposal, Subject
-from credit.proposals import propose, show_proposal
 from credit.schemas import CreditEventRecorded, SubjectRef
-from credit.scoring import level_of, score_at
-from credit.subjects import audit_view, get_or_create, key_of, show
+from credit.service import Credit
+from credit.service.blacklist import Listing, list_subject
+from credit.service.proposals import propose
+from credit.service.scoring import level_of, score_at
+from credit.service.subjects import audit_view, get_or_create, key_of, show
+from credit.service.views import active_entry, show_entry, show_event, show_proposal
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
