@@ -2,24 +2,26 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e services/identity -e services/registry -e services/credit -e services/whitelist \
-	-e integrations/jasmin
+# shared/dev (porttrust_dev: `make run`'s stack, the pytest plugin) and requirements-dev.lock are
+# development only; the image (deploy/Dockerfile) installs requirements.lock and the rest.
+PACKAGES := -e shared -e shared/dev -e services/identity -e services/registry -e services/credit \
+	-e services/whitelist -e integrations/jasmin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-postgres lint bench install clean
 
-$(STAMP): requirements.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml) \
-	integrations/jasmin/pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock shared/pyproject.toml shared/dev/pyproject.toml \
+	$(wildcard services/*/pyproject.toml) integrations/jasmin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-build-isolation --no-deps $(PACKAGES)
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m porttrust_shared.stack
+	$(BIN)/python -m porttrust_dev.stack
 
 # pytest exits 5 when it collected nothing: a broken selection, never a pass.
 PYTEST := $(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
@@ -35,7 +37,7 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/src services/*/src integrations/jasmin/porttrust_jasmin
+	$(BIN)/mypy shared/src shared/dev/src services/*/src integrations/jasmin/porttrust_jasmin
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,10 +19,10 @@ from pathlib import Path
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import Request, Verdict
+from porttrust_dev.stack import SERVICES, Stack
 from porttrust_jasmin.gateway import PortTrustAccess
 from porttrust_jasmin.rig import Rig, free_ports, rig
 from porttrust_jasmin.smsc import Smsc
-from porttrust_shared.stack import SERVICES, Stack
 from tests.helpers_flows import (
     Api,
     approved_template,

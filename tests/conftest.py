@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from porttrust_dev.stack import SERVICES, Stack
 from porttrust_shared.db import create_engine
-from porttrust_shared.stack import SERVICES, Stack
 from porttrust_shared.validators import check_id_number
 
 # `bench` and helper modules here (`tests.<module>`) are not installed: make them importable

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from porttrust_shared.validators import id_check_char, uscc_check_char
 
 T = TypeVar("T")

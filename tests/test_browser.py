@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.helpers_flows import Api, register_parties, second_admin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

@@ -6,16 +6,22 @@ service really reads, and every probe must hit a route the app really serves.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
+import sys
+import tomllib
 from collections.abc import Iterable, Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from fastapi import FastAPI
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from porttrust_shared.settings import ServiceSettings
 
@@ -388,3 +394,114 @@ def test_dockerfile_runs_as_a_non_root_user(dockerfile: list[str]) -> None:
     users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
     assert users
     assert users[-1] not in ("root", "0")
+
+
+def test_dockerfile_installs_no_development_package(dockerfile: list[str]) -> None:
+    text = " ".join(dockerfile)
+    assert "requirements-dev" not in text
+    assert "shared/dev" not in text
+    assert "COPY shared " not in text + " "  # the library's source only, not shared/dev or tests
+
+
+def test_image_context_leaves_development_files_out() -> None:
+    ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert {"shared/dev", "shared/tests", "services/*/tests", "requirements-dev.*"} <= set(ignored)
+
+
+# --- dependency lists ----------------------------------------------------------------------
+# Each runtime package (shared/, services/*) declares what it imports in its pyproject.toml;
+# requirements.lock pins exactly those and their dependencies (what the image installs), and
+# requirements-dev.lock only adds the development tools on top (what `make install` adds).
+
+RUNTIME_PROJECTS = ("shared", *(f"services/{s}" for s in SERVICES))
+BUILD_TOOLS = {"setuptools", "wheel"}  # the editable installs (--no-build-isolation)
+DEV_TOOLS = {"pytest", "pytest-asyncio", "mypy", "ruff", "schemathesis", "playwright",
+             "hypothesis", "smpplib", "types-pyyaml", "porttrust-dev"}
+FIRST_PARTY = {"porttrust_shared", *SERVICES}
+
+
+def lock_pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        spec = line.split("#")[0].strip()
+        if "==" in spec:
+            pkg, _, version = spec.partition("==")
+            pins[canonicalize_name(pkg)] = version
+    return pins
+
+
+def declared(project: str) -> list[Requirement]:
+    data = tomllib.loads((ROOT / project / "pyproject.toml").read_text())
+    return [Requirement(spec) for spec in data["project"].get("dependencies", [])]
+
+
+def runtime_requirements() -> list[Requirement]:
+    return [req for project in RUNTIME_PROJECTS for req in declared(project)
+            if not canonicalize_name(req.name).startswith("porttrust-")]
+
+
+def installed_closure(roots: Iterable[Requirement]) -> set[str]:
+    """Names of `roots` and everything they need on this interpreter (installed metadata)."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = list(roots)
+    while todo:
+        req = todo.pop()
+        key = (canonicalize_name(req.name), frozenset(req.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        for spec in metadata.distribution(req.name).requires or []:
+            dep = Requirement(spec)
+            if dep.marker is None or any(dep.marker.evaluate({"extra": extra})
+                                         for extra in req.extras or {""}):
+                todo.append(dep)
+    return {name for name, _extras in seen}
+
+
+def test_runtime_lock_holds_no_development_tool() -> None:
+    assert DEV_TOOLS.isdisjoint(lock_pins("requirements.lock"))
+
+
+def test_dev_lock_only_adds_to_the_runtime_lock() -> None:
+    lines = [line for line in (ROOT / "requirements-dev.lock").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[0] == "-r requirements.lock"
+    assert set(lock_pins("requirements-dev.lock")).isdisjoint(lock_pins("requirements.lock"))
+
+
+def test_requirements_in_names_what_the_runtime_packages_declare() -> None:
+    named = {canonicalize_name(Requirement(line.split("#")[0]).name)
+             for line in (ROOT / "requirements.in").read_text().splitlines()
+             if line.split("#")[0].strip()}
+    assert named == {canonicalize_name(r.name) for r in runtime_requirements()} | BUILD_TOOLS
+
+
+def test_runtime_lock_pins_exactly_what_the_runtime_packages_need() -> None:
+    needed = installed_closure([*runtime_requirements(), *map(Requirement, BUILD_TOOLS)])
+    assert needed == set(lock_pins("requirements.lock"))
+
+
+def test_the_locks_pin_what_is_installed() -> None:
+    pins = lock_pins("requirements.lock") | lock_pins("requirements-dev.lock")
+    wrong = {name: (version, metadata.version(name)) for name, version in pins.items()
+             if metadata.version(name) != version}
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("project", RUNTIME_PROJECTS)
+def test_runtime_package_declares_every_distribution_it_imports(project: str) -> None:
+    own = {canonicalize_name(r.name) for r in declared(project)}
+    if project != "shared":  # a service also gets what the library it declares brings
+        own |= {canonicalize_name(r.name) for r in declared("shared")}
+    providers = metadata.packages_distributions()
+    imported: set[str] = set()
+    for path in (ROOT / project / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - FIRST_PARTY - set(sys.stdlib_module_names) - {"__future__"}
+    undeclared = {module for module in third_party
+                  if not own & {canonicalize_name(d) for d in providers.get(module, [module])}}
+    assert undeclared == set()

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from registry.service.agreements import REQUIRED_CLAUSES
 from tests.helpers_flows import (
     Api,

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from porttrust_shared.stack import SERVICES
+from porttrust_dev.stack import SERVICES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres,
               pytest.mark.skipif(not os.environ.get("PORTTRUST_TEST_POSTGRES_URL"),

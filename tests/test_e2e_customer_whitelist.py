@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers_flows import (
     Api,

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from porttrust_shared.stack import SERVICES, Stack
+from porttrust_dev.stack import SERVICES, Stack
 from tests.conftest import ADMIN_PASSWORD, _postgres_databases, free_ports
 from tests.helpers_flows import Api, Parties, eventually, password_token, register_parties
 from tests.private_postgres import PrivatePostgres, binary

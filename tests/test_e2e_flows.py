@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from porttrust_shared.validators import uscc_check_char
 from tests.helpers_flows import second_admin
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers_flows import (
     Api,

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from porttrust_dev.stack import SERVICES, Stack
 from porttrust_shared.db import create_engine
-from porttrust_shared.stack import SERVICES, Stack
 from tests.helpers_flows import (
     Api,
     Parties,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.helpers_flows import (
     Api,
     Parties,

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from porttrust_dev.stack import SERVICES, Stack
 from porttrust_jasmin.gateway import PortTrustAccess
 from porttrust_jasmin.rig import Rig, free_ports, rig
-from porttrust_shared.stack import SERVICES, Stack
 from tests.helpers_flows import (
     Api,
     Parties,

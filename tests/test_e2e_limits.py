@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.helpers_flows import uscc
 
 pytestmark = pytest.mark.e2e

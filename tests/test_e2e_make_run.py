@@ -1,4 +1,4 @@
-"""`make run`'s process (porttrust_shared.stack's main): Ctrl-C ends it cleanly, exit 0."""
+"""`make run`'s process (porttrust_dev.stack's main): Ctrl-C ends it cleanly, exit 0."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from porttrust_shared.stack import SERVICES
+from porttrust_dev.stack import SERVICES
 from tests.conftest import free_ports
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +26,7 @@ def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
     # ignored): the signal goes to the group, as a terminal's Ctrl-C does.
     with (tmp_path / "out.txt").open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "porttrust_shared.stack"], env=env, start_new_session=True,
+            [sys.executable, "-m", "porttrust_dev.stack"], env=env, start_new_session=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             stdout=out, stderr=subprocess.STDOUT)
 

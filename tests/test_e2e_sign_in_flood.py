@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from porttrust_shared.stack import Stack
+from porttrust_dev.stack import Stack
 from tests.conftest import POSTGRES_ENV, DatabaseMaker
 
 pytestmark = pytest.mark.e2e

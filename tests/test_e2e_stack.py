@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from porttrust_shared.stack import SERVICES, Stack
+from porttrust_dev.stack import SERVICES, Stack
 
 pytestmark = pytest.mark.e2e
 

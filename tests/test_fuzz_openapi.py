@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from porttrust_shared.stack import SERVICES, Stack
+from porttrust_dev.stack import SERVICES, Stack
 from tests.helpers_flows import approve_grant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz, pytest.mark.skipif(

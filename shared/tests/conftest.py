@@ -20,6 +20,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from porttrust_dev.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh_postgres
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit import AuditEventMixin
 from porttrust_shared.audit_api import audit_router
@@ -30,7 +31,6 @@ from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin, events_ro
 from porttrust_shared.pagination import Keyset, Page
 from porttrust_shared.pii import mask_id_number
 from porttrust_shared.settings import ServiceSettings
-from porttrust_shared.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh_postgres
 from porttrust_shared.validators import check_id_number
 
 

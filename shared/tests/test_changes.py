@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
+from porttrust_dev.testing import POSTGRES_ENV, _fresh_postgres, drop_postgres
 from porttrust_shared import changes
 from porttrust_shared.changes import CHANNEL, ChangeFeed, ReadCache, change_trigger_sql
 from porttrust_shared.db import create_engine, new_metadata, session_factory
-from porttrust_shared.testing import POSTGRES_ENV, _fresh_postgres, drop_postgres
 
 postgres_only = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                    reason=f"needs {POSTGRES_ENV}")

@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from porttrust_dev.testing import POSTGRES_ENV
 from porttrust_shared import db
 from porttrust_shared.db import create_engine, read_session_scope, session_factory
 from porttrust_shared.pii import scrub
-from porttrust_shared.testing import POSTGRES_ENV
 
 postgres_only = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                    reason=f"needs {POSTGRES_ENV}")

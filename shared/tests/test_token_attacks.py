@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jose import jwt
 
-from porttrust_shared.testing import TEST_ISSUER, TEST_KID
+from porttrust_dev.testing import TEST_ISSUER, TEST_KID
 from porttrust_shared.tokens import generate_private_key, issue_token, private_key_pem
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from credit.clients import RegistryClient
 from credit.main import create_app
 from credit.settings import Settings
-from porttrust_shared.testing import ServiceSpec
+from porttrust_dev.testing import ServiceSpec
 
 TraceHandler = Callable[[httpx.Request], httpx.Response]
 

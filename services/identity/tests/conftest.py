@@ -11,7 +11,7 @@ from identity.main import create_app
 from identity.schemas import ClientCreate, ClientCreated, UserCreate
 from identity.settings import Settings, sign_in_policy
 from identity.throttle import SignInGuard
-from porttrust_shared.testing import ServiceSpec
+from porttrust_dev.testing import ServiceSpec
 
 PASSWORD = "correct horse battery staple"
 

@@ -5,7 +5,7 @@ import base64
 import pytest
 from jose import jwt
 
-from porttrust_shared.testing import TEST_ISSUER
+from porttrust_dev.testing import TEST_ISSUER
 
 PROBLEM = "application/problem+json"
 

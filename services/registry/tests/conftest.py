@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.pool import NullPool
 
+from porttrust_dev.testing import TEST_ISSUER, ServiceSpec, drop_postgres, migrated_database
 from porttrust_shared.db import create_engine, utcnow
-from porttrust_shared.testing import TEST_ISSUER, ServiceSpec, drop_postgres, migrated_database
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import CreditClient
 from registry.main import create_app

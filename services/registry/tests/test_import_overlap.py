@@ -17,10 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from porttrust_dev.testing import POSTGRES_ENV, migrated_database
 from porttrust_shared.db import create_engine, session_factory
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import DEV_INDEX_KEY, DEV_PII_KEY
-from porttrust_shared.testing import POSTGRES_ENV, migrated_database
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import BlacklistResult, Subject

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from porttrust_shared.testing import POSTGRES_ENV
+from porttrust_dev.testing import POSTGRES_ENV
 from registry.service.agreements import REQUIRED_CLAUSES
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from porttrust_shared.testing import (
+from porttrust_dev.testing import (
     POSTGRES_ENV,
 )
 from porttrust_shared.validators import id_check_char, uscc_check_char

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_shared.testing import ServiceSpec
+from porttrust_dev.testing import ServiceSpec
 from whitelist.main import create_app
 from whitelist.settings import Settings
 
