@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent
 from credit.service.blacklist import release_expired
+from porttrust_shared.pagination import encode_cursor
 
 UNIT, UNIT_2 = "91440300000000001H", "91440300000000002L"
 COMPANY_A, COMPANY_B, HOLDER = "91440300000000004T", "91440300000000005X", "91440300000000003P"
@@ -200,3 +201,9 @@ async def test_lift_by_the_creator_of_the_listing_identity_is_refused(client, he
     response = await client.post(f"/v1/blacklist/{created['id']}/lift", json={"reason": "error"},
                                  headers=headers("hq_admin", sub="user:boss", owner="user:boss"))
     assert response.status_code == 403
+
+
+async def test_a_cursor_with_a_zoneless_timestamp_is_400(client, headers):
+    cursor = encode_cursor(["2026-01-01T00:00:00", "0" * 32])
+    response = await client.get(f"/v1/blacklist?cursor={cursor}", headers=headers("auditor"))
+    assert response.status_code == 400

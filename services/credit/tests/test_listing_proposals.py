@@ -99,3 +99,18 @@ async def test_no_proposal_while_the_subject_is_listed(client, headers):
     await report(client, headers, "real_name_violation")  # listed at once, score 60
     body = await report(client, headers, "spam_complaint")
     assert body["listing_proposal"] is None
+
+
+async def test_proposals_are_listed_oldest_first_with_a_cursor(client, headers):
+    units = ("91440300000000002L", "91440300000000003J", "91440300000000004E")
+    for unit in units:
+        for _ in range(2):
+            await client.post("/v1/credit-events", headers=headers("enforcement"), json={
+                "subject": {"kind": "user_unit", "key": unit}, "type": "sublet_or_transfer",
+                "occurred_at": dt.datetime.now(dt.UTC).isoformat(), "evidence": "case 17"})
+    first = (await client.get("/v1/listing-proposals?limit=2",
+                              headers=headers("auditor"))).json()
+    rest = (await client.get(f"/v1/listing-proposals?limit=2&cursor={first['next_cursor']}",
+                             headers=headers("auditor"))).json()
+    assert [p["subject"]["key"] for p in first["items"] + rest["items"]] == list(units)
+    assert rest["next_cursor"] is None

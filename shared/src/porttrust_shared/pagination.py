@@ -24,7 +24,9 @@ from sqlalchemy.types import TypeDecorator
 from porttrust_shared.errors import BadRequest
 
 T = TypeVar("T")
-Q = TypeVar("Q", bound=Select[Any])
+# Any select, of one entity or several (`select(Entry, Subject)`).
+AnySelect = Select[*tuple[Any, ...]]
+Q = TypeVar("Q", bound=AnySelect)
 DEFAULT_LIMIT = 50
 MAX_CURSOR_CHARS = 2048
 _TAG_BYTES = 8
@@ -152,7 +154,7 @@ class Keyset:
             row = row[0]
         return encode_cursor([_plain(getattr(row, name)) for name in self._names])
 
-    async def page(self, session: AsyncSession, query: Select[Any], *, cursor: str | None,
+    async def page(self, session: AsyncSession, query: AnySelect, *, cursor: str | None,
                    limit: int | None, max_limit: int) -> tuple[list[Any], str | None]:
         """One page of `query` (filtered, not yet ordered or limited) after `cursor`, and the
         cursor of the next page (None on the last). A query of one entity gives entities,
@@ -173,7 +175,7 @@ def _parser(column: InstrumentedAttribute[Any]) -> Callable[[Any], Any]:
     return _PARSERS[kind.python_type]
 
 
-def _one_entity(query: Select[Any]) -> bool:
+def _one_entity(query: AnySelect) -> bool:
     described = query.column_descriptions
     return len(described) == 1 and described[0]["expr"] is described[0]["entity"]
 

@@ -32,7 +32,7 @@ from credit.service import blacklist, fraud, lookups, proposals
 from credit.service.credit_events import Report, report_event
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
-from porttrust_shared.pagination import Page, clamp_limit
+from porttrust_shared.pagination import Page
 
 router = APIRouter()
 Cursor = Annotated[str | None, Query(max_length=2048)]
@@ -95,9 +95,8 @@ async def list_blacklist_entries(
     """Blacklist entries, newest first, with cursor pagination."""
     filters = lookups.EntryFilters(kind=kind, status=status, origin=origin, case_ref=case_ref,
                                    subject_id=subject_id)
-    items, next_cursor = await lookups.list_entries(
-        session, filters=filters, cursor=cursor,
-        limit=clamp_limit(limit, ctx.page_limit_max), ctx=ctx)
+    items, next_cursor = await lookups.list_entries(session, filters=filters, cursor=cursor,
+                                                    limit=limit, ctx=ctx)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -134,9 +133,8 @@ async def list_listing_proposals(
     status: Literal["open", "accepted", "dismissed"] | None = None,
 ) -> Page[ProposalRead]:
     """Subjects whose score fell below the threshold, oldest first: a person decides."""
-    items, next_cursor = await proposals.list_proposals(
-        session, status=status, cursor=cursor, limit=clamp_limit(limit, ctx.page_limit_max),
-        ctx=ctx)
+    items, next_cursor = await proposals.list_proposals(session, status=status, cursor=cursor,
+                                                        limit=limit, ctx=ctx)
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +19,7 @@ from credit.service.views import active_entry, is_active, show_entry, show_event
 from porttrust_shared.changes import ReadCache
 from porttrust_shared.db import UTCDateTime, read_session_scope, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
-from porttrust_shared.pagination import cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 
 HISTORY_LIMIT = 200
 _SHAPES = {"holder": re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$"),
@@ -213,16 +213,18 @@ class EntryFilters:
 
 
 async def list_entries(session: AsyncSession, *, filters: EntryFilters, cursor: str | None,
-                       limit: int, ctx: Credit) -> tuple[list[BlacklistEntryRead], str | None]:
+                       limit: int | None,
+                       ctx: Credit) -> tuple[list[BlacklistEntryRead], str | None]:
     """Newest first; the cursor carries (listed_at, id) of the last entry shown."""
     query = _filtered(select(BlacklistEntry, Subject)
                       .join(Subject, Subject.id == BlacklistEntry.subject_id), filters)
-    query = _after(query, cursor_values(cursor, dt.datetime.fromisoformat, str))
-    query = query.order_by(BlacklistEntry.listed_at.desc(), BlacklistEntry.id.desc())
-    rows = list((await session.execute(query.limit(limit + 1))).all())
-    page, next_cursor = page_of(rows, limit, lambda r: (r[0].listed_at.isoformat(), r[0].id))
+    rows, next_cursor = await _NEWEST_FIRST.page(session, query, cursor=cursor, limit=limit,
+                                                 max_limit=ctx.page_limit_max)
     now = utcnow()
-    return [show_entry(entry, show(subject, ctx), now) for entry, subject in page], next_cursor
+    return [show_entry(entry, show(subject, ctx), now) for entry, subject in rows], next_cursor
+
+
+_NEWEST_FIRST = Keyset(BlacklistEntry.listed_at, BlacklistEntry.id, descending=True)
 
 
 def _filtered(query: EntryQuery, f: EntryFilters) -> EntryQuery:
@@ -237,15 +239,6 @@ def _filtered(query: EntryQuery, f: EntryFilters) -> EntryQuery:
         e.subject_id == f.subject_id if f.subject_id else None,
     ]
     return query.where(*(c for c in conditions if c is not None))
-
-
-def _after(query: EntryQuery, cursor: tuple[Any, ...] | None) -> EntryQuery:
-    if cursor is None:
-        return query
-    listed_at, entry_id = cursor
-    e = BlacklistEntry
-    return query.where(or_(e.listed_at < listed_at,
-                           and_(e.listed_at == listed_at, e.id < entry_id)))
 
 
 async def subject_record(session: AsyncSession, *, kind: str, key: str, at: dt.datetime | None,

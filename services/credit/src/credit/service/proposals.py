@@ -1,9 +1,7 @@
 """Listing proposals: a score below the threshold lists nobody by itself; it proposes, and a
 person accepts (the subject is listed with the sanctions they choose) or dismisses."""
 
-import datetime as dt
-
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.models import AuditEvent, CreditEvent, ListingProposal, Subject
@@ -15,7 +13,7 @@ from credit.service.views import proposal_reason, show_proposal
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
-from porttrust_shared.pagination import aware_datetime, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import scrub
 
 PROPOSER = "system:score"
@@ -93,22 +91,15 @@ async def dismiss(session: AsyncSession, *, proposal_id: str, data: ProposalDism
 
 
 async def list_proposals(session: AsyncSession, *, status: str | None, cursor: str | None,
-                         limit: int, ctx: Credit) -> tuple[list[ProposalRead], str | None]:
+                         limit: int | None, ctx: Credit) -> tuple[list[ProposalRead], str | None]:
     """Oldest first, so the longest-waiting proposal is decided first."""
-    p = ListingProposal
-    query = select(p, Subject).join(Subject, Subject.id == p.subject_id)
+    query = select(ListingProposal, Subject).join(Subject,
+                                                  Subject.id == ListingProposal.subject_id)
     if status is not None:
-        query = query.where(p.status == status)
-    after = cursor_values(cursor, aware_datetime, str)
-    if after is not None:
-        at, last = after
-        query = query.where(or_(p.created_at > at, and_(p.created_at == at, p.id > last)))
-    rows = list((await session.execute(
-        query.order_by(p.created_at, p.id).limit(limit + 1))).all())
-    page, next_cursor = page_of(rows, limit, _cursor_key)
-    return [show_proposal(row, show(subject, ctx)) for row, subject in page], next_cursor
+        query = query.where(ListingProposal.status == status)
+    rows, next_cursor = await _OLDEST_FIRST.page(session, query, cursor=cursor, limit=limit,
+                                                 max_limit=ctx.page_limit_max)
+    return [show_proposal(row, show(subject, ctx)) for row, subject in rows], next_cursor
 
 
-def _cursor_key(row: tuple[ListingProposal, Subject]) -> tuple[str, str]:
-    created: dt.datetime = row[0].created_at
-    return created.isoformat(), row[0].id
+_OLDEST_FIRST = Keyset(ListingProposal.created_at, ListingProposal.id)
