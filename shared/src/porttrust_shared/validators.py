@@ -14,8 +14,10 @@ ID_CHECK = "10X98765432"
 PORT_RE = re.compile(r"^106\d{5,18}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 MAX_SUB_PORT_LEN = 21  # CMPP Src_Id
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# The shapes alone (upper case, no check character checked): for code that checks many keys
+# at once, such as credit's bulk blacklist check.
+USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
+ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 class UsccStatus(StrEnum):
@@ -41,7 +43,7 @@ def uscc_check_char(first17: str) -> str:
 def check_uscc(raw: str) -> UsccCheck:
     """Normalise and check a USCC. A bad shape raises; a bad check character flags review."""
     value = raw.strip().upper()
-    if not _USCC_SHAPE.match(value):
+    if not USCC_SHAPE.match(value):
         raise ValueError("USCC must be 18 characters from the GB 32100-2015 alphabet")
     ok = uscc_check_char(value[:17]) == value[17]
     return UsccCheck(value, UsccStatus.VALID if ok else UsccStatus.REVIEW)
@@ -57,7 +59,7 @@ def check_id_number(raw: str, *, today: dt.date | None = None) -> str:
     Messages never contain the number itself.
     """
     value = raw.strip().upper()
-    if not _ID_SHAPE.match(value):
+    if not ID_SHAPE.match(value):
         raise ValueError("ID number must be 17 digits and a check digit or X")
     try:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

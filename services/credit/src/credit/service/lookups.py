@@ -20,11 +20,10 @@ from porttrust_shared.changes import ReadCache
 from porttrust_shared.db import UTCDateTime, read_session_scope, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
 from porttrust_shared.pagination import Keyset
+from porttrust_shared.validators import ID_SHAPE, USCC_SHAPE
 
 HISTORY_LIMIT = 200
-_SHAPES = {"holder": re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$"),
-           "handler": re.compile(r"^\d{17}[\dX]$")}
-_SHAPES["user_unit"] = _SHAPES["holder"]
+_SHAPES = {"holder": USCC_SHAPE, "user_unit": USCC_SHAPE, "handler": ID_SHAPE}
 # One shape per line, for checking a kind's keys joined by newlines in one call.
 _MANY_SHAPES = {kind: re.compile(f"(?:{shape.pattern[1:-1]}\n)*{shape.pattern[1:-1]}")
                 for kind, shape in _SHAPES.items()}
