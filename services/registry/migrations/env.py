@@ -1,4 +1,3 @@
-import registry.models_records  # noqa: F401  (its tables join Base.metadata)
 from porttrust_shared.migrations import run_env
 from registry.models import Base
 from registry.settings import Settings

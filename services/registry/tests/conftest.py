@@ -14,12 +14,11 @@ from sqlalchemy.pool import NullPool
 from porttrust_dev.testing import TEST_ISSUER, ServiceSpec, drop_postgres, migrated_database
 from porttrust_shared.db import create_engine, utcnow
 from porttrust_shared.validators import id_check_char, uscc_check_char
-from registry.clients import CreditClient
+from registry.clients import CreditClient, WhitelistClient
 from registry.main import create_app
 from registry.models import EntityVersion
 from registry.service.agreements import REQUIRED_CLAUSES
 from registry.settings import Settings
-from registry.whitelist_client import WhitelistClient
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from porttrust_shared.db import utcnow
 from registry.models import AuditEvent, BackfillCampaign, SubPort
-from registry.sweeper import sweep_due
+from registry.sweeps import sweep_due
 
 DEADLINE = utcnow() + dt.timedelta(days=30)
 pytestmark = pytest.mark.usefixtures("whitelist")
@@ -21,7 +21,7 @@ async def _put(client, headers, province="44", role="hq_admin", **body):
 
 def _freeze(monkeypatch, moment: dt.datetime) -> None:
     """The sweeper's clock (what decides which deadlines passed)."""
-    monkeypatch.setattr("registry.sweeper.utcnow", lambda: moment)
+    monkeypatch.setattr("registry.sweeps.utcnow", lambda: moment)
 
 
 async def _sweep(app):

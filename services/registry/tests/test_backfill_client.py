@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from porttrust_shared.errors import DependencyUnavailable
-from registry.whitelist_client import WhitelistClient
+from registry.clients import WhitelistClient
 
 
 def _client(handler):

@@ -3,8 +3,8 @@ import re
 
 from sqlalchemy import select
 
+from registry.clients import LocalVerifier
 from registry.models import AuditEvent, EntityVersion, Handler
-from registry.verifiers import LocalVerifier
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"

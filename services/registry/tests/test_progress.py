@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import progress_job
-from registry.models import BackfillCampaign
-from registry.models_records import ProgressSnapshot
+from registry import sweeps
+from registry.models import BackfillCampaign, ProgressSnapshot
 from registry.service import progress
 
 DAY1 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
@@ -189,8 +188,8 @@ async def test_province_report_gives_each_campaigns_deadline_and_days_left(
 
 
 async def test_the_daily_job_takes_todays_snapshot_once(app, client, headers, db_session):
-    await progress_job.snapshot_today(app, refresh=False)
-    await progress_job.snapshot_today(app, refresh=False)
+    await sweeps.snapshot_today(app, refresh=False)
+    await sweeps.snapshot_today(app, refresh=False)
     today = dt.datetime.now(dt.UTC).date().isoformat()
     count = await db_session.execute(select(func.count()).select_from(ProgressSnapshot).where(
         ProgressSnapshot.day == today))
@@ -198,7 +197,7 @@ async def test_the_daily_job_takes_todays_snapshot_once(app, client, headers, db
 
 
 async def test_the_job_runs_in_the_background_once_started(app, db_session):
-    await progress_job.start_progress_job(app)
+    await sweeps.SWEEPS["progress"].start(app)
     try:
         for _ in range(200):
             rows = (await db_session.execute(
@@ -207,5 +206,5 @@ async def test_the_job_runs_in_the_background_once_started(app, db_session):
                 break
             await asyncio.sleep(0.05)
     finally:
-        await progress_job.stop_progress_job(app)
+        await sweeps.SWEEPS["progress"].stop(app)
     assert rows == 31

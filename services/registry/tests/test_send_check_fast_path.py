@@ -12,7 +12,7 @@ import random
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.schemas_messaging import SendCheckIn
+from registry.schemas.messaging import SendCheckIn
 from registry.service.matching import compile_template
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.reference import reference_verdict

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from registry.verifiers import LocalVerifier
+from registry.clients import LocalVerifier
 
 
 async def test_local_verifier_accepts_a_valid_id_number():

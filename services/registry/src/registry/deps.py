@@ -5,9 +5,8 @@ from fastapi import Depends, Header, Query, Request
 
 from porttrust_shared.deps import require_roles
 from porttrust_shared.tokens import Principal
-from registry.clients import BlacklistChecker
+from registry.clients import BlacklistChecker, IdentityVerifier
 from registry.settings import Settings
-from registry.verifiers import IdentityVerifier
 
 
 def _settings(request: Request) -> Settings:

@@ -7,17 +7,13 @@ from porttrust_shared.audit_api import audit_router
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from registry.api import router
-from registry.clients import CreditClient
+from registry.clients import CreditClient, LocalVerifier, WhitelistClient
 from registry.events import HANDLERS
 from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
-from registry.progress_job import start_progress_job, stop_progress_job
 from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
-from registry.sweeper import start_sweeper, stop_sweeper
-from registry.verifiers import LocalVerifier
-from registry.violation_scan import start_scan, stop_scan
-from registry.whitelist_client import WhitelistClient
+from registry.sweeps import start_sweeps, stop_sweeps
 
 
 async def start_clients(app: FastAPI) -> None:
@@ -38,14 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay, start_scan, start_progress_job,
-                    start_sweeper],
-        on_shutdown=[stop_sweeper, stop_progress_job, stop_scan, stop_relay, stop_http,
-                     close_writers],
+        on_startup=[start_http, start_clients, start_relay, start_sweeps],
+        on_shutdown=[stop_sweeps, stop_relay, stop_http, close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
     )
     app.state.idempotency_model = IdempotencyRecord
-    # Swap in a real identity-check provider here; see registry.verifiers.
+    # Swap in a real identity-check provider here; see registry.clients (IdentityVerifier).
     app.state.identity_verifier = LocalVerifier.from_file(settings.identity_match_file)
     return app

@@ -7,7 +7,7 @@ from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer, problems
-from registry.schemas_records import AgreementIn, AgreementRead
+from registry.schemas.records import AgreementIn, AgreementRead
 from registry.service import agreements as svc
 
 router = APIRouter(tags=["agreements"])

@@ -6,7 +6,7 @@ from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from registry.deps import Cursor, Limit, SettingsDep
-from registry.schemas import SanctionDecision, SanctionReviewRead
+from registry.schemas.ports import SanctionDecision, SanctionReviewRead
 from registry.service import sanctions
 
 router = APIRouter()

@@ -5,9 +5,9 @@ from fastapi import APIRouter, Depends, Request
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
+from registry.clients import WhitelistChecker
 from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer
-from registry.schemas import Province
-from registry.schemas_enforcement import (
+from registry.schemas.enforcement import (
     BackfillReport,
     CampaignIn,
     CampaignRead,
@@ -15,9 +15,9 @@ from registry.schemas_enforcement import (
     EnforcementRead,
     QueueItem,
 )
+from registry.schemas.fields import Province
 from registry.service import backfill as svc
 from registry.service import campaigns
-from registry.whitelist_client import WhitelistChecker
 
 router = APIRouter(tags=["back-fill"])
 ReportReader = Annotated[Principal, Depends(require_roles(

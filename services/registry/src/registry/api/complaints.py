@@ -9,7 +9,7 @@ from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from registry.deps import Cursor, Limit, SettingsDep
-from registry.schemas_enforcement import (
+from registry.schemas.enforcement import (
     ComplaintCreate,
     ComplaintRead,
     ComplaintReviewRead,

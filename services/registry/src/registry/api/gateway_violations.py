@@ -8,8 +8,7 @@ from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.fields import IsoDate
 from porttrust_shared.tokens import Principal
 from registry.deps import SettingsDep
-from registry.service.gateway_violations import scan_day
-from registry.violation_scan import rule_of
+from registry.service.gateway_violations import rule_of, scan_day
 
 router = APIRouter()
 HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]

@@ -14,7 +14,8 @@ from registry.deps import (
     Writer,
     problems,
 )
-from registry.schemas import HandlerCreate, HandlerRead, HandlerSearch, HandlerUpdate, Province
+from registry.schemas.fields import Province
+from registry.schemas.organizations import HandlerCreate, HandlerRead, HandlerSearch, HandlerUpdate
 from registry.service import handlers as svc
 from registry.service.common import etag
 

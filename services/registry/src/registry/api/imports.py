@@ -11,10 +11,10 @@ from registry.deps import CreditDep, Cursor, Limit, Reader, SettingsDep, Writer
 from registry.imports import service as svc
 from registry.imports.export import export_csv
 from registry.imports.parsing import parse_file
-from registry.imports.schemas import ImportJobRead, ImportResult
 from registry.imports.settings import ImportSettings
 from registry.imports.upload import ImportSlots, spool_upload
-from registry.schemas import Province
+from registry.schemas.fields import Province
+from registry.schemas.imports import ImportJobRead, ImportResult
 
 router = APIRouter(tags=["sub-ports"])
 Format = Literal["csv", "ndjson"]

@@ -4,7 +4,7 @@ from fastapi.responses import JSONResponse
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from registry.deps import Checker, Reader, problems
-from registry.schemas_records import ClearIn, InaccuracyIn, InaccuracyRead
+from registry.schemas.records import ClearIn, InaccuracyIn, InaccuracyRead
 from registry.service import inaccuracies as svc
 
 router = APIRouter(tags=["sub-ports"])

@@ -9,8 +9,8 @@ from porttrust_shared.pagination import Page
 from porttrust_shared.pii import mask_phone
 from porttrust_shared.tokens import Principal
 from registry.deps import Cursor, Limit, SettingsDep, Writer
-from registry.schemas_consent import MoDecisionIn, MoMessageItem, OptOutItem, OptOutSearch
-from registry.schemas_messaging import MoMessageIn, MoMessageRead
+from registry.schemas.consent import MoDecisionIn, MoMessageItem, OptOutItem, OptOutSearch
+from registry.schemas.messaging import MoMessageIn, MoMessageRead
 from registry.service import mo_review
 from registry.service.opt_outs import record_mo_message
 

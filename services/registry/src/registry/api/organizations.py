@@ -5,7 +5,8 @@ from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, IfMatch, Limit, Reader, SettingsDep, Writer
-from registry.schemas import OrganizationCreate, OrganizationRead, OrganizationUpdate, Province
+from registry.schemas.fields import Province
+from registry.schemas.organizations import OrganizationCreate, OrganizationRead, OrganizationUpdate
 from registry.service import organizations as svc
 from registry.service.common import etag
 

@@ -14,7 +14,8 @@ from registry.deps import (
     Writer,
     problems,
 )
-from registry.schemas import PortCreate, PortRead, PortUpdate, Province
+from registry.schemas.fields import Province
+from registry.schemas.ports import PortCreate, PortRead, PortUpdate
 from registry.service import ports as svc
 from registry.service.common import etag
 

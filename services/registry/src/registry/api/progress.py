@@ -12,8 +12,8 @@ from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from registry.api.reports import ReportReader, WhitelistOrNone
 from registry.deps import Cursor, Limit, SettingsDep, problems
-from registry.models_records import ProgressSnapshot
-from registry.schemas import Province
+from registry.models import ProgressSnapshot
+from registry.schemas.fields import Province
 from registry.service import progress as svc
 
 router = APIRouter(tags=["reports"])

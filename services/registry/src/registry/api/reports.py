@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
+from registry.clients import Combing, WhitelistClient
 from registry.service import reports as svc
-from registry.whitelist_client import Combing, WhitelistClient
 
 router = APIRouter(tags=["reports"])
 STATIC = Path(__file__).resolve().parents[1] / "static"

@@ -6,7 +6,7 @@ from pydantic import TypeAdapter
 from porttrust_shared.bodies import body_doc, json_body
 from porttrust_shared.deps import require_roles
 from porttrust_shared.tokens import Principal
-from registry.schemas_messaging import (
+from registry.schemas.messaging import (
     SendCheckBatchIn,
     SendCheckBatchRead,
     SendCheckIn,

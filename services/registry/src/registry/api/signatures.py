@@ -7,8 +7,8 @@ from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer
-from registry.schemas_consent import SignatureCreate, SignatureRead
-from registry.schemas_messaging import ApproveIn, RejectIn
+from registry.schemas.consent import SignatureCreate, SignatureRead
+from registry.schemas.messaging import ApproveIn, RejectIn
 from registry.service import signatures as svc
 
 router = APIRouter(tags=["signatures"])

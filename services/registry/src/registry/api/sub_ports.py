@@ -21,9 +21,9 @@ from registry.deps import (
     Writer,
 )
 from registry.errors import SubPortTaken
-from registry.schemas import (
+from registry.schemas.fields import Province
+from registry.schemas.ports import (
     ActivateIn,
-    Province,
     SubPortCreate,
     SubPortRead,
     SubPortUpdate,

@@ -7,7 +7,7 @@ from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from registry.deps import Cursor, Limit, SettingsDep, StatusReader, Writer
-from registry.schemas_messaging import ApproveIn, RejectIn, TemplateCreate, TemplateRead
+from registry.schemas.messaging import ApproveIn, RejectIn, TemplateCreate, TemplateRead
 from registry.service import templates as svc
 from registry.service.matching import TemplateRules
 

@@ -7,7 +7,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.fields import IsoDateTime
 from registry.deps import Tracer
-from registry.schemas import TraceRead
+from registry.schemas.trace import TraceRead
 from registry.service.trace import trace_number
 
 router = APIRouter(tags=["trace"])

@@ -42,7 +42,8 @@ from registry.models import (
     SubPortTransition,
     WhitelistEntry,
 )
-from registry.schemas import Backfill, HandlerUpdate
+from registry.schemas.organizations import HandlerUpdate
+from registry.schemas.ports import Backfill
 from registry.service import handlers as handler_svc
 from registry.service import organizations as org_svc
 from registry.service.campaigns import deadlines

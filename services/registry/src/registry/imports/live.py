@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.schemas import Backfill
+from registry.schemas.ports import Backfill
 from registry.service.campaigns import backfill_of
 from registry.service.completeness import Facts, missing
 from registry.service.sub_ports import FIELDS

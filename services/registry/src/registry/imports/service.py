@@ -22,14 +22,14 @@ from registry.imports.engine import Checked, Importer, Outcome, Prepared, check_
 from registry.imports.gc_pause import fewer_collections
 from registry.imports.parsing import ParsedFile, RawRow
 from registry.imports.rows import RowError
-from registry.imports.schemas import (
+from registry.models import ImportJob, ImportRowError
+from registry.schemas.imports import (
     ImportCounts,
     ImportError_,
     ImportJobRead,
     ImportResult,
     ImportRowResult,
 )
-from registry.models import ImportJob, ImportRowError
 from registry.service.common import ensure_visible, int_after
 
 log = logging.getLogger("registry.imports")

@@ -12,9 +12,8 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.pagination import aware_datetime, clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, Organization, Port, SubPort
-from registry.models_records import Agreement
-from registry.schemas_records import AgreementIn
+from registry.models import Agreement, AuditEvent, Organization, Port, SubPort
+from registry.schemas.records import AgreementIn
 from registry.service.common import nameable_organization
 from registry.service.organizations import get_organization
 

@@ -18,8 +18,9 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import BadRequest, Conflict, NotFound
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
+from registry.clients import WhitelistChecker
 from registry.models import Handler, SubPort
-from registry.schemas_enforcement import (
+from registry.schemas.enforcement import (
     BackfillReport,
     EnforcementIn,
     EnforcementRead,
@@ -31,7 +32,6 @@ from registry.service.completeness import incomplete
 from registry.service.deadline import sweep
 from registry.service.sub_ports import missing_fields
 from registry.service.surroundings import Around, around
-from registry.whitelist_client import WhitelistChecker
 
 WEIGHTS = {"monthly_volume": 5000, "value_contribution": 3000}
 IMPORTANCE_WEIGHT, IMPORTANCE_MAX = 2000, 10

@@ -16,8 +16,8 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.tokens import Principal
 from registry.models import BackfillCampaign
-from registry.schemas import Backfill
-from registry.schemas_enforcement import CampaignIn, CampaignRead
+from registry.schemas.enforcement import CampaignIn, CampaignRead
+from registry.schemas.ports import Backfill
 from registry.service.common import keyset_page, record_version
 from registry.service.monitoring import enforcement_from
 

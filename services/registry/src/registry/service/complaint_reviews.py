@@ -16,7 +16,7 @@ from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
-from registry.schemas_enforcement import ReviewClose
+from registry.schemas.enforcement import ReviewClose
 from registry.service.common import int_after, open_review
 from registry.service.complaints import subjects_of
 from registry.service.trace import trace_number

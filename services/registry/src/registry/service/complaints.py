@@ -23,8 +23,8 @@ from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.pii import PiiCipher, PiiError, mask_phone, scrub_data
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
-from registry.schemas import TraceRead
-from registry.schemas_enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
+from registry.schemas.enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
+from registry.schemas.trace import TraceRead
 from registry.service.common import ensure_visible
 from registry.service.trace import state_at, trace_number
 

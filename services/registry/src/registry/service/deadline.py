@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import AuditEntry, append_audits
 from porttrust_shared.db import utcnow
+from registry.clients import WhitelistChecker
 from registry.imports.bulk import bulk_insert, is_postgres, numbers_among
 from registry.models import AuditEvent, EntityVersion, Handler, SubPort, SubPortTransition
 from registry.service.common import version_row
 from registry.service.completeness import incomplete
 from registry.service.sub_ports import ENTITY, SNAPSHOT_KEYS, creators
-from registry.whitelist_client import WhitelistChecker
 
 REASON = "backfill_deadline"
 SQLITE_PART = 500  # numbers per UPDATE on SQLite (bound parameters are limited there)

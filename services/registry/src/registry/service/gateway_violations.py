@@ -20,6 +20,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.outbox import enqueue
 from registry.models import AuditEvent, GatewayViolation, OutboxEvent, Port, SendLogEntry, SubPort
+from registry.settings import Settings
 
 MARKETING = "marketing_on_service_port"
 TEMPLATE_MISMATCH = "template_mismatch"
@@ -35,6 +36,11 @@ ACTOR = "registry:gateway-violations"
 class ViolationRule:
     mismatch_share: float
     min_checks: int
+
+
+def rule_of(settings: Settings) -> ViolationRule:
+    return ViolationRule(mismatch_share=settings.gateway_mismatch_share,
+                         min_checks=settings.gateway_mismatch_min_checks)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict
 from porttrust_shared.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from porttrust_shared.tokens import Principal
+from registry.clients import IdentityVerifier
 from registry.models import AuditEvent, Handler
-from registry.schemas import HandlerCreate, HandlerRead, HandlerUpdate, Verification
+from registry.schemas.organizations import HandlerCreate, HandlerRead, HandlerUpdate, Verification
 from registry.service.common import (
     apply_changes,
     check_if_match,
@@ -20,7 +21,6 @@ from registry.service.common import (
     nameable_organization,
     record_version,
 )
-from registry.verifiers import IdentityVerifier
 
 ENTITY = "handler"
 

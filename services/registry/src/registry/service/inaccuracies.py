@@ -14,9 +14,8 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, Unprocessable
 from porttrust_shared.tokens import Principal
-from registry.models import AuditEvent, SubPort
-from registry.models_records import Inaccuracy
-from registry.schemas_records import FlaggableField, InaccuracyIn, InaccuracyRead
+from registry.models import AuditEvent, Inaccuracy, SubPort
+from registry.schemas.records import FlaggableField, InaccuracyIn, InaccuracyRead
 from registry.service.common import ensure_visible
 
 FIELDS: tuple[str, ...] = get_args(FlaggableField)

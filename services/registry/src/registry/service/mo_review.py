@@ -10,7 +10,7 @@ from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.pii import PiiCipher, mask_phone, scrub
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
-from registry.schemas_consent import MoDecisionIn, MoMessageItem, OptOutItem
+from registry.schemas.consent import MoDecisionIn, MoMessageItem, OptOutItem
 from registry.service.common import visible
 from registry.service.opt_outs import PHONE, TEXT, remember_opt_out
 

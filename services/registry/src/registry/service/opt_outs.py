@@ -10,7 +10,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
-from registry.schemas_messaging import MoMessageIn
+from registry.schemas.messaging import MoMessageIn
 from registry.service.common import ensure_visible
 from registry.service.matching.replies import ReplyDecision, classify_reply
 

@@ -9,7 +9,7 @@ from porttrust_shared.errors import Conflict
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import check_uscc
 from registry.models import Organization
-from registry.schemas import OrganizationCreate, OrganizationUpdate
+from registry.schemas.organizations import OrganizationCreate, OrganizationUpdate
 from registry.service.combing import announce_combing_candidate
 from registry.service.common import (
     apply_changes,

@@ -11,7 +11,7 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import port_class
 from registry.clients import BlacklistChecker
 from registry.models import Port, SubPort
-from registry.schemas import PortCreate, PortRead, PortUpdate
+from registry.schemas.ports import PortCreate, PortRead, PortUpdate
 from registry.service.agreements import record_port_agreement
 from registry.service.common import (
     apply_changes,

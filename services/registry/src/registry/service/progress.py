@@ -17,8 +17,8 @@ from porttrust_shared.errors import BadRequest, NotFound
 from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
-from registry.models import Handler, SubPort
-from registry.models_records import ProgressSnapshot
+from registry.clients import WhitelistClient
+from registry.models import Handler, ProgressSnapshot, SubPort
 from registry.service.common import visible
 from registry.service.completeness import incomplete
 from registry.service.deadline import REASON
@@ -27,7 +27,6 @@ from registry.service.reports import (
     combing_by_province,
     holders_by_province,
 )
-from registry.whitelist_client import WhitelistClient
 
 MAX_DAYS = 366
 FIGURES = ("live", "complete", "pending", "overdue", "suspended_deadline", "holders_signed",

@@ -12,11 +12,10 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
-from registry.models import BackfillCampaign, Handler, Port, SubPort
-from registry.models_records import Agreement
+from registry.clients import Combing, WhitelistClient
+from registry.models import Agreement, BackfillCampaign, Handler, Port, SubPort
 from registry.service import completeness
 from registry.service.agreements import SUPPLEMENTARY
-from registry.whitelist_client import Combing, WhitelistClient
 
 STATUSES = ("registered", "active", "suspended", "cancelled")
 

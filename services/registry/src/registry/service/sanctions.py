@@ -24,7 +24,7 @@ from registry.models import (
     SanctionReview,
     SubPort,
 )
-from registry.schemas import SanctionDecision
+from registry.schemas.ports import SanctionDecision
 from registry.service.common import int_after, open_review
 from registry.service.lifecycle import set_status
 

@@ -25,7 +25,7 @@ from registry.models import (
     Port,
     SubPort,
 )
-from registry.schemas import SubPortCreate, SubPortRead, SubPortUpdate
+from registry.schemas.ports import SubPortCreate, SubPortRead, SubPortUpdate
 from registry.service import campaigns, completeness
 from registry.service.agreements import service_agreement
 from registry.service.common import (

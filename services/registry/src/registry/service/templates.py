@@ -9,7 +9,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound, Unprocessable
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MessageTemplate, SubPort
-from registry.schemas_messaging import TemplateCreate, TemplateRead, VariableRead
+from registry.schemas.messaging import TemplateCreate, TemplateRead, VariableRead
 from registry.service.common import ensure_other_person, keyset_page, visible
 from registry.service.matching import (
     CompiledTemplate,

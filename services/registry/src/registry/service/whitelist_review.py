@@ -14,7 +14,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
 from registry.models import AuditEvent, OutboxEvent, SubPort, WhitelistEntry
-from registry.schemas import SubPortUpdate
+from registry.schemas.ports import SubPortUpdate
 from registry.service.coverage import live
 from registry.service.sub_ports import get_sub_port, update_sub_port
 from registry.service.whitelist import refresh_flags

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from porttrust_shared.db import read_session_scope, utcnow
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.schemas_messaging import SendCheckIn, SendCheckRead
+from registry.schemas.messaging import SendCheckIn, SendCheckRead
 from registry.service.monitoring import monitored, waivable
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.snapshot import Caches, from_database, from_memory

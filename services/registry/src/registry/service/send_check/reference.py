@@ -8,7 +8,7 @@ again per template), and the marketing wording is always read.
 from collections.abc import Sequence
 from typing import Any
 
-from registry.schemas_messaging import SendCheckIn
+from registry.schemas.messaging import SendCheckIn
 from registry.service.matching import CompiledTemplate, MatchResult, best_match
 from registry.service.matching.keywords import looks_like_marketing
 from registry.service.send_check.state import SubPortView

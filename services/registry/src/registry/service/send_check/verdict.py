@@ -13,7 +13,7 @@ from typing import Any
 
 from porttrust_shared.pii import mask_phone
 from porttrust_shared.validators import PortClass, check_mobile, port_class
-from registry.schemas_messaging import SendCheckIn, SendCheckRead
+from registry.schemas.messaging import SendCheckIn, SendCheckRead
 from registry.service.matching import MatchResult
 from registry.service.matching.index import TemplateIndex
 from registry.service.matching.keywords import looks_like_marketing

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, new_id, utcnow
-from registry.models import Base
+from registry.models.base import Base
 
 
 class Agreement(Base):

@@ -3,13 +3,12 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from porttrust_shared.fields import Iso8601
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
-from registry.schemas import BusinessType, Mobile
+from registry.schemas.fields import BusinessType, Forbid, Mobile
 
-Forbid = ConfigDict(extra="forbid")
 TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                 max_length=1000)]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3,

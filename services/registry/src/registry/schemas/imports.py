@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.schemas import Backfill
+from registry.schemas.ports import Backfill
 
 
 class ImportCounts(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from registry.schemas import Forbid, Text200, Text500, Uscc
+from registry.schemas.fields import Forbid, Text200, Text500, Uscc
 
 AgreementKind = Literal["holder_supplementary", "service"]
 Clause = Literal["report_true_user_units", "no_transfer", "no_rent", "no_sublet",

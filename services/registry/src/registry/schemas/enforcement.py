@@ -7,15 +7,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 
 from porttrust_shared.fields import Iso8601
 from porttrust_shared.pii import ScrubbedData, ScrubbedText
-from registry.schemas import (
-    Forbid,
-    Mobile,
-    Province,
-    TraceHandler,
-    TraceParty,
-    TracePort,
-    TraceSubPort,
-)
+from registry.schemas.fields import Forbid, Mobile, Province
+from registry.schemas.trace import TraceHandler, TraceParty, TracePort, TraceSubPort
 
 ComplaintNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3,21}$")]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

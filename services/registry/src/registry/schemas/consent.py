@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
-from registry.schemas import Forbid, Mobile
-from registry.schemas_messaging import Reason
+from registry.schemas.fields import Forbid, Mobile
+from registry.schemas.messaging import Reason
 
 
 class MoMessageItem(BaseModel):

@@ -1,0 +1,53 @@
+"""The declarative base and the tables every service keeps (audit chain, idempotency,
+outbox and inbox), and the versions of every versioned row (kept masked, for trace)."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from porttrust_shared.audit import AuditEventMixin
+from porttrust_shared.db import UTCDateTime, new_metadata, utcnow
+from porttrust_shared.idempotency import IdempotencyRecordMixin
+from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class AuditEvent(AuditEventMixin, Base):
+    __tablename__ = "audit_events"
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    __tablename__ = "idempotency_records"
+
+
+class OutboxEvent(OutboxEventMixin, Base):
+    __tablename__ = "outbox_events"
+
+
+class InboxEvent(InboxEventMixin, Base):
+    __tablename__ = "inbox_events"
+
+
+class EntityVersion(Base):
+    """Every state an entity has been in, as a masked snapshot: what trace reads."""
+
+    __tablename__ = "entity_versions"
+    __table_args__ = (UniqueConstraint("entity", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed: Mapped[list[str]] = mapped_column(JSON)
