@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,14 +20,8 @@ from porttrust_shared.tokens import Principal
 # Swagger's Authorize button offers both grants against identity's token endpoint.
 # Only the Authorization header is read: a token in the query string is ignored.
 _TOKEN_URL = "http://127.0.0.1:8000/v1/token"
-oauth2_scheme = OAuth2(
-    flows=OAuthFlows(
-        password=OAuthFlowPassword(tokenUrl=_TOKEN_URL),
-        clientCredentials=OAuthFlowClientCredentials(tokenUrl=_TOKEN_URL),
-    ),
-    auto_error=False,
-    scheme_name="PortTrust",
-)
+_FLOWS = OAuthFlows(password=OAuthFlowPassword(tokenUrl=_TOKEN_URL),
+                    clientCredentials=OAuthFlowClientCredentials(tokenUrl=_TOKEN_URL))
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -55,7 +49,6 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 ReadSessionDep = Annotated[AsyncSession, Depends(
     declare_statuses(_read_session, 503), scope="function")]
 
-
 # Where porttrust_shared.gate leaves the principal it verified before the body was read.
 PRINCIPAL_KEY = "porttrust.principal"
 
@@ -68,42 +61,35 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-async def current_principal(
-    request: Request, authorization: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
-    gated: Principal | None = request.scope.get(PRINCIPAL_KEY)
-    if gated is not None:
-        return gated
-    principal: Principal = await request.app.state.verifier.verify(bearer_token(authorization))
-    return principal
+class Bearer(OAuth2):
+    """The caller's verified principal, holding one of `roles` when any are named: the one
+    token-and-role check, as a single dependency (FastAPI solves one level, not three).
+
+    Being the OAuth2 security scheme itself, it shows in OpenAPI as the `PortTrust` scheme,
+    and `gate` puts every route that uses it behind the token check that runs before the
+    body is read; the principal the gate verified is returned from the request's scope."""
+
+    def __init__(self, *roles: str) -> None:
+        super().__init__(flows=_FLOWS, auto_error=False, scheme_name="PortTrust")
+        self.roles = roles
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        principal: Principal | None = request.scope.get(PRINCIPAL_KEY)
+        if principal is None:  # a route outside the gate (a test calling it directly)
+            principal = await request.app.state.verifier.verify(
+                bearer_token(request.headers.get("authorization")))
+        return principal.require(*self.roles) if self.roles else principal
 
 
 # 503: identity's keys could not be fetched yet (a token cannot be checked, good or bad).
-PrincipalDep = Annotated[Principal, Depends(declare_statuses(current_principal, 401, 503))]
+PrincipalDep = Annotated[Principal, Depends(declare_statuses(Bearer(), 401, 503))]
 
 
-def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """Dependency: the caller must hold one of `roles`."""
-
-    # async: a plain def dependency would be sent to the thread pool on every request.
-    async def check(principal: PrincipalDep) -> Principal:
-        return principal.require(*roles)
-
-    return declare_statuses(check, 401, 403, 503)
-
-
-def roles_principal(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """require_roles as one dependency: it reads the bearer token (through oauth2_scheme, so
-    OpenAPI still shows the security scheme) and checks the role itself, leaving FastAPI two
-    levels to solve instead of three. Same answers as require_roles (401, then 403). Use it
-    for a hot route that needs nothing else from the principal's dependency chain."""
-
-    async def check(request: Request,
-                    authorization: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
-        principal = await current_principal(request, authorization)
-        return principal.require(*roles)
-
-    return declare_statuses(check, 401, 403, 503)
+def require_roles(*roles: str) -> Bearer:
+    """Dependency: the verified caller, who must hold one of `roles` (401, then 403)."""
+    check = Bearer(*roles)
+    declare_statuses(check, 401, 403, 503)
+    return check
 
 
 async def _cipher(request: Request) -> PiiCipher:

@@ -3,9 +3,9 @@
 FastAPI reads and parses a request's body before it solves the route's dependencies, so the
 token dependency alone lets an anonymous client make the server read, buffer and parse
 whatever it sends. The gate wraps the ASGI app of each such route (one whose dependencies
-reach `oauth2_scheme`): it verifies the token from the headers and answers 401 before one
-byte of the body is received. The principal it verified stays in the scope, and
-`current_principal` returns it instead of verifying again. Routes without a token
+reach `deps.Bearer`, the token-and-role check): it verifies the token from the headers and
+answers 401 before one byte of the body is received. The principal it verified stays in the
+scope, and `Bearer` returns it instead of verifying again. Routes without a token
 dependency (token, JWKS, health, metrics, docs) are left as they are.
 """
 
@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from porttrust_shared.deps import PRINCIPAL_KEY, bearer_token, oauth2_scheme
+from porttrust_shared.deps import PRINCIPAL_KEY, Bearer, bearer_token
 from porttrust_shared.errors import Unauthorized, problem_response
 
 
@@ -47,7 +47,7 @@ def _authorization(scope: Scope) -> str | None:
 
 
 def needs_token(dependant: Dependant) -> bool:
-    return dependant.call is oauth2_scheme or any(needs_token(d) for d in dependant.dependencies)
+    return isinstance(dependant.call, Bearer) or any(needs_token(d) for d in dependant.dependencies)
 
 
 def gate_routes(routes: Iterable[BaseRoute]) -> None:

@@ -9,7 +9,6 @@ from credit.deps import (
     CreditDep,
     Lister,
     Reader,
-    ReaderOne,
     RegistryDep,
     Reporter,
     check_body,
@@ -102,7 +101,7 @@ async def list_blacklist_entries(
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"],
              openapi_extra=CHECK_BODY_DOC)
-async def check_blacklist(request: Request, _: ReaderOne) -> Response:
+async def check_blacklist(request: Request, _: Reader) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
     data = await check_body(request)  # the body as BlacklistCheck, read by pydantic itself
     state = request.app.state

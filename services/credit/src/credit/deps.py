@@ -10,7 +10,7 @@ from credit.clients import RegistryClient
 from credit.schemas import BlacklistCheck
 from credit.service import Credit
 from porttrust_shared.bodies import body_doc, json_body
-from porttrust_shared.deps import require_roles, roles_principal
+from porttrust_shared.deps import require_roles
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.tokens import Principal
 
@@ -35,9 +35,6 @@ Reporter = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement",
 Lister = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement"))]
 Reader = Annotated[Principal, Depends(
     require_roles("hq_admin", "enforcement", "auditor", "service"))]
-# Reader's roles checked by one dependency, for the hot blacklist check.
-ReaderOne = Annotated[Principal, Depends(
-    roles_principal("hq_admin", "enforcement", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 
 # The check's request body, read by pydantic straight from the bytes (porttrust_shared.bodies)

@@ -10,7 +10,6 @@ from porttrust_shared.deps import (
     ReadSessionDep,
     SessionDep,
     require_roles,
-    roles_principal,
 )
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.idempotency import IdempotencyDep
@@ -45,9 +44,8 @@ router = APIRouter(generate_unique_id_function=_operation_id)
 Applicant = Annotated[Principal, Depends(
     require_roles("whitelist_admin", "hq_admin", "province_operator"))]
 Decider = Annotated[Principal, Depends(require_roles("whitelist_admin", "hq_admin"))]
-# Token and role in one dependency: the read routes are the busy ones.
 Reader = Annotated[Principal, Depends(
-    roles_principal("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
+    require_roles("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 ProvinceQ = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 NumberQ = Annotated[str | None, Query(pattern=r"^[0-9]{8,21}$")]
