@@ -1,6 +1,7 @@
 """Issue 9 reproductions on real processes, each now refused: a province naming another
-province's company and lowering its credit through complaints (item 1), and one HQ admin
-passing a client it made as a second pair of eyes (item 3)."""
+province's company and lowering its credit through complaints (item 1), one HQ admin
+passing a client it made as a second pair of eyes (item 3), and a province whitelisting
+another province's port (item 4)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,41 @@ def test_the_admins_own_client_cannot_approve_the_admins_next_grant(
     made = created(admin.post("identity", "/v1/clients", {
         "name": "another enforcement tool", "roles": ["enforcement"], "province": "HQ"}))
     assert proxy.post("identity", f"/v1/grants/{made['grant_id']}/approve").status_code == 403
+
+
+UNREGISTERED = "1062999901"  # right shape, under no registered port
+
+
+def test_a_province_cannot_whitelist_another_provinces_port(
+        admin: Api, beijing: Parties, guangdong: Api) -> None:
+    """The attack: province 44 applied for province 11's port, HQ approved, registry flagged
+    the province-11 sub-port. Now the application is refused as for an unregistered number
+    (nothing to approve), and the sub-port stays unflagged."""
+    def apply(target: dict[str, str]) -> httpx.Response:
+        return guangdong.post("whitelist", "/v1/applications", {
+            **target, "category": "life_safety", "justification": "earthquake early warning"})
+
+    answers = [apply({"number": n}) for n in (beijing.port, beijing.sub_port, UNREGISTERED)]
+    assert len({_problem(a) for a in answers}) == 1
+    assert answers[0].status_code == 422
+    assert "11" not in answers[0].json()["detail"]
+    customers = [apply({"uscc": u}) for u in (beijing.user_unit, NOBODY)]
+    assert _problem(customers[0]) == _problem(customers[1])
+    assert customers[0].status_code == 422
+    listed = guangdong.get("whitelist", "/v1/applications")
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert sub_port(admin, beijing.sub_port)["whitelisted"] is False
+
+
+def test_an_hq_application_is_in_the_numbers_province_and_flags_it(admin: Api) -> None:
+    parties = register_active(admin, 740, province="11")
+    applied = created(admin.post("whitelist", "/v1/applications", {
+        "number": parties.port, "category": "life_safety",
+        "justification": "earthquake early warning"}))
+    assert applied["province"] == "11"
+    approved = second_admin(admin.stack).post(
+        "whitelist", f"/v1/applications/{applied['id']}/approve", {})
+    assert approved.status_code == 200, approved.text
+    assert eventually(lambda: sub_port(admin, parties.sub_port)["whitelisted"]) is True
+    status = admin.get("whitelist", f"/v1/status/{parties.sub_port}").json()
+    assert (status["whitelisted"], status["province"]) == (True, "11")

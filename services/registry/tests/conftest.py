@@ -73,11 +73,12 @@ async def credit(app: Any) -> AsyncIterator[FakeCredit]:
 
 class FakeWhitelist:
     """Stands in for whitelist behind a real WhitelistClient: `whitelisted` numbers for
-    POST /v1/status/batch (each call's numbers kept in `calls`), combing counts (`progress`
-    may be set), or down."""
+    POST /v1/status/batch (each call's numbers kept in `calls`; the covering entry's
+    province from `provinces` where set), combing counts (`progress` may be set), or down."""
 
     def __init__(self) -> None:
         self.whitelisted: set[str] = set()
+        self.provinces: dict[str, str] = {}
         self.down = False
         self.calls: list[list[str]] = []
         self.progress: dict[str, Any] = {"provinces": []}
@@ -90,7 +91,9 @@ class FakeWhitelist:
         numbers = json.loads(request.content)["numbers"]
         self.calls.append(numbers)
         return httpx.Response(200, json={"results": [
-            {"number": n, "whitelisted": n in self.whitelisted} for n in numbers]})
+            {"number": n, "whitelisted": n in self.whitelisted,
+             **({"province": self.provinces[n]} if n in self.provinces else {})}
+            for n in numbers]})
 
 
 @pytest.fixture(autouse=True)

@@ -153,6 +153,22 @@ async def test_whitelisted_sub_ports_are_exempt(province_44, whitelist, client, 
     assert await _status(client, headers, "1069012303") == "active"
 
 
+async def test_an_entry_of_another_province_exempts_nothing(
+        province_44, whitelist, client, headers):
+    whitelist.whitelisted.add("1069012303")
+    whitelist.provinces["1069012303"] = "11"
+    response = await _enforce(client, headers)
+    assert (response.json()["suspended"], response.json()["exempted"]) == (
+        ["1069012302", "1069012303"], [])
+
+
+async def test_an_entry_of_the_same_province_exempts(province_44, whitelist, client, headers):
+    whitelist.whitelisted.add("1069012303")
+    whitelist.provinces["1069012303"] = "44"
+    response = await _enforce(client, headers)
+    assert response.json()["exempted"] == ["1069012303"]
+
+
 async def test_a_locally_flagged_whitelisted_sub_port_is_exempt_too(
         province_44, client, headers, db_session):
     await _strip(db_session, "1069012303", purpose=None, whitelisted=True)

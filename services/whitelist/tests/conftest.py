@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from porttrust_dev.testing import ServiceSpec
+from whitelist.clients import RegistryClient
 from whitelist.main import create_app
 from whitelist.settings import Settings
 
@@ -18,17 +19,54 @@ def service_spec() -> ServiceSpec:
                        settings_cls=Settings, create_app=create_app)
 
 
-class Whitelist:
-    """Small steps the tests repeat: apply as one person, decide as another."""
+class FakeRegistry:
+    """Stands in for registry behind a real RegistryClient: every number and USCC is
+    registered in province 44 unless `provinces` says another (by number or USCC) or it is
+    in `unknown`; or registry is `down`."""
 
-    def __init__(self, client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]):
-        self.client, self.headers = client, headers
+    def __init__(self) -> None:
+        self.provinces: dict[str, str] = {}
+        self.unknown: set[str] = set()
+        self.down = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("registry is down", request=request)
+        kind, key = request.url.path.split("/")[-2:]
+        if key in self.unknown:
+            return httpx.Response(404, json={"title": "Not Found", "status": 404})
+        province = self.provinces.get(key, "44")
+        if kind == "numbers":
+            return httpx.Response(200, json={"number": key, "kind": "sub_port",
+                                             "province": province})
+        return httpx.Response(200, json={"uscc": key, "name": "单位", "province": province})
+
+
+@pytest.fixture(autouse=True)
+async def registry(app: Any) -> AsyncIterator[FakeRegistry]:
+    fake = FakeRegistry()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    app.state.registry = RegistryClient(base_url="http://registry.test", tokens=None,
+                                        http=http)
+    yield fake
+    await http.aclose()
+
+
+class Whitelist:
+    """Small steps the tests repeat: apply as one person, decide as another. The number
+    applied for is registered (the fake registry) in the province the body names."""
+
+    def __init__(self, client: httpx.AsyncClient, headers: Callable[..., dict[str, str]],
+                 registry: FakeRegistry):
+        self.client, self.headers, self.registry = client, headers, registry
 
     def body(self, number: str = "106901234567", **fields: Any) -> dict[str, Any]:
         return {"number": number, "category": "life_safety",
                 "justification": "Hospital emergency alerts", "province": "44", **fields}
 
     async def apply(self, number: str = "106901234567", **fields: Any) -> dict[str, Any]:
+        if fields.get("province"):
+            self.registry.provinces[number] = fields["province"]
         response = await self.client.post("/v1/applications", json=self.body(number, **fields),
                                           headers=self.headers("whitelist_admin", sub=APPLICANT))
         assert response.status_code == 201, response.text
@@ -47,5 +85,6 @@ class Whitelist:
 
 
 @pytest.fixture
-def wl(client: httpx.AsyncClient, headers: Callable[..., dict[str, str]]) -> Whitelist:
-    return Whitelist(client, headers)
+def wl(client: httpx.AsyncClient, headers: Callable[..., dict[str, str]],
+       registry: FakeRegistry) -> Whitelist:
+    return Whitelist(client, headers, registry)

@@ -1,7 +1,9 @@
 import datetime as dt
 
 
-async def test_province_operator_applies_for_own_province_without_naming_it(wl, client, headers):
+async def test_province_operator_applies_for_own_province_without_naming_it(
+        wl, client, headers, registry):
+    registry.provinces["106901234567"] = "35"
     body = wl.body()
     del body["province"]
     response = await client.post("/v1/applications", json=body,
@@ -17,12 +19,14 @@ async def test_province_operator_cannot_apply_for_another_province(wl, client, h
     assert response.status_code == 403
 
 
-async def test_hq_caller_must_name_the_province(wl, client, headers):
+async def test_hq_caller_applies_in_the_numbers_province_without_naming_it(
+        wl, client, headers, registry):
+    registry.provinces["106901234567"] = "11"
     body = wl.body()
     del body["province"]
     response = await client.post("/v1/applications", json=body, headers=headers("hq_admin"))
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.status_code == 201, response.text
+    assert response.json()["province"] == "11"
 
 
 async def test_unknown_province_code_is_422(wl, client, headers):

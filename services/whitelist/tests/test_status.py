@@ -6,7 +6,8 @@ async def test_a_granted_number_is_whitelisted(wl, client, headers):
     response = await client.get("/v1/status/106901234567", headers=headers("service"))
     assert response.json() == {"number": "106901234567", "whitelisted": True,
                                "category": "emergency_rescue",
-                               "entry_id": granted["entry_id"], "expires_at": None, "uscc": None}
+                               "entry_id": granted["entry_id"], "expires_at": None, "uscc": None,
+                               "province": "44"}
 
 
 async def test_port_entry_covers_its_sub_ports(wl, client, headers):
@@ -32,7 +33,7 @@ async def test_unlisted_number_answers_not_whitelisted(client, headers):
     response = await client.get("/v1/status/106901234567", headers=headers("gateway"))
     assert response.json() == {"number": "106901234567", "whitelisted": False,
                                "category": None, "entry_id": None, "expires_at": None,
-                               "uscc": None}
+                               "uscc": None, "province": None}
 
 
 async def test_pending_application_does_not_whitelist(wl, client, headers):

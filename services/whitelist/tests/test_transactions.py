@@ -3,12 +3,23 @@
 from sqlalchemy import func, select
 
 from porttrust_shared.tokens import Principal
+from whitelist.clients import RegisteredNumber, RegisteredOrganization
 from whitelist.models import AuditEvent, Entry, OutboxEvent
 from whitelist.schemas import ApplicationCreate, ApproveIn, Category
 from whitelist.service import applications
 
 APPLICANT = Principal(sub="user:a", roles=frozenset({"whitelist_admin"}), province="HQ")
 APPROVER = Principal(sub="user:b", roles=frozenset({"whitelist_admin"}), province="HQ")
+
+
+class Province44:
+    """Registry, as far as these tests ask it: everything is province 44's."""
+
+    async def number(self, number):
+        return RegisteredNumber(number=number, kind="sub_port", province="44")
+
+    async def organization(self, uscc):
+        return RegisteredOrganization(uscc=uscc, province="44")
 
 
 async def _count(session, model):
@@ -18,7 +29,8 @@ async def _count(session, model):
 async def _submitted(session):
     data = ApplicationCreate(number="106901234567", category=Category.LIFE_SAFETY,
                              justification="hospital", province="44")
-    return await applications.submit_application(session, data=data, actor=APPLICANT)
+    return await applications.submit_application(session, data=data, actor=APPLICANT,
+                                                 registry=Province44())
 
 
 async def test_approve_enqueues_whitelist_granted_with_contract_payload(wl, db_session):
@@ -27,7 +39,8 @@ async def test_approve_enqueues_whitelist_granted_with_contract_payload(wl, db_s
         OutboxEvent.topic == "whitelist.granted"))
     assert event.destination == "registry"
     assert event.payload == {"entry_id": granted["entry_id"], "number": "106901234567",
-                             "uscc": None, "category": "life_safety", "expires_at": None}
+                             "uscc": None, "province": "44", "category": "life_safety",
+                             "expires_at": None}
 
 
 async def test_entry_event_and_audit_commit_or_roll_back_together(db_session):

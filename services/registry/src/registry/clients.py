@@ -75,6 +75,12 @@ class WhitelistStatus(BaseModel):
     category: str | None = None
     entry_id: str | None = None
     expires_at: dt.datetime | None = None
+    # The province of the covering entry; only a sub-port of that province is exempt. None:
+    # a whitelist that does not say (before entries carried it) is taken at its word.
+    province: str | None = None
+
+    def covers(self, province: str) -> bool:
+        return self.whitelisted and self.province in (None, province)
 
 
 class WhitelistChecker(Protocol):

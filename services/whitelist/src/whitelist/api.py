@@ -16,6 +16,7 @@ from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import check_port_number
+from whitelist.deps import RegistryDep
 from whitelist.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -61,12 +62,14 @@ def _app_read(row: object) -> ApplicationRead:
 @router.post("/v1/applications", status_code=201, response_model=ApplicationRead,
              tags=["applications"])
 async def submit_application(data: ApplicationCreate, session: SessionDep, actor: Applicant,
-                             idem: IdempotencyDep) -> JSONResponse:
+                             idem: IdempotencyDep, registry: RegistryDep) -> JSONResponse:
     """Apply to whitelist a port or sub-port (`number`) or a customer (`uscc`: all the
-    sub-ports it uses, now and later); another person must approve it."""
+    sub-ports it uses, now and later), in its province as registry says; another person must
+    approve it."""
 
     async def produce() -> ApplicationRead:
-        row = await applications.submit_application(session, data=data, actor=actor)
+        row = await applications.submit_application(session, data=data, actor=actor,
+                                                    registry=registry)
         return _app_read(row)
 
     return await idem.run(produce)

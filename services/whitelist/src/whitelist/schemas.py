@@ -54,7 +54,8 @@ class ApplicationCreate(BaseModel):
     justification: Text
     expires_at: FutureTime | None = None
     province: Province | None = Field(
-        default=None, description="Required for HQ callers; a province operator's own province.")
+        default=None, description="Optional: the application is in the province registry "
+                                  "gives the number or customer; if sent, it must be that one.")
 
     @model_validator(mode="after")
     def _one_target(self) -> "ApplicationCreate":
@@ -134,6 +135,8 @@ class StatusRead(BaseModel):
     entry_id: str | None = None
     expires_at: dt.datetime | None = None
     uscc: str | None = Field(None, description="The customer whose entry covers the number.")
+    province: str | None = Field(None, description="The covering entry's province: it "
+                                                   "protects sub-ports of that province only.")
 
 
 class StatusBatchIn(BaseModel):

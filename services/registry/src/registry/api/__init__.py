@@ -10,6 +10,7 @@ from registry.api import (
     imports,
     inaccuracies,
     mo_messages,
+    numbers,
     organizations,
     ports,
     progress,
@@ -31,5 +32,5 @@ router = APIRouter()
 # as routes are tried in order and its GET is the busiest (no later path overlaps its own).
 for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
                complaints, backfill, templates, send_checks, mo_messages, signatures,
-               self_check, agreements, inaccuracies, gateway_violations, progress):
+               self_check, agreements, inaccuracies, gateway_violations, progress, numbers):
     router.routes.extend(module.router.routes)

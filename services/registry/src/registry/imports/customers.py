@@ -26,17 +26,22 @@ def unit_changes(plans: "list[Plan]") -> list[UnitChange]:
 
 
 async def customer_covered(session: AsyncSession, plans: "list[Plan]") -> set[str]:
-    """New sub-ports a customer entry on their unit covers."""
-    customers = await protected_customers(
-        session, [p.data.user_unit_uscc for p in plans if p.existing is None])
-    return {p.data.number for p in plans
-            if p.existing is None and p.data.user_unit_uscc in customers}
+    """New sub-ports a customer entry of their province on their unit covers."""
+    new = [p for p in plans if p.existing is None]
+    found: set[str] = set()
+    for province in {p.data.province for p in new}:
+        here = [p for p in new if p.data.province == province]
+        customers = await protected_customers(
+            session, [p.data.user_unit_uscc for p in here], province=province)
+        found |= {p.data.number for p in here if p.data.user_unit_uscc in customers}
+    return found
 
 
 async def reflag_reassigned(session: AsyncSession, plans: "list[Plan]") -> None:
     """A re-assigned sub-port's flag follows its new unit, in the same version."""
     for plan in plans:
         if plan.existing is not None and "user_unit_uscc" in plan.values:
-            flag = await covered(session, plan.existing.number, plan.values["user_unit_uscc"])
+            flag = await covered(session, plan.existing.number, plan.values["user_unit_uscc"],
+                                 province=plan.existing.province)
             if flag != plan.existing.whitelisted:
                 plan.values["whitelisted"] = flag

@@ -150,7 +150,8 @@ class Importer:
                       if (plan := self._plan(raw, data, ctx, outcomes)) is not None]
             await asyncio.sleep(0)
         plans = await self._screened(session, plans, outcomes)
-        covered = await _covered(session, [p.data.number for p in plans if p.existing is None])
+        covered = await _covered(session, [(p.data.number, p.data.province) for p in plans
+                                           if p.existing is None])
         covered |= await customer_covered(session, plans)
         self._remember(plans, ctx)
         return Prepared(rows, plans, ctx, covered, outcomes)
@@ -544,18 +545,22 @@ async def _all(session: AsyncSession, query: Any) -> list[Any]:
     return list((await session.execute(query)).scalars().all())
 
 
-async def _covered(session: AsyncSession, numbers: list[str]) -> set[str]:
-    """Which of `numbers` a live whitelist entry covers (on the number or a prefix): the
-    live entries are few, so they are read once per chunk."""
+async def _covered(session: AsyncSession, numbers: list[tuple[str, str]]) -> set[str]:
+    """Which of `numbers` (number, province) a live whitelist entry of that province covers
+    (on the number or a prefix): the live entries are few, so they are read once per chunk."""
     if not numbers:
         return set()
     now = utcnow()
-    live = set((await session.execute(select(WhitelistEntry.number).where(
-        WhitelistEntry.revoked_at.is_(None),
-        or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > now)))).scalars())
+    live: dict[str, set[str | None]] = {}
+    for number, province in (await session.execute(
+            select(WhitelistEntry.number, WhitelistEntry.province).where(
+                WhitelistEntry.number.is_not(None), WhitelistEntry.revoked_at.is_(None),
+                or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > now)))):
+        live.setdefault(str(number), set()).add(province)
     if not live:
         return set()
-    return {n for n in numbers if any(n[:i] in live for i in range(1, len(n) + 1))}
+    return {n for n, province in numbers if any(
+        live.get(n[:i], set()) & {None, province} for i in range(1, len(n) + 1))}
 
 
 async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, covered: set[str],

@@ -127,6 +127,10 @@ class WhitelistEntry(Base):
     # One of the two: a number (and every sub-port it prefixes) or a customer (user unit).
     number: Mapped[str | None] = mapped_column(String(21), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    # The province of the number or customer the entry names (whitelist checks it against
+    # registry): only sub-ports of this province are covered. None: granted before entries
+    # carried it, until whitelist announces it again.
+    province: Mapped[str | None] = mapped_column(String(2))
     category: Mapped[str | None] = mapped_column(String(32))
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -53,6 +53,14 @@ class PortRead(BaseModel):
     created_at: dt.datetime
 
 
+class NumberRead(BaseModel):
+    """A number as registry knows it: the registered port or sub-port it matches."""
+
+    number: str = Field(description="The registered port or sub-port (longest match).")
+    kind: Literal["port", "sub_port"]
+    province: str
+
+
 class SubPortFields(BaseModel):
     model_config = Forbid
     user_unit_uscc: Uscc | None = None

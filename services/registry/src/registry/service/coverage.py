@@ -19,24 +19,36 @@ def live() -> ColumnElement[bool]:
                 or_(WhitelistEntry.expires_at.is_(None), WhitelistEntry.expires_at > utcnow()))
 
 
-async def covered(session: AsyncSession, number: str, uscc: str | None = None) -> bool:
-    """Whether a live whitelist entry is on `number` or a prefix of it, or on `uscc`."""
+def in_province(province: str) -> ColumnElement[bool]:
+    """An entry covers sub-ports of its own province only (a province cannot whitelist
+    another's sub-port); an entry granted before entries carried a province (None) covers
+    as it did until whitelist announces it again."""
+    return or_(WhitelistEntry.province.is_(None), WhitelistEntry.province == province)
+
+
+async def covered(session: AsyncSession, number: str, uscc: str | None = None, *,
+                  province: str) -> bool:
+    """Whether a live whitelist entry of `province` is on `number` or a prefix of it, or on
+    `uscc`."""
     prefixes = [number[:n] for n in range(1, len(number) + 1)]
     target: ColumnElement[bool] = WhitelistEntry.number.in_(prefixes)
     if uscc:
         target = or_(target, WhitelistEntry.uscc == uscc)
-    query = select(WhitelistEntry.entry_id).where(target, live()).limit(1)
+    query = (select(WhitelistEntry.entry_id)
+             .where(target, live(), in_province(province)).limit(1))
     return (await session.execute(query)).first() is not None
 
 
-async def protected_customers(session: AsyncSession, usccs: Iterable[str | None]) -> set[str]:
-    """Which of these units a live customer entry protects."""
+async def protected_customers(session: AsyncSession, usccs: Iterable[str | None], *,
+                              province: str | None = None) -> set[str]:
+    """Which of these units a live customer entry protects (one of `province`, if given)."""
     wanted = {u for u in usccs if u}
     if not wanted:
         return set()
-    rows = await session.execute(select(WhitelistEntry.uscc).where(
-        WhitelistEntry.uscc.in_(wanted), live()))
-    return {str(u) for u in rows.scalars()}
+    query = select(WhitelistEntry.uscc).where(WhitelistEntry.uscc.in_(wanted), live())
+    if province is not None:
+        query = query.where(in_province(province))
+    return {str(u) for u in (await session.execute(query)).scalars()}
 
 
 @dataclass(frozen=True, slots=True)

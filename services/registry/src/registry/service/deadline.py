@@ -52,7 +52,7 @@ async def sweep(session: AsyncSession, *, province: str, deadline: dt.datetime, 
     """Suspend the province's incomplete active sub-ports that are not whitelisted."""
     rows = (await session.execute(_CANDIDATES.where(_SUB.province == province))).all()
     remote = await whitelist.statuses([r.number for r in rows]) if rows else {}
-    exempt = {r.number for r in rows if r.whitelisted or remote[r.number].whitelisted}
+    exempt = {r.number for r in rows if r.whitelisted or remote[r.number].covers(r.province)}
     doomed = [r for r in rows if r.number not in exempt]
     suspended = [r.number for r in doomed]
     if not dry_run:

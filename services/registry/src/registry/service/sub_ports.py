@@ -206,7 +206,8 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
     apply_changes(sub, {**values, "port_number": port.number, "province": data.province,
                         "status": "registered", "status_reason": None,
                         "whitelisted": await covered(session, data.number,
-                                                     data.user_unit_uscc)})
+                                                     data.user_unit_uscc,
+                                                     province=data.province)})
     session.add(sub)
     await record_sub_port(session, sub, actor.sub, sorted(snapshot(sub)), "sub_port.registered")
     await announce_units(session, [UnitChange(sub.number, sub.province, old_unit,
@@ -304,7 +305,8 @@ async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUp
     before = await missing_for(session, sub) if sub.status == "active" else []
     old_unit = sub.user_unit_uscc
     if "user_unit_uscc" in values:  # a customer entry follows the unit, not the number
-        values["whitelisted"] = await covered(session, sub.number, values["user_unit_uscc"])
+        values["whitelisted"] = await covered(session, sub.number, values["user_unit_uscc"],
+                                              province=sub.province)
     changed = apply_changes(sub, values)
     # An active record may still lack what it lacked (a live record of the installed base,
     # an agreement, a flagged field) and be completed step by step (R2); a change must not

@@ -23,7 +23,7 @@ async def refresh_flags(session: AsyncSession, entry: WhitelistEntry) -> None:
               else SubPort.user_unit_uscc == entry.uscc)
     subs = (await session.execute(select(SubPort).where(target))).scalars().all()
     for sub in subs:
-        flag = await covered(session, sub.number, sub.user_unit_uscc)
+        flag = await covered(session, sub.number, sub.user_unit_uscc, province=sub.province)
         if sub.whitelisted != flag:
             sub.whitelisted = flag
             await record_sub_port(session, sub, ACTOR, ["whitelisted"], "sub_port.whitelist")
@@ -62,6 +62,7 @@ async def whitelist_granted(session: AsyncSession, payload: dict[str, Any]) -> N
         entry = WhitelistEntry(entry_id=entry_id, granted_at=utcnow())
         session.add(entry)
     entry.number, entry.uscc = number, uscc
+    entry.province = str(payload["province"]) if payload.get("province") else None
     entry.category, entry.expires_at = payload.get("category"), _when(payload.get("expires_at"))
     entry.revoked_at = entry.review_at = None  # a grant, or a confirmation after review
     await session.flush()

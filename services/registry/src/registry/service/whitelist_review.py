@@ -15,7 +15,7 @@ from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
 from registry.models import AuditEvent, OutboxEvent, SubPort, WhitelistEntry
 from registry.schemas.ports import SubPortUpdate
-from registry.service.coverage import live
+from registry.service.coverage import in_province, live
 from registry.service.sub_ports import get_sub_port, update_sub_port
 from registry.service.whitelist import refresh_flags
 
@@ -38,7 +38,8 @@ async def _protecting(session: AsyncSession, sub: SubPort) -> list[WhitelistEntr
     target: ColumnElement[bool] = WhitelistEntry.number.in_(prefixes)
     if sub.user_unit_uscc:
         target = or_(target, WhitelistEntry.uscc == sub.user_unit_uscc)
-    return list((await session.execute(select(WhitelistEntry).where(target, live()).order_by(
+    return list((await session.execute(select(WhitelistEntry).where(
+        target, live(), in_province(sub.province)).order_by(
         WhitelistEntry.entry_id))).scalars().all())
 
 

@@ -10,6 +10,7 @@ from porttrust_shared.outbox import enqueue
 from porttrust_shared.pagination import clamp_limit
 from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
+from whitelist.clients import Registry
 from whitelist.errors import AlreadyWhitelisted, DuplicateApplication, NotPending, SelfDecision
 from whitelist.models import Application, AuditEvent, Entry, OutboxEvent
 from whitelist.schemas import (
@@ -24,17 +25,30 @@ from whitelist.service.entries import expire_due
 from whitelist.service.status import covering_entries, customer_entry
 
 PENDING = ApplicationStatus.PENDING.value
+UNKNOWN_NUMBER = "number names no registered port or sub-port."
+UNKNOWN_USCC = "uscc names no registered organization."
 
 
-def _province_for(data: ApplicationCreate, actor: Principal) -> str:
+async def _province_for(data: ApplicationCreate, actor: Principal,
+                        registry: Registry) -> str:
+    """The province of the number or customer named, as registry has it. Another province's
+    answers to a province-bound caller exactly as one registry does not know (same status
+    and text, nothing about it); HQ may name any."""
     scope = actor.province_scope
-    if scope is None:
-        if data.province is None:
-            raise Unprocessable("province is required when applying from HQ.")
-        return data.province
-    if data.province not in (None, scope):
+    if scope is not None and data.province not in (None, scope):
         raise Forbidden("A province token applies for its own province only.")
-    return scope
+    if data.number is not None:
+        number = await registry.number(data.number)
+        province, unknown = (number.province if number else None), UNKNOWN_NUMBER
+    else:
+        org = await registry.organization(str(data.uscc))
+        province, unknown = (org.province if org else None), UNKNOWN_USCC
+    if province is None or not in_scope(province, actor):
+        raise Unprocessable(unknown)
+    if data.province not in (None, province):
+        raise Unprocessable(f"province must be {province}, the province of the "
+                            f"{'number' if data.number else 'customer'} (or left out).")
+    return province
 
 
 async def _refuse_duplicates(session: AsyncSession, data: ApplicationCreate) -> None:
@@ -61,8 +75,8 @@ async def _covering(session: AsyncSession, *, number: str | None,
 
 
 async def submit_application(session: AsyncSession, *, data: ApplicationCreate,
-                             actor: Principal) -> Application:
-    province = _province_for(data, actor)
+                             actor: Principal, registry: Registry) -> Application:
+    province = await _province_for(data, actor, registry)
     await _refuse_duplicates(session, data)
     row = Application(number=data.number, uscc=data.uscc, province=province,
                       category=data.category.value,
@@ -153,7 +167,8 @@ async def _grant(session: AsyncSession, row: Application, actor: Principal) -> E
     expires = entry.expires_at.isoformat() if entry.expires_at else None
     await enqueue(session, OutboxEvent, destination="registry", topic="whitelist.granted",
                   payload={"entry_id": entry.id, "number": entry.number, "uscc": entry.uscc,
-                           "category": entry.category, "expires_at": expires})
+                           "province": entry.province, "category": entry.category,
+                           "expires_at": expires})
     await append_audit(session, AuditEvent, actor=actor.sub, action="entry.granted",
                        entity="entry", entity_id=entry.id, province=entry.province,
                        data={"number": entry.number, "uscc": entry.uscc,

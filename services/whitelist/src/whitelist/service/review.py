@@ -48,7 +48,8 @@ async def confirm_entry(session: AsyncSession, *, entry_id: str, reason: str,
     expires = row.expires_at.isoformat() if row.expires_at else None
     await enqueue(session, OutboxEvent, destination=REGISTRY, topic="whitelist.granted",
                   payload={"entry_id": row.id, "number": row.number, "uscc": row.uscc,
-                           "category": row.category, "expires_at": expires})
+                           "province": row.province, "category": row.category,
+                           "expires_at": expires})
     await append_audit(session, AuditEvent, actor=actor.sub, action="entry.confirmed",
                        entity="entry", entity_id=row.id, province=row.province,
                        data={"number": row.number, "reason": scrub(reason),

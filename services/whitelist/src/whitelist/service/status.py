@@ -41,18 +41,23 @@ async def _active_on(session: AsyncSession, numbers: Iterable[str],
 
 async def _customer_entries(session: AsyncSession, numbers: Iterable[str],
                             now: dt.datetime) -> dict[str, Entry]:
-    """number → the active entry on the customer registry says uses it."""
+    """number → the active entry on the customer registry says uses it, if the entry is of
+    the sub-port's province (an entry protects its own province's sub-ports only)."""
     units: dict[str, str] = {}
+    where: dict[str, str] = {}
     for chunk in _chunks(numbers):
-        rows = await session.execute(select(SubPortUnit.number, SubPortUnit.uscc)
-                                     .where(SubPortUnit.number.in_(chunk)))
-        units.update({number: uscc for number, uscc in rows})
+        rows = await session.execute(
+            select(SubPortUnit.number, SubPortUnit.uscc, SubPortUnit.province)
+            .where(SubPortUnit.number.in_(chunk)))
+        for number, uscc, province in rows:
+            units[number], where[number] = uscc, province
     entries: dict[str, Entry] = {}
     for chunk in _chunks(units.values()):
         query = (select(Entry).where(Entry.uscc.in_(chunk), active_clause(now))
                  .order_by(Entry.created_at))
         entries.update({str(e.uscc): e for e in (await session.execute(query)).scalars()})
-    return {n: entries[u] for n, u in units.items() if u in entries}
+    return {n: entries[u] for n, u in units.items()
+            if u in entries and entries[u].province == where[n]}
 
 
 async def customer_entry(session: AsyncSession, uscc: str, now: dt.datetime) -> Entry | None:
@@ -75,7 +80,8 @@ def status_of(number: str, entry: Entry | None) -> StatusRead:
     if entry is None:
         return StatusRead(number=number, whitelisted=False)
     return StatusRead(number=number, whitelisted=True, category=Category(entry.category),
-                      entry_id=entry.id, expires_at=entry.expires_at, uscc=entry.uscc)
+                      entry_id=entry.id, expires_at=entry.expires_at, uscc=entry.uscc,
+                      province=entry.province)
 
 
 async def statuses(session: AsyncSession, *, numbers: Sequence[str],
