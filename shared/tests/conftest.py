@@ -24,7 +24,7 @@ from porttrust_dev.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit import AuditEventMixin
 from porttrust_shared.audit_api import audit_router
-from porttrust_shared.db import create_engine, new_metadata
+from porttrust_shared.db import create_engine, new_metadata, shared_table
 from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin, events_router
@@ -53,20 +53,11 @@ class Received(DemoBase):
     note: Mapped[str] = mapped_column(String(200))
 
 
-class AuditEvent(AuditEventMixin, DemoBase):
-    __tablename__ = "audit_events"
-
-
-class OutboxEvent(OutboxEventMixin, DemoBase):
-    __tablename__ = "outbox_events"
-
-
-class InboxEvent(InboxEventMixin, DemoBase):
-    __tablename__ = "inbox_events"
-
-
-class IdempotencyRecord(IdempotencyRecordMixin, DemoBase):
-    __tablename__ = "idempotency_records"
+# The shared machinery's tables, as every service declares them.
+AuditEvent = shared_table(AuditEventMixin, DemoBase)
+IdempotencyRecord = shared_table(IdempotencyRecordMixin, DemoBase)
+OutboxEvent = shared_table(OutboxEventMixin, DemoBase)
+InboxEvent = shared_table(InboxEventMixin, DemoBase)
 
 
 class DemoSettings(ServiceSettings):

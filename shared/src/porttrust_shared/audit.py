@@ -22,6 +22,8 @@ GENESIS = "0" * 64
 class AuditEventMixin:
     """Columns of a service's `audit_events` table. Never updated, never deleted."""
 
+    __tablename__ = "audit_events"
+
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(128))
@@ -148,7 +150,7 @@ async def append_audits(session: AsyncSession, model: type[AuditEventMixin],
 
 async def lock_chain(session: AsyncSession, model: type[AuditEventMixin]) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        table = model.__tablename__  # type: ignore[attr-defined]
+        table = model.__tablename__
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(table))))
 
 

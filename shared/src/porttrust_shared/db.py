@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, make_url
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
@@ -33,6 +34,18 @@ NAMING = {
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
+
+
+M = TypeVar("M")
+
+
+def shared_table(mixin: type[M], base: type[DeclarativeBase]) -> type[M]:
+    """A table of the shared machinery (`AuditEventMixin`, `IdempotencyRecordMixin`,
+    `OutboxEventMixin`, `InboxEventMixin`) mapped on a service's `Base`, under the mixin's
+    `__tablename__` and its name less "Mixin":
+    `AuditEvent = shared_table(AuditEventMixin, Base)`."""
+    name = mixin.__name__.removesuffix("Mixin")
+    return cast("type[M]", type(name, (mixin, base), {"__module__": base.__module__}))
 
 
 def utcnow() -> dt.datetime:

@@ -24,6 +24,8 @@ from porttrust_shared.tokens import Principal
 
 
 class IdempotencyRecordMixin:
+    __tablename__ = "idempotency_records"
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     principal: Mapped[str] = mapped_column(String(128))
     key: Mapped[str] = mapped_column(String(128))

@@ -28,6 +28,8 @@ log = logging.getLogger("porttrust.outbox")
 
 
 class OutboxEventMixin:
+    __tablename__ = "outbox_events"
+
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     destination: Mapped[str] = mapped_column(String(32), index=True)
     topic: Mapped[str] = mapped_column(String(64))
@@ -44,6 +46,8 @@ class OutboxEventMixin:
 
 
 class InboxEventMixin:
+    __tablename__ = "inbox_events"
+
     event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(String(64))

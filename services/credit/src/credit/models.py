@@ -5,29 +5,13 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConst
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, shared_table, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-class AuditEvent(AuditEventMixin, Base):
-    __tablename__ = "audit_events"
-
-
-class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    __tablename__ = "idempotency_records"
-
-
-class OutboxEvent(OutboxEventMixin, Base):
-    __tablename__ = "outbox_events"
-
-
-class InboxEvent(InboxEventMixin, Base):
-    __tablename__ = "inbox_events"
 
 
 class Subject(Base):
@@ -134,3 +118,10 @@ class ListingProposal(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[str | None] = mapped_column(String(32))
+
+
+# The shared machinery's tables: audit trail, idempotency, outbox and inbox.
+AuditEvent = shared_table(AuditEventMixin, Base)
+IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
+OutboxEvent = shared_table(OutboxEventMixin, Base)
+InboxEvent = shared_table(InboxEventMixin, Base)

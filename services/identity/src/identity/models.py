@@ -4,7 +4,7 @@ from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, shared_table, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 
 
@@ -73,9 +73,6 @@ class SigningKey(Base):
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuditEvent(AuditEventMixin, Base):
-    __tablename__ = "audit_events"
-
-
-class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    __tablename__ = "idempotency_records"
+# The shared machinery's tables: audit trail, idempotency.
+AuditEvent = shared_table(AuditEventMixin, Base)
+IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)

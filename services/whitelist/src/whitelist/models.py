@@ -4,7 +4,7 @@ from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, shared_table, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
@@ -80,22 +80,6 @@ class CombingDeclaration(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class AuditEvent(AuditEventMixin, Base):
-    __tablename__ = "audit_events"
-
-
-class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    __tablename__ = "idempotency_records"
-
-
-class OutboxEvent(OutboxEventMixin, Base):
-    __tablename__ = "outbox_events"
-
-
-class InboxEvent(InboxEventMixin, Base):
-    __tablename__ = "inbox_events"
-
-
 class CombingCustomer(Base):
     """A customer a province must comb for the whitelist (notice §7: 12 月底前完成本省端口
     短信白名单客户梳理): from registry (a unit with public-service business) or a province's
@@ -122,3 +106,10 @@ class SubPortUnit(Base):
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     province: Mapped[str] = mapped_column(String(4))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The shared machinery's tables: audit trail, idempotency, outbox and inbox.
+AuditEvent = shared_table(AuditEventMixin, Base)
+IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
+OutboxEvent = shared_table(OutboxEventMixin, Base)
+InboxEvent = shared_table(InboxEventMixin, Base)

@@ -13,29 +13,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_metadata, utcnow
+from porttrust_shared.db import UTCDateTime, new_metadata, shared_table, utcnow
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-class AuditEvent(AuditEventMixin, Base):
-    __tablename__ = "audit_events"
-
-
-class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    __tablename__ = "idempotency_records"
-
-
-class OutboxEvent(OutboxEventMixin, Base):
-    __tablename__ = "outbox_events"
-
-
-class InboxEvent(InboxEventMixin, Base):
-    __tablename__ = "inbox_events"
 
 
 class EntityVersion(Base):
@@ -51,3 +35,10 @@ class EntityVersion(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     changed: Mapped[list[str]] = mapped_column(JSON)
+
+
+# The shared machinery's tables: audit trail, idempotency, outbox and inbox.
+AuditEvent = shared_table(AuditEventMixin, Base)
+IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
+OutboxEvent = shared_table(OutboxEventMixin, Base)
+InboxEvent = shared_table(InboxEventMixin, Base)
