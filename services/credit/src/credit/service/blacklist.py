@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent, Subject
 from credit.schemas import ALL_SANCTIONS, BlacklistCreate, BlacklistEntryRead
 from credit.service import Credit
-from credit.service.subjects import audit_view, get_or_create, key_of, remote_ref, show
+from credit.service.subjects import audit_change, get_or_create, key_of, remote_ref, show
 from credit.service.views import active_entry, show_entry, status_of
-from porttrust_shared.audit import append_audit, lock_chain
+from porttrust_shared.audit import lock_chain
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from porttrust_shared.outbox import enqueue
@@ -53,13 +53,12 @@ async def list_subject(session: AsyncSession, *, subject: Subject, listing: List
                            listed_by=actor, listed_by_person=listing.person or actor,
                            listed_at=utcnow(), expires_at=listing.expires_at)
     session.add(entry)
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=actor, action="blacklist.listed",
-                       entity="blacklist_entry", entity_id=entry.id,
-                       data={"subject": audit_view(subject, ctx), "origin": entry.origin,
-                             "reason": entry.reason, "case_ref": entry.case_ref,
-                             "listed_by_person": entry.listed_by_person,
-                             "expires_at": entry.expires_at, "sanctions": entry.sanctions})
+    await audit_change(session, entry, action="blacklist.listed", subject=subject, actor=actor,
+                       ctx=ctx, data={"origin": entry.origin, "reason": entry.reason,
+                                      "case_ref": entry.case_ref,
+                                      "listed_by_person": entry.listed_by_person,
+                                      "expires_at": entry.expires_at,
+                                      "sanctions": entry.sanctions})
     await _push(session, entry, subject, entry.sanctions)
     return entry, True
 
@@ -80,11 +79,8 @@ async def _widen(session: AsyncSession, entry: BlacklistEntry, subject: Subject,
     if not added:
         return
     entry.sanctions = [kind for kind in SANCTIONS if kind in (*entry.sanctions, *added)]
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=actor, action="blacklist.widened",
-                       entity="blacklist_entry", entity_id=entry.id,
-                       data={"subject": audit_view(subject, ctx), "added": added,
-                             "reason": scrub(listing.reason)})
+    await audit_change(session, entry, action="blacklist.widened", subject=subject, actor=actor,
+                       ctx=ctx, data={"added": added, "reason": scrub(listing.reason)})
     await _push(session, entry, subject, added)
 
 
@@ -158,10 +154,7 @@ async def _release(session: AsyncSession, entry: BlacklistEntry, subject: Subjec
                    actor: str, action: str, ctx: Credit,
                    persons: dict[str, str] | None = None) -> None:
     entry.released_at = utcnow()
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=actor, action=action,
-                       entity="blacklist_entry", entity_id=entry.id,
-                       data={"subject": audit_view(subject, ctx), "reason": entry.lift_reason,
-                             **(persons or {})})
+    await audit_change(session, entry, action=action, subject=subject, actor=actor, ctx=ctx,
+                       data={"reason": entry.lift_reason, **(persons or {})})
     await enqueue(session, OutboxEvent, destination="registry", topic="sanction.lifted",
                   payload={"blacklist_id": entry.id, "subject": remote_ref(subject)})

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.models import AuditEvent, BlacklistEntry, CreditEvent, ListingProposal, Subject
+from credit.models import BlacklistEntry, CreditEvent, ListingProposal, Subject
 from credit.schemas import CreditEventRecorded, SubjectRef
 from credit.service import Credit
 from credit.service.blacklist import Listing, list_subject
 from credit.service.proposals import propose
 from credit.service.scoring import level_of, score_at
-from credit.service.subjects import audit_view, get_or_create, key_of, show
+from credit.service.subjects import audit_change, get_or_create, key_of, show
 from credit.service.views import active_entry, show_entry, show_event, show_proposal
-from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.pii import scrub
@@ -46,12 +45,11 @@ async def record_event(session: AsyncSession, *, subject: Subject, report: Repor
                         source=report.source, source_ref=report.source_ref,
                         evidence=scrub(report.evidence), reported_by=actor)
     session.add(event)
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=actor, action="credit_event.recorded",
-                       entity="credit_event", entity_id=event.id,
-                       data={"subject": audit_view(subject, ctx), "type": event.type,
-                             "occurred_at": event.occurred_at, "source": event.source,
-                             "source_ref": event.source_ref})
+    await audit_change(session, event, action="credit_event.recorded", subject=subject,
+                       actor=actor, ctx=ctx, data={"type": event.type,
+                                                   "occurred_at": event.occurred_at,
+                                                   "source": event.source,
+                                                   "source_ref": event.source_ref})
     return event
 
 

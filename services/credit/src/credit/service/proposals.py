@@ -4,13 +4,12 @@ person accepts (the subject is listed with the sanctions they choose) or dismiss
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.models import AuditEvent, CreditEvent, ListingProposal, Subject
+from credit.models import CreditEvent, ListingProposal, Subject
 from credit.schemas import ProposalAccept, ProposalDismiss, ProposalRead
 from credit.service import Credit
 from credit.service.blacklist import Listing, list_subject
-from credit.service.subjects import audit_view, show
+from credit.service.subjects import audit_change, show
 from credit.service.views import proposal_reason, show_proposal
-from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
 from porttrust_shared.pagination import Keyset
@@ -36,11 +35,9 @@ async def propose(session: AsyncSession, *, subject: Subject, event: CreditEvent
         proposal.score, proposal.updated_at = score, now
         proposal.event_ids = [*proposal.event_ids, event.id][-MAX_EVENT_IDS:]
         action = "listing_proposal.updated"
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=PROPOSER, action=action,
-                       entity="listing_proposal", entity_id=proposal.id,
-                       data={"subject": audit_view(subject, ctx), "score": score,
-                             "threshold": proposal.threshold, "event_id": event.id})
+    await audit_change(session, proposal, action=action, subject=subject, actor=PROPOSER, ctx=ctx,
+                       data={"score": score, "threshold": proposal.threshold,
+                             "event_id": event.id})
     return proposal
 
 
@@ -60,11 +57,10 @@ async def _decide(session: AsyncSession, proposal: ListingProposal, subject: Sub
                   status: str, reason: str, actor: str, ctx: Credit) -> ProposalRead:
     proposal.status, proposal.decided_by = status, actor
     proposal.decided_at, proposal.decision_reason = utcnow(), scrub(reason)
-    await session.flush()
-    await append_audit(session, AuditEvent, actor=actor, action=f"listing_proposal.{status}",
-                       entity="listing_proposal", entity_id=proposal.id,
-                       data={"subject": audit_view(subject, ctx), "score": proposal.score,
-                             "reason": proposal.decision_reason, "entry_id": proposal.entry_id})
+    await audit_change(session, proposal, action=f"listing_proposal.{status}", subject=subject,
+                       actor=actor, ctx=ctx, data={"score": proposal.score,
+                                                   "reason": proposal.decision_reason,
+                                                   "entry_id": proposal.entry_id})
     return show_proposal(proposal, show(subject, ctx))
 
 

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.models import Subject
+from credit.models import AuditEvent, BlacklistEntry, CreditEvent, ListingProposal, Subject
 from credit.schemas import SubjectOut, SubjectRef
 from credit.service import Credit
+from porttrust_shared.audit import append_audit
 from porttrust_shared.pii import PiiCipher, PiiError, mask_id_number
 
 HANDLER = "handler"
@@ -113,6 +114,20 @@ def show(subject: Subject, ctx: Credit) -> SubjectOut:
 
 def audit_view(subject: Subject, ctx: Credit) -> dict[str, Any]:
     return show(subject, ctx).model_dump(exclude_none=True)
+
+
+_ENTITY = {BlacklistEntry: "blacklist_entry", CreditEvent: "credit_event",
+           ListingProposal: "listing_proposal"}
+
+
+async def audit_change(session: AsyncSession, row: BlacklistEntry | CreditEvent | ListingProposal,
+                       *, action: str, subject: Subject, actor: str, ctx: Credit,
+                       data: dict[str, Any]) -> None:
+    """Flush, then audit a change to `row`, one of `subject`'s, naming the subject masked."""
+    await session.flush()
+    await append_audit(session, AuditEvent, actor=actor, action=action,
+                       entity=_ENTITY[type(row)], entity_id=row.id,
+                       data={"subject": audit_view(subject, ctx), **data})
 
 
 def remote_ref(subject: Subject) -> dict[str, str]:
