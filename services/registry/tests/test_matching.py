@@ -1,5 +1,8 @@
 """The template matcher on its own: parsing, normalisation, each variable type, each reason."""
 
+import random
+import re
+
 import pytest
 
 from registry.service.matching import (
@@ -207,3 +210,59 @@ def test_promotion_words_are_marketing_markers():
 
 def test_verification_text_is_not_marketing():
     assert not looks_like_marketing("【某某银行】您的验证码是123456，5分钟内有效，请勿泄露。")
+
+
+VALID = {"digits": "2026", "text": "张三", "amount": "88.50", "date": "3月5日",
+         "url": "https://a.cn/x", "phone": "95588"}
+
+
+def _bodies(rng, template_text):
+    """Bodies near a template's: its fixed text with values, repeats, spaces and cuts."""
+    from registry.service.matching.normalize import split_signature
+    _, body = split_signature(template_text)
+    pieces = re.split(r"(\{[^}]*\})", body)
+    fills = ["", " ", "1234", "12a", "2026-02-28", "88.50", "张三", "https://a.cn/x", "\n",
+             "您的", "，", "请", "元", "95588"]
+    for _ in range(60):
+        out = []
+        for piece in pieces:
+            if piece.startswith("{") and rng.random() < 0.6:
+                out.append(VALID[piece.split(":")[1].rstrip("}")])
+            elif piece.startswith("{"):
+                out.append("".join(rng.choice(fills) for _ in range(rng.randint(0, 3))))
+            elif rng.random() < 0.15 and piece:
+                cut = rng.randrange(len(piece))
+                out.append(piece[:cut] + rng.choice(fills) + piece[cut + 1:])
+            else:
+                out.append(" ".join(piece) if rng.random() < 0.1 else piece)
+            if rng.random() < 0.1:
+                out.append(rng.choice(pieces) if rng.random() < 0.5 else rng.choice(fills))
+        yield "".join(out)
+
+
+@pytest.mark.parametrize("text", [
+    "【某某银行】您的验证码是{code:digits:6}，5分钟内有效。",
+    "【某某银行】{name:text:10}您好，您的账单已出，应还{amount:amount}。",
+    "【某某银行】您尾号{tail:digits:4}的账户于{date:date}支出{amount:amount}元",
+    "【某某银行】您好{who:text:8}",
+    "【某某银行】{a:text:8}您好{b:text:8}您好",
+    "【某某银行】请{a:text:9}请{b:digits:4}请",
+    "【顺丰速运】您的快递{no:digits:12}已发出，查询{link:url:40}",
+    "【某某银行】 您 的 快递 {no:text:20} 已到 {place:text:12}，请凭码取件。",
+])
+def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
+    from registry.service.matching.matcher import fit, match_split
+    from registry.service.matching.normalize import normalize
+    template = compile_template(text, ("a.cn",))
+    rng = random.Random(text)
+    compared = fitted = 0
+    for raw in _bodies(rng, text):
+        body = normalize(raw)
+        walked = match_split(template, template.signature, body)
+        places = fit(template, body)
+        assert (places is not None) == walked.ok, body
+        if places is not None:
+            assert places == [s.position for s in walked.segments if s.part == "fixed"]
+            fitted += 1
+        compared += 1
+    assert compared == 60 and 0 < fitted < 60

@@ -1,4 +1,6 @@
-"""The fast path answers exactly what the reference (every template tried in turn) answers.
+"""The fast path answers exactly what the reference (every template tried in turn) answers,
+and the hot route reads and writes as pydantic would (the same checks accepted, everything
+else left to pydantic; the same bytes written).
 
 A corpus of generated messages over sub-ports of every state, with templates that share
 signatures and first characters, start with variables, wait for approval or were rejected,
@@ -8,14 +10,26 @@ and the corpus must reach every reason code.
 
 import base64
 import datetime as dt
+import json
 import random
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.schemas.messaging import SendCheckIn
+from registry.schemas.messaging import (
+    Check,
+    SendCheckBatchIn,
+    SendCheckBatchRead,
+    SendCheckIn,
+    SendCheckRead,
+    plain_checks,
+)
 from registry.service.matching import compile_template
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.reference import reference_verdict
+from registry.service.send_check.render import batch_text, written
 from registry.service.send_check.state import SubPortView, TemplateRef, phone_key, template_index
 from registry.service.send_check.verdict import Snapshot, answer, recipient_phone, verdict
 
@@ -141,7 +155,7 @@ def test_the_fast_path_answers_what_the_reference_answers_on_a_generated_corpus(
     for seed, actor in ((1, GATEWAY), (2, OPERATOR_44), (3, GATEWAY)):
         for fast, slow in _both(*_corpus(seed, 1000), actor):
             assert fast == slow
-            seen.update(fast.reasons)
+            seen.update(fast["reasons"])
             compared += 1
     assert compared >= 2000
     assert seen >= REASONS, REASONS - seen
@@ -156,4 +170,90 @@ def test_a_matched_message_is_explained_by_the_template_that_fits():
     (fast, slow), = _both(subs, templates, opted, [check],
                           GATEWAY)
     assert fast == slow
-    assert fast.explanation is not None
+    assert fast["explanation"] is not None
+
+BATCH, ONE = TypeAdapter(SendCheckBatchIn), TypeAdapter(SendCheckIn)
+GOOD = {"sub_port": "106900001111", "recipient": "13800000001", "content": "【某某银行】您好"}
+
+
+def _pydantic(raw: bytes, batch: bool) -> list[tuple[str, str, str]] | None:
+    try:
+        checks = BATCH.validate_json(raw).checks if batch else [ONE.validate_json(raw)]
+    except ValidationError:
+        return None
+    return [(c.sub_port, c.recipient, c.content) for c in checks]
+
+
+BODIES = [
+    {"checks": [GOOD]}, {"checks": [GOOD] * 1000}, {"checks": [GOOD] * 1001}, {"checks": []},
+    {"checks": [GOOD], "extra": 1}, {"checks": [{**GOOD, "extra": 1}]},
+    {"checks": [{k: v for k, v in GOOD.items() if k != "content"}]},
+    {"checks": [{**GOOD, "sub_port": " 106900001111 "}]},
+    {"checks": [{**GOOD, "recipient": "\u3000138 0000 0001\t"}]},
+    {"checks": [{**GOOD, "recipient": "1" * 32}]}, {"checks": [{**GOOD, "recipient": "1" * 33}]},
+    {"checks": [{**GOOD, "sub_port": ""}]}, {"checks": [{**GOOD, "sub_port": " "}]},
+    {"checks": [{**GOOD, "content": ""}]}, {"checks": [{**GOOD, "content": "x" * 2000}]},
+    {"checks": [{**GOOD, "content": "字" * 2001}]}, {"checks": [{**GOOD, "content": 5}]},
+    {"checks": [{**GOOD, "content": None}]}, {"checks": [{**GOOD, "sub_port": 106900001111}]},
+    {"checks": [{**GOOD, "content": " 前后有空格 "}]}, {"checks": GOOD}, {"checks": "x"},
+    [GOOD], "checks", None, 1.5, {"checks": [[1, 2, 3]]},
+]
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+@pytest.mark.parametrize("body", BODIES)
+def test_plain_reading_accepts_only_what_pydantic_accepts_and_reads_it_alike(body, ascii_only):
+    for batch, value in ((True, body), (False, body.get("checks", [None])[0]
+                                       if isinstance(body, dict) and body.get("checks")
+                                       and isinstance(body["checks"], list) else body)):
+        raw = json.dumps(value, ensure_ascii=ascii_only).encode()
+        plain = plain_checks(raw, batch=batch)
+        if plain is not None:
+            assert [tuple(c) for c in plain] == _pydantic(raw, batch)
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "\\ud800"}]}',
+    '{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]}'.encode("utf-16"),
+    b'\xef\xbb\xbf{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]}',
+    b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "\xff"}]}',
+    b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": NaN}]}',
+    b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]',
+])
+def test_escapes_other_encodings_and_broken_json_are_left_to_pydantic(raw):
+    assert plain_checks(raw, batch=True) is None
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_a_plain_batch_is_read_as_checks(ascii_only):
+    emoji = {**GOOD, "content": GOOD["content"] + "\U0001F600"}  # a surrogate pair escaped
+    raw = json.dumps({"checks": [GOOD, emoji]}, ensure_ascii=ascii_only).encode()
+    assert plain_checks(raw, batch=True) == [Check(**GOOD), Check(**emoji)]
+
+
+@pytest.mark.parametrize("monitored", [False, True])
+def test_answers_are_written_as_pydantic_writes_them(monitored):
+    subs, templates, opted, checks = _corpus(7, 1500)
+    checks[0] = SendCheckIn(sub_port='1069"\\\x01\u2028é', recipient="1", content="x")
+    visible = dict(subs)
+    ordered = {n: template_index(rows) for n, rows in templates.items()}
+    snapshot = Snapshot(visible, ordered, {})
+    for number, index in opted:
+        snapshot.opted.setdefault(number, set()).add(phone_key(index))
+    texts, kinds = [], set()
+    for check in checks:
+        phone = recipient_phone(check.recipient)
+        index = CIPHER.blind_index(phone, field=PHONE) if phone else None
+        reasons, best = verdict(snapshot, check, phone, index)
+        found = written(check, phone, reasons, best, monitored=monitored)
+        expected = answer(check, phone, reasons, best, monitored=monitored)
+        assert found.text.encode() == SendCheckRead.model_validate(expected).model_dump_json(
+            ).encode()
+        assert (found.recipient, found.allowed, found.enforced, found.template_id) == (
+            expected["recipient"], expected["allowed"], expected["enforced"],
+            expected["template_id"])
+        texts.append(found.text)
+        kinds.add(type(best).__name__)
+    assert kinds == {"Fit", "MatchResult", "NoneType"}
+    assert batch_text(texts).encode() == SendCheckBatchRead.model_validate_json(
+        batch_text(texts)).model_dump_json().encode()

@@ -37,12 +37,23 @@ def body_doc(adapter: TypeAdapter[Any]) -> dict[str, Any]:
 
 async def json_body(request: Request, adapter: TypeAdapter[T]) -> T:
     """The validated body, or a RequestValidationError rendered as FastAPI would render it."""
+    return validated(await json_bytes(request), adapter)
+
+
+async def json_bytes(request: Request) -> bytes:
+    """The body of a JSON request, unread (a 422 for another media type), for a route with a
+    faster reader of its own that falls back on `validated`."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not content_type.endswith(_JSON_TYPES):
         raise RequestValidationError([{"type": "content_type", "loc": ("body",),
                                        "msg": "the body must be JSON (application/json)"}])
+    return await request.body()
+
+
+def validated(raw: bytes, adapter: TypeAdapter[T]) -> T:
+    """`raw` read by pydantic, or a RequestValidationError as `json_body` raises it."""
     try:
-        return adapter.validate_json(await request.body())
+        return adapter.validate_json(raw)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from None

@@ -1,7 +1,9 @@
 """Schemas for templates, send checks and mo messages (R4, R5, R6)."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import json
+import re
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
@@ -15,11 +17,12 @@ Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, 
                                           max_length=253,
                                           pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Content = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+CONTENT_MAX, NUMBER_MAX, BATCH_MAX = 2000, 32, 1000
+Content = Annotated[str, StringConstraints(min_length=1, max_length=CONTENT_MAX)]
 Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=32)]
+                                             max_length=NUMBER_MAX)]
 SubPortNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=32)]
+                                                 max_length=NUMBER_MAX)]
 TemplateStatus = Literal["pending", "approved", "rejected"]
 
 
@@ -86,11 +89,71 @@ class SendCheckRead(BaseModel):
 
 class SendCheckBatchIn(BaseModel):
     model_config = Forbid
-    checks: list[SendCheckIn] = Field(min_length=1, max_length=1000)
+    checks: list[SendCheckIn] = Field(min_length=1, max_length=BATCH_MAX)
 
 
 class SendCheckBatchRead(BaseModel):
     results: list[SendCheckRead]
+
+
+class Check(NamedTuple):
+    """A `SendCheckIn` read by `plain_checks`: the same three values, without a model."""
+
+    sub_port: str
+    recipient: str
+    content: str
+
+
+_CHECK_KEYS = frozenset(Check._fields)
+
+
+def _plain_check(item: object) -> Check | None:
+    if item.__class__ is not dict or item.keys() != _CHECK_KEYS:
+        return None
+    sub_port, recipient, content = item["sub_port"], item["recipient"], item["content"]
+    for value, limit in ((sub_port, NUMBER_MAX), (recipient, NUMBER_MAX)):
+        # Nothing strip_whitespace would remove (else pydantic reads it, and strips).
+        if value.__class__ is not str or not 0 < len(value) <= limit \
+                or value[0].isspace() or value[-1].isspace():
+            return None
+    if content.__class__ is not str or not 0 < len(content) <= CONTENT_MAX:
+        return None
+    return Check(sub_port, recipient, content)
+
+
+def plain_checks(raw: bytes, *, batch: bool) -> list[Check] | None:
+    """The checks of a body that plainly keeps `SendCheckIn`'s (or `SendCheckBatchIn`'s)
+    rules, read by the standard library's JSON reader; None for anything else (a wrong type,
+    whitespace to strip, a length past a limit, a lone surrogate, not UTF-8...): pydantic
+    then reads that body and answers exactly as it always has. The gateways' batches never
+    need pydantic."""
+    try:  # UTF-8 only, as pydantic reads (json.loads would guess UTF-16 or UTF-32 from bytes)
+        body = json.loads(raw.decode())
+    except ValueError:
+        return None
+    if not batch:
+        found = _plain_check(body)
+        return None if found is None or _surrogates(raw, [found]) else [found]
+    if body.__class__ is not dict or body.keys() != {"checks"}:
+        return None
+    items = body["checks"]
+    if items.__class__ is not list or not 0 < len(items) <= BATCH_MAX:
+        return None
+    checks = [_plain_check(item) for item in items]
+    if None in checks or _surrogates(raw, checks):  # type: ignore[arg-type]
+        return None
+    return checks  # type: ignore[return-value]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates(raw: bytes, checks: list[Check]) -> bool:
+    """A lone surrogate (`\\ud800`) pydantic refuses; json.loads would read it. Only a \\u
+    escape can write one in UTF-8 text, so the texts are searched only when one may."""
+    if b"\\ud" not in raw and b"\\uD" not in raw:
+        return False
+    return any(_SURROGATE.search(text) for check in checks for text in check)
 
 
 class MoMessageIn(BaseModel):

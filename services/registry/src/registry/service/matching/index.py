@@ -14,7 +14,7 @@ position 0, so they explain equally well and only the earliest of them can be ch
 from collections.abc import Sequence
 from typing import Any
 
-from registry.service.matching.matcher import MatchResult, match_split
+from registry.service.matching.matcher import Fit, MatchResult, fit, match_split
 from registry.service.matching.normalize import WHITESPACE
 from registry.service.matching.template import CompiledTemplate, Fixed
 
@@ -29,8 +29,8 @@ class _Signature:
     def __init__(self) -> None:
         self.orders: list[int] = []
         self.unkeyed: list[int] = []  # the body starts with a variable (or is empty)
-        # First SHORT characters → (order, first PREFIX characters); shorter first parts by
-        # length → text → orders.
+        # First SHORT characters → (order, first PREFIX characters); first parts shorter
+        # than SHORT by length → text → orders.
         self.keyed: dict[str, list[tuple[int, str]]] = {}
         self.short: dict[int, dict[str, list[int]]] = {}
 
@@ -48,14 +48,17 @@ class _Signature:
 
     def selected(self, body: str) -> list[int]:
         """The templates that may fit `body`, in order; every other one fails at once."""
-        head = WHITESPACE.sub("", body[:_HEAD])
-        if len(head) < PREFIX and len(body) > _HEAD:
-            head = WHITESPACE.sub("", body)
+        head = body[:_HEAD]
+        if " " in head or not head.isprintable():  # every other whitespace is unprintable
+            head = WHITESPACE.sub("", head)
+            if len(head) < PREFIX and len(body) > _HEAD:
+                head = WHITESPACE.sub("", body)
         found = list(self.unkeyed)
         for length, prefixes in self.short.items():
             found += prefixes.get(head[:length], ())
-        found += [order for order, prefix in self.keyed.get(head[:SHORT], ())
-                  if head.startswith(prefix)]
+        keyed = self.keyed.get(head[:SHORT])
+        if keyed is not None:
+            found += [order for order, prefix in keyed if head.startswith(prefix)]
         return sorted(found) if len(found) > 1 else found
 
     def first_unselected(self, selected: list[int]) -> int | None:
@@ -69,6 +72,7 @@ class TemplateIndex:
 
     def __init__(self, candidates: Sequence[tuple[Any, CompiledTemplate]]) -> None:
         self.candidates = list(candidates)
+        self.memo: list[Any] = [None] * len(self.candidates)  # see `Fit.memo`
         self._signatures: dict[str, _Signature] = {}
         for order, (_, template) in enumerate(self.candidates):
             self._signatures.setdefault(template.signature, _Signature()).add(order, template)
@@ -77,13 +81,20 @@ class TemplateIndex:
         key, template = self.candidates[order]
         return match_split(template, signature, body, key)
 
-    def best(self, signature: str | None, body: str) -> MatchResult | None:
+    def best(self, signature: str | None, body: str) -> MatchResult | Fit | None:
         if not self.candidates:
             return None
         group = self._signatures.get(signature) if signature is not None else None
         if group is None:  # every template fails its signature alike: the first one explains
             return self._match(0, signature, body)
         selected = group.selected(body)
+        # Most messages fit a template: the first that fits is the answer, found without
+        # explaining the ones tried before it (they fail in both walks alike).
+        for order in selected:
+            key, template = self.candidates[order]
+            positions = fit(template, body)
+            if positions is not None:
+                return Fit(key, template, positions, self.memo, order)
         tried: list[tuple[int, MatchResult]] = []
         for order in selected:
             result = self._match(order, signature, body)

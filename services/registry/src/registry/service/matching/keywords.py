@@ -22,7 +22,13 @@ def has_opt_out_instruction(text: str) -> bool:
 
 
 def looks_like_marketing(text: str) -> bool:
-    folded = normalize(text).casefold()
+    return marketing_wording(normalize(text))
+
+
+def marketing_wording(normalized: str) -> bool:
+    """`looks_like_marketing` of a text `normalize` has already been applied to."""
+    folded = normalized.casefold()
     if MARKETING_MARKERS.search(folded):
         return True
-    return has_opt_out_instruction(folded) and _OPT_OUT_WORDING.search(folded) is not None
+    # The wording first: rarer, and cheaper than reading the instruction.
+    return _OPT_OUT_WORDING.search(folded) is not None and has_opt_out_instruction(folded)

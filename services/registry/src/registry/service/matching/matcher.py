@@ -57,6 +57,53 @@ class MatchResult:
         bad = sum(1 for s in self.segments if s.ok is False)
         return good, -bad
 
+    def segment_dicts(self) -> list[dict[str, Any]]:
+        return [s.as_dict() for s in self.segments]
+
+
+_SIGNATURE_OK = {"index": 0, "part": "signature", "ok": True}
+
+
+class Fit:
+    """A message that fits its template: what `match_split` answers for it (ok, no reasons,
+    every part fitting) without building its explanation until an answer shows it."""
+
+    __slots__ = ("_template", "key", "memo", "order", "positions")
+    ok = True
+    reasons: tuple[str, ...] = ()
+
+    def __init__(self, key: Any, template: CompiledTemplate, positions: list[int],
+                 memo: list[Any] | None = None, order: int = 0) -> None:
+        self.key, self._template, self.positions = key, template, positions
+        # `memo[order]`: where a caller keeps what it derives from this template (the
+        # answer's text around the positions), dropped with the template's index.
+        self.memo, self.order = memo if memo is not None else [None], order
+
+    @property
+    def template(self) -> CompiledTemplate:
+        return self._template
+
+    def segment_dicts(self) -> list[dict[str, Any]]:
+        """`match_split(...).segment_dicts()` of this message, from the fixed parts' places."""
+        found: list[dict[str, Any]] = [_SIGNATURE_OK]
+        positions = iter(self.positions)
+        for index, segment in enumerate(self._template.segments, start=1):
+            if segment.__class__ is Variable:
+                found.append({"index": index, "part": "variable", "ok": True,
+                              "name": segment.name, "type": segment.type})
+            else:
+                found.append({"index": index, "part": "fixed", "ok": True,
+                              "position": next(positions)})
+        return found
+
+    @property
+    def segments(self) -> tuple[SegmentResult, ...]:
+        return tuple(SegmentResult(**d) for d in self.segment_dicts())
+
+    @property
+    def score(self) -> tuple[int, int]:
+        return len(self._template.segments) + 1, 0
+
 
 def _find(segment: Fixed, body: str, start: int, *, after_variable: bool,
           last: bool) -> re.Match[str] | None:
@@ -92,6 +139,20 @@ def _align(template: CompiledTemplate, body: str) -> tuple[list[SegmentResult], 
         results.append(SegmentResult(len(template.segments) + 1, "fixed", False,
                                      "fixed_text_mismatch", position=position))
     return results, values
+
+
+def fit(template: CompiledTemplate, body: str) -> list[int] | None:
+    """The fixed parts' places when `match_split` finds the message (of the template's
+    signature) ok, else None: the template's whole pattern (`Whole`: the parts `_align` would
+    find, in one match), then every variable checked as `_variables` checks it."""
+    whole = template.whole
+    found = whole.pattern.match(body)
+    if found is None:
+        return None
+    for group, fits in whole.variables:
+        if not fits(found.group(group).strip()):
+            return None
+    return [found.start(group) for group in whole.fixed_groups]
 
 
 def _unreached(index: int, segment: Fixed | Variable) -> SegmentResult:

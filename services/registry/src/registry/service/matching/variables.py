@@ -57,6 +57,31 @@ def host_allowed(value: str, allowed_domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in allowed_domains)
 
 
+def fits(variable: Variable, allowed_domains: tuple[str, ...]) -> Callable[[str], bool]:
+    """`check_value(variable, value, allowed_domains) is None`, as one function of the value:
+    made once per template, called for every message that reaches the variable."""
+    check, limit = CHECKS[variable.type], variable.max
+    if variable.type == "url" and allowed_domains:
+        return lambda value: (len(value) <= limit and check(value)
+                              and host_allowed(value, allowed_domains))
+    if variable.type == "date":
+        return lambda value: len(value) <= limit and _date_seen(value)
+    return lambda value: len(value) <= limit and check(value)
+
+
+_DATES: dict[str, bool] = {}
+
+
+def _date_seen(value: str) -> bool:
+    """`_date`, remembered: a day's messages carry the same few dates."""
+    known = _DATES.get(value)
+    if known is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        known = _DATES[value] = _date(value)
+    return known
+
+
 def check_value(variable: Variable, value: str, allowed_domains: tuple[str, ...]) -> str | None:
     """None when the value fits, else the reason code."""
     if len(value) > variable.max:

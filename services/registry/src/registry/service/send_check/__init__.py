@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from porttrust_shared.db import read_session_scope, utcnow
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.schemas.messaging import SendCheckIn, SendCheckRead
 from registry.service.monitoring import monitored, waivable
 from registry.service.opt_outs import PHONE
+from registry.service.send_check.render import written
 from registry.service.send_check.snapshot import Caches, from_database, from_memory
-from registry.service.send_check.verdict import Snapshot, answer, recipient_phone, verdict
+from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
 from registry.service.send_log import content_digest
 from registry.service.send_log_writer import LogRow, SendLogWriter
 
@@ -53,9 +53,10 @@ async def _monitored(sessions: async_sessionmaker[AsyncSession], numbers: set[st
 
 
 async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
-                      checks: Sequence[SendCheckIn], actor: Principal, cipher: PiiCipher,
-                      caches: Caches | None, log: SendLogWriter) -> list[SendCheckRead]:
-    """Answer each check, in order, once every check's log row is committed."""
+                      checks: Sequence[Asked], actor: Principal, cipher: PiiCipher,
+                      caches: Caches | None, log: SendLogWriter) -> list[str]:
+    """Each check's answer as JSON text (render.py), in order, once every check's log row
+    is committed."""
     phones = [recipient_phone(c.recipient) for c in checks]
     indexes = [cipher.blind_index(p, field=PHONE) if p else None for p in phones]
     snapshot = await _snapshot(sessions, caches, {c.sub_port for c in checks},
@@ -64,19 +65,16 @@ async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
     now = utcnow()
     waived = await _monitored(sessions, {c.sub_port for c, (reasons, _) in zip(
         checks, verdicts, strict=True) if waivable(reasons)}, now)
-    results, rows = [], []
+    texts, rows, subs, by = [], [], snapshot.subs, actor.sub
     for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
                                                     strict=True):
-        result = answer(check, phone, reasons, best, monitored=check.sub_port in waived)
-        sub = snapshot.subs.get(check.sub_port)
-        results.append(result)
+        text, recipient, allowed, enforced, template = written(
+            check, phone, reasons, best, monitored=check.sub_port in waived)
+        sub = subs.get(check.sub_port)
+        texts.append(text)
         rows.append(LogRow(
-            checked_at=now, sub_port_number=check.sub_port,
-            province=sub.province if sub else None, recipient_index=index,
-            recipient_masked=result.recipient, allowed=result.allowed,
-            enforced=result.enforced, reasons=reasons,
-            template_id=result.template_id, actor=actor.sub,
-            content_digest=content_digest(check.content, cipher),
-            content_length=len(check.content)))
+            now, check.sub_port, sub.province if sub else None, index, recipient, allowed,
+            enforced, reasons, template, by, content_digest(check.content, cipher),
+            len(check.content)))
     await log.write(rows)
-    return results
+    return texts

@@ -13,10 +13,11 @@ from typing import Any
 
 from porttrust_shared.pii import mask_phone
 from porttrust_shared.validators import PortClass, check_mobile, port_class
-from registry.schemas.messaging import SendCheckIn, SendCheckRead
+from registry.schemas.messaging import Check, SendCheckIn
 from registry.service.matching import MatchResult
 from registry.service.matching.index import TemplateIndex
-from registry.service.matching.keywords import looks_like_marketing
+from registry.service.matching.keywords import marketing_wording
+from registry.service.matching.matcher import Fit
 from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.monitoring import decide
 from registry.service.send_check.state import SubPortView, phone_key
@@ -45,13 +46,17 @@ def masked(raw: str, phone: str | None) -> str:
     return mask_phone(phone or re.sub(r"\D", "", raw))
 
 
-def explain(best: MatchResult) -> dict[str, Any]:
+Best = MatchResult | Fit
+Asked = SendCheckIn | Check
+
+
+def explain(best: Best) -> dict[str, Any]:
     ref = best.key
     return {"template_id": ref.id, "template_status": ref.status, "template_kind": ref.kind,
-            "matched": best.ok, "segments": [s.as_dict() for s in best.segments]}
+            "matched": best.ok, "segments": best.segment_dicts()}
 
 
-def template_reasons(best: MatchResult | None) -> list[str]:
+def template_reasons(best: Best | None) -> list[str]:
     if best is None:
         return ["no_template"]
     if not best.ok:
@@ -67,18 +72,18 @@ def sub_port_reasons(number: str, sub: SubPortView | None) -> list[str]:
     return [] if sub.status == "active" else ["sub_port_not_active"]
 
 
-def _content_reasons(sub: SubPortView, best: MatchResult | None, content: str) -> list[str]:
+def _content_reasons(sub: SubPortView, best: Best | None, normalized: str) -> list[str]:
     reasons = template_reasons(best)
     # R4: a service port sends no promotion; the wording test runs only where it can matter.
     if sub.business_type != "marketing" and (
             (best is not None and best.ok and best.key.kind == "marketing")
-            or looks_like_marketing(content)):
+            or marketing_wording(normalized)):
         reasons.append("marketing_on_service_port")
     return reasons
 
 
-def verdict(snapshot: Snapshot, check: SendCheckIn, phone: str | None,
-            index: str | None) -> tuple[list[str], MatchResult | None]:
+def verdict(snapshot: Snapshot, check: Asked, phone: str | None,
+            index: str | None) -> tuple[list[str], Best | None]:
     """The reasons to refuse (none: allowed) and the template result that explains them."""
     reasons = [] if phone else ["recipient_invalid"]
     sub = snapshot.subs.get(check.sub_port)
@@ -87,18 +92,19 @@ def verdict(snapshot: Snapshot, check: SendCheckIn, phone: str | None,
         return reasons, None
     if index is not None and phone_key(index) in snapshot.opted.get(sub.number, ()):
         reasons.append("recipient_opted_out")
-    signature, body = split_normalized(normalize(check.content))
+    normalized = normalize(check.content)
+    signature, body = split_normalized(normalized)
     best = snapshot.templates.get(sub.number, _NO_TEMPLATES).best(signature, body)
-    return reasons + _content_reasons(sub, best, check.content), best
+    return reasons + _content_reasons(sub, best, normalized), best
 
 
-def answer(check: SendCheckIn, phone: str | None, reasons: list[str],
-           best: MatchResult | None, *, monitored: bool = False) -> SendCheckRead:
-    """`monitored`: the sub-port is in template monitoring (service/monitoring.py)."""
+def answer(check: Asked, phone: str | None, reasons: list[str], best: Best | None, *,
+           monitored: bool = False) -> dict[str, Any]:
+    """A `SendCheckRead` as the plain values it renders to (fields in its order): a batch
+    answers a thousand of them, rendered by the standard library's JSON writer (render.py).
+    `monitored`: the sub-port is in template monitoring (service/monitoring.py)."""
     matched = best.key.id if best is not None and best.ok else None
     allowed, enforced = decide(reasons, monitored=monitored)
-    # Built from values this module made: no validation to pay for a thousand times a batch.
-    return SendCheckRead.model_construct(
-        sub_port=check.sub_port, recipient=masked(check.recipient, phone), allowed=allowed,
-        enforced=enforced, reasons=reasons, template_id=matched,
-        explanation=explain(best) if best is not None else None)
+    return {"sub_port": check.sub_port, "recipient": masked(check.recipient, phone),
+            "allowed": allowed, "enforced": enforced, "reasons": reasons,
+            "template_id": matched, "explanation": explain(best) if best is not None else None}
