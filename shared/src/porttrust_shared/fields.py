@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from porttrust_shared.tokens import HQ, ROLES
 from porttrust_shared.validators import PROVINCES, check_id_number, check_uscc
@@ -95,6 +95,9 @@ ProvinceOrHQ = Annotated[str, Field(
     description="GB/T 2260 two-digit province code, or HQ (headquarters: every province)."),
     AfterValidator(_province_or_hq)]
 Role = Annotated[str, Field(json_schema_extra={"enum": sorted(ROLES)}), AfterValidator(_role)]
+# Free text a person writes (a reason, evidence, a justification, a complaint): trimmed, then
+# 1 to 2,000 characters.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 # For an AwareDatetime or other datetime field: Annotated[AwareDatetime, Iso8601].
 Iso8601 = BeforeValidator(_iso_datetime)
 IsoDateTime = Annotated[dt.datetime, Iso8601, Field(

@@ -13,13 +13,12 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it, not typing.TypedDict, before 3.12
 
-from porttrust_shared.fields import Iso8601
+from porttrust_shared.fields import Iso8601, Text
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 from porttrust_shared.validators import check_id_number, check_port_number, check_uscc
 
 Kind = Literal["holder", "user_unit", "handler"]
 MAX_CHECK_SUBJECTS = 1000
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 CaseRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 Sanction = Literal["suspend_cooperation", "restrict_business"]

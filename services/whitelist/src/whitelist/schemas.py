@@ -2,18 +2,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.fields import Iso8601, PortNumber, Province, Uscc
+from porttrust_shared.fields import Iso8601, PortNumber, Province, Text, Uscc
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
 
 MAX_BATCH = 1000
@@ -40,7 +32,6 @@ def _future(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 FutureTime = Annotated[AwareDatetime, Iso8601, AfterValidator(_future)]
 
 

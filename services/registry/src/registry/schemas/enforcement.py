@@ -5,13 +5,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from porttrust_shared.fields import Iso8601
+from porttrust_shared.fields import Iso8601, Text
 from porttrust_shared.pii import ScrubbedData, ScrubbedText
 from registry.schemas.fields import Forbid, Mobile, Province
 from registry.schemas.trace import TraceHandler, TraceParty, TracePort, TraceSubPort
 
 ComplaintNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3,21}$")]
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -33,7 +32,7 @@ class ComplaintCreate(BaseModel):
     model_config = Forbid
     number: ComplaintNumber = Field(description="The number the spam came from.")
     reporter: Mobile = Field(description="The complaining recipient; stored encrypted.")
-    content: Content
+    content: Text
     received_at: PastMoment = Field(description="When the spam arrived; naive means UTC.")
 
 
