@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from credit.service.scoring import Policy, level_of, score_at
+from credit.service import Policy
+from credit.service.scoring import level_of, score_at
 
 T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 POLICY = Policy(weights={"fraud_case": 60, "spam_complaint": 5, "real_name_violation": 40},

@@ -9,8 +9,7 @@ from credit.clients import RegistryClient
 from credit.errors import mask_problem_paths
 from credit.events import build_handlers
 from credit.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
-from credit.service import Credit
-from credit.service.scoring import Policy
+from credit.service import Credit, Policy
 from credit.service.subjects import IdNumberIndex
 from credit.settings import Settings
 from credit.sweeps import start_sweep, stop_sweep

@@ -1,5 +1,6 @@
 """Credit events: recorded with time, source and evidence. A barring type (fraud case,
-real-name violation) blacklists its subject; a score below the threshold only proposes."""
+real-name violation) blacklists its subject; a score below the threshold only proposes a
+listing (`propose`), which a person decides (`proposals`)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ from credit.models import BlacklistEntry, CreditEvent, ListingProposal, Subject
 from credit.schemas import CreditEventRecorded, SubjectRef
 from credit.service import Credit
 from credit.service.blacklist import Listing, list_subject
-from credit.service.proposals import propose
 from credit.service.scoring import level_of, score_at
 from credit.service.subjects import audit_change, get_or_create, key_of, show
 from credit.service.views import active_entry, show_entry, show_event, show_proposal
@@ -20,6 +20,8 @@ from porttrust_shared.errors import Unprocessable
 from porttrust_shared.pii import scrub
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+PROPOSER = "system:score"
+MAX_EVENT_IDS = 50
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,25 @@ async def apply_event(session: AsyncSession, *, ref: SubjectRef, report: Report,
         event=show_event(event, shown), score=score, level=level_of(score),
         blacklist_entry=show_entry(entry, shown) if entry is not None else None,
         listing_proposal=show_proposal(proposal, shown) if proposal is not None else None)
+
+
+async def propose(session: AsyncSession, *, subject: Subject, event: CreditEvent, score: float,
+                  ctx: Credit) -> ListingProposal:
+    """Open a proposal for `subject`, or bring its open one up to date with `event`."""
+    proposal = await session.scalar(select(ListingProposal).where(
+        ListingProposal.subject_id == subject.id, ListingProposal.status == "open"))
+    now = utcnow()
+    if proposal is None:
+        proposal = ListingProposal(subject_id=subject.id, score=score, event_ids=[event.id],
+                                   threshold=ctx.policy.blacklist_below, status="open",
+                                   created_at=now, updated_at=now)
+        session.add(proposal)
+        action = "listing_proposal.opened"
+    else:
+        proposal.score, proposal.updated_at = score, now
+        proposal.event_ids = [*proposal.event_ids, event.id][-MAX_EVENT_IDS:]
+        action = "listing_proposal.updated"
+    await audit_change(session, proposal, action=action, subject=subject, actor=PROPOSER, ctx=ctx,
+                       data={"score": score, "threshold": proposal.threshold,
+                             "event_id": event.id})
+    return proposal

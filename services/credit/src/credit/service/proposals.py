@@ -1,10 +1,11 @@
-"""Listing proposals: a score below the threshold lists nobody by itself; it proposes, and a
-person accepts (the subject is listed with the sanctions they choose) or dismisses."""
+"""Listing proposals, as people decide them: a score below the threshold lists nobody by
+itself; it proposes (`credit_events.propose`), and a person accepts (the subject is listed
+with the sanctions they choose) or dismisses."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.models import CreditEvent, ListingProposal, Subject
+from credit.models import ListingProposal, Subject
 from credit.schemas import ProposalAccept, ProposalDismiss, ProposalRead
 from credit.service import Credit
 from credit.service.blacklist import Listing, list_subject
@@ -14,31 +15,6 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
 from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import scrub
-
-PROPOSER = "system:score"
-MAX_EVENT_IDS = 50
-
-
-async def propose(session: AsyncSession, *, subject: Subject, event: CreditEvent, score: float,
-                  ctx: Credit) -> ListingProposal:
-    """Open a proposal for `subject`, or bring its open one up to date with `event`."""
-    proposal = await session.scalar(select(ListingProposal).where(
-        ListingProposal.subject_id == subject.id, ListingProposal.status == "open"))
-    now = utcnow()
-    if proposal is None:
-        proposal = ListingProposal(subject_id=subject.id, score=score, event_ids=[event.id],
-                                   threshold=ctx.policy.blacklist_below, status="open",
-                                   created_at=now, updated_at=now)
-        session.add(proposal)
-        action = "listing_proposal.opened"
-    else:
-        proposal.score, proposal.updated_at = score, now
-        proposal.event_ids = [*proposal.event_ids, event.id][-MAX_EVENT_IDS:]
-        action = "listing_proposal.updated"
-    await audit_change(session, proposal, action=action, subject=subject, actor=PROPOSER, ctx=ctx,
-                       data={"score": score, "threshold": proposal.threshold,
-                             "event_id": event.id})
-    return proposal
 
 
 async def _open(session: AsyncSession, proposal_id: str) -> tuple[ListingProposal, Subject]:

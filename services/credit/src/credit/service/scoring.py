@@ -1,32 +1,14 @@
 """Credit score: a pure function of a subject's events and a moment (README: score formula)."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from credit.settings import Settings
+from credit.service import Policy
 
 FULL_SCORE = 100.0
 RECOVERY_PERIOD_DAYS = 30.0
 # Lowest score of each level, best first.
 LEVELS: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 75.0), ("C", 60.0), ("D", 0.0))
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The scoring and automatic-blacklisting rules, read from settings once."""
-
-    weights: Mapping[str, float]
-    recovery_per_30_days: float
-    blacklist_below: float
-    blacklisting_types: frozenset[str]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Policy":
-        return cls(weights=dict(settings.event_weights),
-                   recovery_per_30_days=settings.recovery_points_per_30_days,
-                   blacklist_below=settings.blacklist_score_threshold,
-                   blacklisting_types=frozenset(settings.blacklist_event_types))
 
 
 def penalty(weight: float, *, occurred_at: dt.datetime, at: dt.datetime,
