@@ -2,9 +2,9 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from whitelist.expiry import sweep_once
 from whitelist.models import Entry, OutboxEvent
 from whitelist.service.entries import expire_due
+from whitelist.sweeps import sweep_once
 
 
 async def _revoke(client, headers, entry_id, **kw):

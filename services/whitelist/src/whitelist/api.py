@@ -1,28 +1,27 @@
-from typing import Annotated
+"""The whitelist's routes: applications, entries, status, progress and combing."""
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.deps import (
-    PrincipalDep,
-    ReadSessionDep,
-    SessionDep,
-    require_roles,
-)
+from porttrust_shared.deps import PrincipalDep, ReadSessionDep, SessionDep
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import check_port_number
-from whitelist.deps import RegistryDep
+from whitelist.deps import Applicant, CombingReader, Decider, Reader, RegistryDep
 from whitelist.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationStatus,
     ApproveIn,
     Category,
+    CombingCustomerRead,
+    CombingDecideIn,
+    CombingUploadRead,
     CompleteIn,
     ConfirmIn,
     EntryRead,
@@ -34,7 +33,7 @@ from whitelist.schemas import (
     StatusBatchOut,
     StatusRead,
 )
-from whitelist.service import applications, entries, progress, review, status
+from whitelist.service import applications, combing, entries, progress, review, status
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -42,17 +41,13 @@ def _operation_id(route: APIRoute) -> str:
 
 
 router = APIRouter(generate_unique_id_function=_operation_id)
-Applicant = Annotated[Principal, Depends(
-    require_roles("whitelist_admin", "hq_admin", "province_operator"))]
-Decider = Annotated[Principal, Depends(require_roles("whitelist_admin", "hq_admin"))]
-Reader = Annotated[Principal, Depends(
-    require_roles("whitelist_admin", "hq_admin", "province_operator", "auditor", "service"))]
-Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 ProvinceQ = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 NumberQ = Annotated[str | None, Query(pattern=r"^[0-9]{8,21}$")]
 UsccQ = Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")]
 CursorQ = Annotated[str | None, Query(max_length=512)]
 LimitQ = Annotated[int | None, Query(ge=1)]
+NDJSON = ("application/x-ndjson", "application/ndjson")
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not yours, or unknown"}}
 
 
 def _app_read(row: object) -> ApplicationRead:
@@ -203,9 +198,7 @@ async def get_status_batch(data: StatusBatchIn, session: ReadSessionDep,
 
 
 @router.get("/v1/progress", tags=["progress"])
-async def get_progress(session: ReadSessionDep, actor: Annotated[Principal, Depends(require_roles(
-        "hq_admin", "whitelist_admin", "province_operator", "auditor", "service"))],
-        ) -> ProgressRead:
+async def get_progress(session: ReadSessionDep, actor: Reader) -> ProgressRead:
     """Combing progress per province (counts and a rate): all 31 for HQ, one's own for a
     province."""
     return ProgressRead(provinces=await progress.progress(session, actor=actor))
@@ -223,3 +216,33 @@ async def complete_combing(province: str, session: SessionDep, actor: Applicant,
                                                    actor=actor)
 
     return await idem.run(produce, status=200)
+
+
+@router.post("/v1/combing/customers", tags=["progress"], responses={
+    **NOT_FOUND, 422: {"description": "No uscc column; HQ without province"}})
+async def upload_combing_customers(request: Request, session: SessionDep, actor: Applicant,
+                                   province: ProvinceQ = None) -> CombingUploadRead:
+    """Upload customers to comb: CSV with a `uscc` column, or NDJSON `{"uscc": …}` lines."""
+    ndjson = request.headers.get("content-type", "").split(";")[0].strip() in NDJSON
+    return await combing.upload_customers(session, body=await request.body(), ndjson=ndjson,
+                                          province=province, actor=actor)
+
+
+@router.get("/v1/combing/customers", tags=["progress"])
+async def list_combing_customers(session: ReadSessionDep, actor: CombingReader,
+                                 province: ProvinceQ = None, combed: bool | None = None,
+                                 cursor: CursorQ = None, limit: LimitQ = None,
+                                 ) -> Page[CombingCustomerRead]:
+    """Customers to comb in your province (HQ: all, or `province`); `combed` filters."""
+    rows, after = await combing.list_customers(session, actor=actor, province=province,
+                                               combed=combed, cursor=cursor, limit=limit)
+    return Page(items=[CombingCustomerRead.model_validate(r) for r in rows],
+                next_cursor=after)
+
+
+@router.post("/v1/combing/customers/{uscc}/decide", tags=["progress"], responses=NOT_FOUND)
+async def decide_combing_customer(uscc: str, data: CombingDecideIn, session: SessionDep,
+                                  actor: Applicant) -> CombingCustomerRead:
+    """Mark a customer combed: `applied` (an application names it) or `not_needed`."""
+    row = await combing.decide_customer(session, uscc=uscc, data=data, actor=actor)
+    return CombingCustomerRead.model_validate(row)

@@ -7,12 +7,11 @@ from porttrust_shared.audit_api import audit_router
 from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from whitelist.api import router
-from whitelist.api_combing import router as combing_router
 from whitelist.clients import RegistryClient
 from whitelist.events import HANDLERS
-from whitelist.expiry import start_sweep, stop_sweep
 from whitelist.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
 from whitelist.settings import Settings
+from whitelist.sweeps import start_sweep, stop_sweep
 
 
 async def start_clients(app: FastAPI) -> None:
@@ -26,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="PortTrust whitelist",
         description="Whitelist applications with dual approval, entries and combing progress.",
-        routers=[router, combing_router, audit_router(AuditEvent),
+        routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay, start_sweep],
         on_shutdown=[stop_sweep, stop_relay, stop_http],

@@ -5,9 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from porttrust_shared.errors import Conflict, Forbidden, Unprocessable
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.clients import Registry
@@ -20,11 +20,12 @@ from whitelist.schemas import (
     Category,
     RejectIn,
 )
-from whitelist.service.common import after_cursor, cursor_of, in_scope, scoped
 from whitelist.service.entries import expire_due
+from whitelist.service.scope import in_scope, one_in_scope, scoped, where_equal
 from whitelist.service.status import covering_entries, customer_entry
 
 PENDING = ApplicationStatus.PENDING.value
+LISTING = Keyset(Application.created_at, Application.id)
 UNKNOWN_NUMBER = "number names no registered port or sub-port."
 UNKNOWN_USCC = "uscc names no registered organization."
 
@@ -91,11 +92,8 @@ async def submit_application(session: AsyncSession, *, data: ApplicationCreate,
 
 async def get_application(session: AsyncSession, *, application_id: str, actor: Principal,
                           for_update: bool = False) -> Application:
-    query = select(Application).where(Application.id == application_id)
-    row = await session.scalar(query.with_for_update() if for_update else query)
-    if row is None or not in_scope(row.province, actor):
-        raise NotFound("No such application.")
-    return row
+    return await one_in_scope(session, Application, application_id, actor,
+                              what="application", for_update=for_update)
 
 
 async def list_applications(
@@ -104,22 +102,13 @@ async def list_applications(
     cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
     uscc: str | None = None,
 ) -> tuple[list[Application], str | None]:
-    size = clamp_limit(limit, max_limit)
-    query = scoped(select(Application), Application, actor)
-    if status is not None:
-        query = query.where(Application.status == status.value)
-    if category is not None:
-        query = query.where(Application.category == category.value)
-    if province is not None:
-        query = query.where(Application.province == province)
-    if number is not None:
-        query = query.where(Application.number == number)
-    if uscc is not None:
-        query = query.where(Application.uscc == uscc)
-    query = after_cursor(query, Application, cursor)
-    query = query.order_by(Application.created_at, Application.id).limit(size + 1)
-    rows = list((await session.execute(query)).scalars())
-    return rows[:size], cursor_of(rows[size - 1]) if len(rows) > size else None
+    query = where_equal(
+        scoped(select(Application), Application, actor),
+        (Application.status, status and status.value),
+        (Application.category, category and category.value),
+        (Application.province, province), (Application.number, number),
+        (Application.uscc, uscc))
+    return await LISTING.page(session, query, cursor=cursor, limit=limit, max_limit=max_limit)
 
 
 async def _pending_decision(session: AsyncSession, application_id: str,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
-from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES, check_uscc
@@ -23,9 +23,10 @@ from whitelist.schemas import (
     CombingRowError,
     CombingUploadRead,
 )
-from whitelist.service.common import in_scope
+from whitelist.service.scope import in_scope
 
 MAX_ROWS = 100_000
+LISTING = Keyset(CombingCustomer.uscc)
 
 
 async def candidate_from_registry(session: AsyncSession, payload: dict[str, Any]) -> None:
@@ -132,7 +133,7 @@ async def decide_customer(session: AsyncSession, *, uscc: str, data: CombingDeci
 async def list_customers(session: AsyncSession, *, actor: Principal, province: str | None,
                          combed: bool | None, cursor: str | None, limit: int | None,
                          max_limit: int = 500) -> tuple[list[CombingCustomer], str | None]:
-    query = select(CombingCustomer).order_by(CombingCustomer.uscc)
+    query = select(CombingCustomer)
     if (wanted := province or actor.province_scope) is not None:
         if not in_scope(wanted, actor):
             return [], None
@@ -140,11 +141,7 @@ async def list_customers(session: AsyncSession, *, actor: Principal, province: s
     if combed is not None:
         query = query.where(CombingCustomer.decision.is_not(None) if combed
                             else CombingCustomer.decision.is_(None))
-    if (start := cursor_values(cursor, str)) is not None:
-        query = query.where(CombingCustomer.uscc > start[0])
-    size = clamp_limit(limit, max_limit)
-    rows = list((await session.execute(query.limit(size + 1))).scalars())
-    return page_of(rows, size, lambda row: [row.uscc])
+    return await LISTING.page(session, query, cursor=cursor, limit=limit, max_limit=max_limit)
 
 
 async def combing_counts(session: AsyncSession,

@@ -2,36 +2,41 @@
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import NotFound
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.errors import EntryNotActive
 from whitelist.models import AuditEvent, Entry, OutboxEvent
 from whitelist.schemas import Category, EntryRead
-from whitelist.service.common import (
-    active_clause,
-    after_cursor,
-    cursor_of,
-    entry_state,
-    in_scope,
-    scoped,
-)
+from whitelist.service.scope import one_in_scope, scoped, where_equal
+
+LISTING = Keyset(Entry.created_at, Entry.id)
+
+
+def active_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """An entry protects: not revoked, not under review, not expired."""
+    return and_(Entry.revoked_at.is_(None), Entry.review_since.is_(None),
+                or_(Entry.expires_at.is_(None), Entry.expires_at > now))
+
+
+def entry_state(entry: Entry, now: dt.datetime) -> str:
+    if entry.revoked_at is not None:
+        return "revoked"
+    if entry.expires_at is not None and entry.expires_at <= now:
+        return "expired"
+    return "review" if entry.review_since is not None else "active"
 
 
 async def get_entry(session: AsyncSession, *, entry_id: str, actor: Principal,
                     for_update: bool = False) -> Entry:
-    query = select(Entry).where(Entry.id == entry_id)
-    row = await session.scalar(query.with_for_update() if for_update else query)
-    if row is None or not in_scope(row.province, actor):
-        raise NotFound("No such entry.")
-    return row
+    return await one_in_scope(session, Entry, entry_id, actor, what="entry",
+                              for_update=for_update)
 
 
 async def list_entries(
@@ -40,22 +45,13 @@ async def list_entries(
     cursor: str | None = None, limit: int | None = None, max_limit: int = 500,
     uscc: str | None = None,
 ) -> tuple[list[Entry], str | None]:
-    size, now = clamp_limit(limit, max_limit), utcnow()
-    query = scoped(select(Entry), Entry, actor)
-    if province is not None:
-        query = query.where(Entry.province == province)
-    if category is not None:
-        query = query.where(Entry.category == category.value)
-    if number is not None:
-        query = query.where(Entry.number == number)
-    if uscc is not None:
-        query = query.where(Entry.uscc == uscc)
+    query = where_equal(scoped(select(Entry), Entry, actor), (Entry.province, province),
+                        (Entry.category, category and category.value),
+                        (Entry.number, number), (Entry.uscc, uscc))
     if active is not None:
+        now = utcnow()
         query = query.where(active_clause(now) if active else ~active_clause(now))
-    query = after_cursor(query, Entry, cursor)
-    rows = list((await session.execute(
-        query.order_by(Entry.created_at, Entry.id).limit(size + 1))).scalars())
-    return rows[:size], cursor_of(rows[size - 1]) if len(rows) > size else None
+    return await LISTING.page(session, query, cursor=cursor, limit=limit, max_limit=max_limit)
 
 
 async def revoke_entry(session: AsyncSession, *, entry_id: str, reason: str,

@@ -13,7 +13,8 @@ from whitelist.errors import CombingAlreadyDone
 from whitelist.models import Application, AuditEvent, CombingDeclaration, Entry
 from whitelist.schemas import ApplicationStatus, Category, ProvinceProgress
 from whitelist.service.combing import combing_counts
-from whitelist.service.common import active_clause, in_scope
+from whitelist.service.entries import active_clause
+from whitelist.service.scope import in_scope
 
 Counts = dict[str, dict[str, int]]
 

@@ -14,8 +14,7 @@ from porttrust_shared.pii import scrub
 from porttrust_shared.tokens import Principal
 from whitelist.errors import EntryNotUnderReview
 from whitelist.models import AuditEvent, Entry, OutboxEvent
-from whitelist.service.common import active_clause
-from whitelist.service.entries import get_entry
+from whitelist.service.entries import active_clause, get_entry
 
 REGISTRY = "registry"
 

@@ -12,7 +12,7 @@ from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from whitelist.models import Entry, SubPortUnit
 from whitelist.schemas import Category, StatusRead
-from whitelist.service.common import active_clause
+from whitelist.service.entries import active_clause
 
 MIN_PORT_LEN = 8  # 106 + five digits: the shortest number an entry can be on
 CHUNK = 900  # stays under every driver's bound-parameter limit

@@ -1,4 +1,4 @@
-"""Background sweep: entries whose expiry passed are announced to registry as revoked."""
+"""Periodic jobs: entries whose expiry passed are announced to registry as revoked."""
 
 from fastapi import FastAPI
 
