@@ -13,15 +13,22 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Application(Base):
-    """A request to protect a port or sub-port; granted only by a second person."""
+class Protection:
+    """What an application asks to protect and its entry protects: exactly one of `number`
+    (a port or sub-port) and `uscc` (a customer: all its sub-ports), in the province registry
+    gives it."""
 
-    __tablename__ = "applications"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    # Exactly one of number (a port or sub-port) and uscc (a customer: all its sub-ports).
     number: Mapped[str | None] = mapped_column(String(21), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     province: Mapped[str] = mapped_column(String(4), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Application(Protection, Base):
+    """A request to protect a port or sub-port; granted only by a second person."""
+
+    __tablename__ = "applications"
     category: Mapped[str] = mapped_column(String(32))
     justification: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -30,7 +37,6 @@ class Application(Base):
     # The applicant's root person (token claim `owner`): an identity someone created counts
     # as that someone, so it cannot approve its creator's application.
     applicant_person: Mapped[str | None] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decision_comment: Mapped[str | None] = mapped_column(Text)
@@ -45,20 +51,15 @@ class Application(Base):
                             postgresql_where=text("status = 'pending'")))
 
 
-class Entry(Base):
+class Entry(Protection, Base):
     """A granted protection. Active until revoked or until expires_at passes."""
 
     __tablename__ = "entries"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    number: Mapped[str | None] = mapped_column(String(21), index=True)
-    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
-    province: Mapped[str] = mapped_column(String(4), index=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     application_id: Mapped[str] = mapped_column(String(32))
     applicant: Mapped[str] = mapped_column(String(128))
     granted_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     revoked_by: Mapped[str | None] = mapped_column(String(128))
     revoke_reason: Mapped[str | None] = mapped_column(Text)

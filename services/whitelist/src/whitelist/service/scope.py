@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
-from whitelist.models import Application, Entry
+from whitelist.models import Protection
 
 Q = TypeVar("Q", bound=Select[Any])
-R = TypeVar("R", Application, Entry)
+R = TypeVar("R", bound=Protection)
 
 
-def scoped(query: Q, model: type[Application] | type[Entry], actor: Principal) -> Q:
+def scoped(query: Q, model: type[Protection], actor: Principal) -> Q:
     """A province-bound token sees its own province only."""
     scope = actor.province_scope
     return query if scope is None else query.where(model.province == scope)
