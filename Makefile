@@ -28,6 +28,8 @@ PYTEST := $(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
 	[ $$rc -ne 5 ] || echo "pytest collected no tests (check PYTEST_ARGS and testpaths)" >&2; \
 	exit $$rc; }
 
+# The database is PostgreSQL when one answers on 127.0.0.1:5432 (or PORTTRUST_TEST_POSTGRES_URL
+# names one), else SQLite; PORTTRUST_TEST_DB=sqlite forces SQLite (porttrust_dev.databases).
 test: $(STAMP)
 	$(PYTEST)
 

@@ -26,9 +26,7 @@ import yaml
 
 from porttrust_dev.stack import SERVICES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres,
-              pytest.mark.skipif(not os.environ.get("PORTTRUST_TEST_POSTGRES_URL"),
-                                 reason="prod settings refuse SQLite: needs PostgreSQL")]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]  # prod settings refuse SQLite
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_PORTS = {"identity": 8000, "registry": 8001, "credit": 8002, "whitelist": 8003}

@@ -20,7 +20,8 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from porttrust_dev.testing import POSTGRES_ENV, TEST_ISSUER, ServiceSpec, _fresh_postgres
+from porttrust_dev.databases import POSTGRES_ENV
+from porttrust_dev.testing import TEST_ISSUER, ServiceSpec, fresh_test_database
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit import AuditEventMixin
 from porttrust_shared.audit_api import audit_router
@@ -146,9 +147,8 @@ async def create_tables(url: str) -> None:
 
 
 async def demo_database(tmp: Path) -> str:
-    admin = os.environ.get(POSTGRES_ENV)
-    if admin:
-        url = await _fresh_postgres(admin, f"pt_test_shared_{os.getpid()}")
+    if os.environ.get(POSTGRES_ENV):
+        url = await fresh_test_database(f"pt_test_shared_{os.getpid()}")
     else:
         url = f"sqlite+aiosqlite:///{tmp / 'demo.db'}"
     await create_tables(url)

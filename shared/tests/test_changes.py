@@ -24,13 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
-from porttrust_dev.testing import POSTGRES_ENV, _fresh_postgres, drop_postgres
+from porttrust_dev.testing import drop_postgres, fresh_test_database
 from porttrust_shared import changes
 from porttrust_shared.changes import CHANNEL, ChangeFeed, ReadCache, change_trigger_sql
 from porttrust_shared.db import create_engine, new_metadata, session_factory
-
-postgres_only = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
-                                   reason=f"needs {POSTGRES_ENV}")
 
 
 class Counter:
@@ -454,9 +451,7 @@ async def eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:
 @pytest.fixture(scope="module")
 async def pg_url() -> AsyncIterator[str]:
     """A fresh database with `things` (watched) and `quiet` (not watched)."""
-    admin = os.environ[POSTGRES_ENV]
-    name = f"pt_test_changes_{os.getpid()}"
-    url = await _fresh_postgres(admin, name)
+    url = await fresh_test_database(f"pt_test_changes_{os.getpid()}")
     engine = create_engine(url, poolclass=NullPool)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE things (id serial PRIMARY KEY, note text)"))
@@ -521,7 +516,7 @@ async def terminate(writer: AsyncEngine, pid: int) -> None:
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_commit_on_another_connection_moves_the_generation_on(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed()
@@ -532,7 +527,7 @@ async def test_a_commit_on_another_connection_moves_the_generation_on(
     assert feed.heard == ["things"]
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_an_uncommitted_or_rolled_back_change_moves_nothing(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed()
@@ -549,7 +544,7 @@ async def test_an_uncommitted_or_rolled_back_change_moves_nothing(
     assert feed.generation == before + 2
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_ten_thousand_rows_in_one_statement_send_one_notification(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed()
@@ -562,7 +557,7 @@ async def test_ten_thousand_rows_in_one_statement_send_one_notification(
     assert feed.generation == before + 2
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_ten_thousand_rows_over_many_statements_of_one_transaction_notify_once(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed()
@@ -579,7 +574,7 @@ async def test_ten_thousand_rows_over_many_statements_of_one_transaction_notify_
     assert feed.generation == before + 2
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_commit_made_here_moves_the_feed_on_before_commit_returns(
         make_feed: FeedMaker, pg_url: str) -> None:
     feed = await make_feed()
@@ -596,7 +591,7 @@ async def test_a_commit_made_here_moves_the_feed_on_before_commit_returns(
     assert feed.heard == []
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_live_feed_serves_reads_from_memory(make_feed: FeedMaker) -> None:
     feed = await make_feed()
     cache, load = cache_of(feed), Counter()
@@ -605,7 +600,7 @@ async def test_a_live_feed_serves_reads_from_memory(make_feed: FeedMaker) -> Non
     assert load.calls == 1
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_killing_the_listener_takes_the_feed_down_at_once(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed(heartbeat=60.0)  # only the termination itself can tell it
@@ -619,7 +614,7 @@ async def test_killing_the_listener_takes_the_feed_down_at_once(
     assert cache.token() is None
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_killed_listener_comes_back_by_itself(
         make_feed: FeedMaker, writer: AsyncEngine) -> None:
     feed = await make_feed(heartbeat=0.2, retry=0.05)
@@ -638,7 +633,7 @@ async def test_a_killed_listener_comes_back_by_itself(
     await eventually(lambda: feed.generation > before)
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_feed_says_in_the_log_that_it_is_listening(
         make_feed: FeedMaker, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="porttrust.changes"):
@@ -646,7 +641,7 @@ async def test_a_feed_says_in_the_log_that_it_is_listening(
     assert any("listening" in r.getMessage() for r in caplog.records)
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_losing_the_listener_is_logged(make_feed: FeedMaker, writer: AsyncEngine,
                                              caplog: pytest.LogCaptureFixture) -> None:
     feed = await make_feed(heartbeat=0.1, retry=0.05)
@@ -658,7 +653,7 @@ async def test_losing_the_listener_is_logged(make_feed: FeedMaker, writer: Async
     assert any("change feed lost" in r.getMessage() for r in lost)
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_feed_that_cannot_connect_never_serves(make_feed: FeedMaker,
                                                        pg_url: str) -> None:
     missing = make_url(pg_url).set(database="pt_test_no_such_database")

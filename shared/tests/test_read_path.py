@@ -10,13 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from porttrust_dev.testing import POSTGRES_ENV
+from porttrust_dev.databases import POSTGRES_ENV
 from porttrust_shared import db
 from porttrust_shared.db import create_engine, read_session_scope, session_factory
 from porttrust_shared.pii import scrub
-
-postgres_only = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
-                                   reason=f"needs {POSTGRES_ENV}")
 
 
 @pytest.fixture
@@ -55,7 +52,7 @@ async def test_a_read_session_opens_no_transaction_on_sqlite(sqlite):
         assert not raw.driver_connection.in_transaction
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_read_session_opens_no_transaction_on_postgresql(postgres):
     async for session in read_session_scope(session_factory(postgres)):
         first = (await session.execute(text("SELECT now()"))).scalar()
@@ -76,7 +73,7 @@ async def kill_pooled_connection(engine):
     return dead
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_pooled_connection_that_died_while_idle_is_replaced(postgres, monkeypatch):
     dead = await kill_pooled_connection(postgres)
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
@@ -85,7 +82,7 @@ async def test_a_pooled_connection_that_died_while_idle_is_replaced(postgres, mo
     assert alive != dead
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_a_connection_used_just_now_is_handed_out_without_a_ping(postgres, monkeypatch):
     pings = []
     dialect = postgres.sync_engine.dialect
@@ -118,7 +115,7 @@ async def pg_rows(postgres):
         await conn.execute(text(f"DROP TABLE IF EXISTS {_TABLE}"))
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_fetch_row_on_postgresql_gives_what_a_read_session_gives(pg_rows):
     postgres = pg_rows
     sessions = session_factory(postgres)
@@ -127,13 +124,13 @@ async def test_fetch_row_on_postgresql_gives_what_a_read_session_gives(pg_rows):
     assert await db.fetch_row(sessions, _BY_ID, {"id": "a"}) == expected
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_fetch_row_on_postgresql_answers_none_for_no_row(pg_rows):
     postgres = pg_rows
     assert await db.fetch_row(session_factory(postgres), _BY_ID, {"id": "zz"}) is None
 
 
-@postgres_only
+@pytest.mark.postgres
 async def test_fetch_row_on_postgresql_drops_a_connection_that_died(pg_rows):
     postgres = pg_rows
     dead = await kill_pooled_connection(postgres)

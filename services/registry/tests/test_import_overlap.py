@@ -6,18 +6,16 @@ The app's test sessions share one connection, so these tests build their own eng
 database of their own (PostgreSQL only: on SQLite a job runs chunk after chunk)."""
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_dev.testing import POSTGRES_ENV, migrated_database
+from porttrust_dev.testing import drop_postgres, migrated_database
 from porttrust_shared.db import create_engine, session_factory
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import DEV_INDEX_KEY, DEV_PII_KEY
@@ -29,8 +27,7 @@ from registry.imports import service as svc
 from registry.imports.parsing import parse_file
 from registry.models import Handler, ImportJob, ImportRowError, Organization, Port, SubPort
 
-pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
-                                reason="chunks overlap only on a PostgreSQL engine")
+pytestmark = pytest.mark.postgres  # chunks overlap only on a PostgreSQL engine
 
 
 def make_uscc(n: int) -> str:
@@ -65,10 +62,7 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
         await session.commit()
     yield factory
     await engine.dispose()
-    admin = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT", pool_size=1)
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
-    await admin.dispose()
+    await drop_postgres(url)
 
 
 def csv_rows(rows: list[str]) -> bytes:

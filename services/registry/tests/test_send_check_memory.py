@@ -5,7 +5,6 @@ listener is down every check reads the database; an answer arrives only after it
 committed."""
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,11 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from porttrust_dev.testing import POSTGRES_ENV
 from registry.service.agreements import REQUIRED_CLAUSES
 
-pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
-                                reason="the send check's memory only runs on PostgreSQL")
+pytestmark = pytest.mark.postgres  # the send check's memory only runs on PostgreSQL
 Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
 VERIFY = "【某某银行】您的验证码是{code:digits:6}，5分钟内有效，请勿泄露给他人。"
 GOOD = "【某某银行】您的验证码是123456，5分钟内有效，请勿泄露给他人。"

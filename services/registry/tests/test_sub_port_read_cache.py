@@ -11,7 +11,6 @@ while a test checks read-your-writes (only registry's own commits may move its c
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -20,14 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from porttrust_dev.testing import (
-    POSTGRES_ENV,
-)
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.service.agreements import REQUIRED_CLAUSES
 
-pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
-                                reason="the read cache only runs on PostgreSQL")
+pytestmark = pytest.mark.postgres  # the read cache only runs on PostgreSQL
 
 Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
 PORT = "10690123"

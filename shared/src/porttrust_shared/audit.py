@@ -13,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, String, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from porttrust_shared.db import UTCDateTime, utcnow
+from porttrust_shared.db import UTCDateTime, is_postgres, utcnow
 from porttrust_shared.pii import scrub_data
 
 GENESIS = "0" * 64
@@ -149,7 +149,7 @@ async def append_audits(session: AsyncSession, model: type[AuditEventMixin],
 
 
 async def lock_chain(session: AsyncSession, model: type[AuditEventMixin]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         table = model.__tablename__
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(table))))
 

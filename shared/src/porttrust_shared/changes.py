@@ -39,6 +39,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, SessionTransaction
 
+from porttrust_shared.db import is_postgres
+
 log = logging.getLogger("porttrust.changes")
 
 CHANNEL = "porttrust_changes"
@@ -68,14 +70,14 @@ def drop_change_trigger_sql(table: str) -> list[str]:
 
 def watch_tables(op: Any, *tables: str) -> None:
     """In an Alembic migration: notify on changes to `tables` (PostgreSQL; no-op on SQLite)."""
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         for table in tables:
             for statement in change_trigger_sql(table):
                 op.execute(statement)
 
 
 def unwatch_tables(op: Any, *tables: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         for table in tables:
             for statement in drop_change_trigger_sql(table):
                 op.execute(statement)
@@ -109,8 +111,7 @@ class ChangeFeed:
     @property
     def enabled(self) -> bool:
         """Whether this feed can ever go live: PostgreSQL through asyncpg, max_age above 0."""
-        return (self.engine is not None and self.max_age > 0
-                and self.engine.dialect.driver == "asyncpg")
+        return self.engine is not None and self.max_age > 0 and is_postgres(self.engine)
 
     def cache(self, name: str, sessions: Any = None, *,
               tables: Iterable[str] | None = None) -> ReadCache[Any, Any] | None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from porttrust_shared.db import sqlite_file
 from porttrust_shared.logs import configure_logging
 from porttrust_shared.migrations import upgrade
 from porttrust_shared.serving import bounded_protocol
@@ -76,8 +76,5 @@ def _run_command(prog: str, handler: Command, args: argparse.Namespace,
 
 
 def _missing_sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(str(parsed.database))
-    return None if path.exists() else path
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path

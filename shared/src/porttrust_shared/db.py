@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
@@ -102,12 +103,53 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+# --- dialects --------------------------------------------------------------------------
+# Production runs on PostgreSQL, development and the first test pass on SQLite. The places
+# that differ ask these three instead of comparing dialect names or drivers themselves.
+
+Bind = AsyncSession | Session | AsyncConnection | AsyncEngine | Connection | Engine
+
+
+def _dialect(bind: Bind) -> Dialect:
+    if isinstance(bind, AsyncSession | Session):
+        return bind.get_bind().dialect
+    return bind.dialect
+
+
+def is_postgres(bind: Bind) -> bool:
+    """The session (its bind), connection or engine talks to PostgreSQL. In a migration:
+    `is_postgres(op.get_bind())`."""
+    return _dialect(bind).name == "postgresql"
+
+
+def is_sqlite(bind: Bind) -> bool:
+    return _dialect(bind).name == "sqlite"
+
+
+def pooled_postgres(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
+    """The PostgreSQL (asyncpg) engine `factory` opens its sessions on, as in production;
+    None on SQLite, or when the factory is bound to one connection (a test's rolled-back
+    transaction). For the fast paths that take connections of their own from the pool:
+    asyncpg's prepared statements and COPY, two statements at a time."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, AsyncEngine) and bind.dialect.driver == "asyncpg":
+        return bind
+    return None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the right settings for its backend."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if make_url(url).get_backend_name() == "sqlite":
+        if (path := sqlite_file(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 10}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -217,8 +259,8 @@ async def fetch_row(factory: async_sessionmaker[AsyncSession], statement: Select
     no transaction, so the row is one committed snapshot. Only for statements whose columns
     need no SQLAlchemy result processing (strings, numbers, booleans, UTC timestamps).
     Otherwise (SQLite, or a factory bound to a test's open connection): a read session."""
-    bind = factory.kw.get("bind")
-    if isinstance(bind, AsyncEngine) and bind.dialect.driver == "asyncpg":
+    bind = pooled_postgres(factory)
+    if bind is not None:
         sql, names, fixed = _pg_sql(statement, bind)
         pooled = await bind.raw_connection()
         driver: Any = pooled.driver_connection

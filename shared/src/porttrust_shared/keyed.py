@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from porttrust_shared.changes import CHANNEL, KEY_COLUMNS, ChangeFeed
+from porttrust_shared.db import is_postgres
 
 K = TypeVar("K", bound=str)
 V = TypeVar("V")
@@ -112,12 +113,12 @@ def drop_key_trigger_sql(table: str) -> list[str]:
 def watch_keys(op: Any, table: str, key_column: str) -> None:
     """In an Alembic migration: notify writes to `table` with their keys (PostgreSQL only).
     Needs porttrust_notify_change() (any earlier `watch_tables` made it)."""
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         for statement in key_trigger_sql(table, key_column):
             op.execute(statement)
 
 
 def unwatch_keys(op: Any, table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         for statement in drop_key_trigger_sql(table):
             op.execute(statement)

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 
-from porttrust_shared.db import create_engine
+from porttrust_shared.db import create_engine, is_postgres, is_sqlite
 
 
 def alembic_config(service_dir: Path, url: str) -> Config:
@@ -30,7 +30,7 @@ def upgrade(service_dir: Path, url: str, revision: str = "head") -> None:
 
 def _run_sync(connection: Connection, metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
+                      render_as_batch=is_sqlite(connection),
                       compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -57,7 +57,7 @@ def run_env(metadata: MetaData, default_url: str) -> None:
 
 def _partitions(connection: Connection) -> set[str]:
     """PostgreSQL partitions of a partitioned table: storage, not tables a model declares."""
-    if connection.dialect.name != "postgresql":
+    if not is_postgres(connection):
         return set()
     rows = connection.execute(text("SELECT relname FROM pg_class WHERE relispartition"))
     return {row[0] for row in rows}

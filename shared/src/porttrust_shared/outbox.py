@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.clients import ServiceClient
-from porttrust_shared.db import UTCDateTime, new_id, utcnow
+from porttrust_shared.db import UTCDateTime, is_postgres, is_sqlite, new_id, utcnow
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.errors import DependencyUnavailable, Unprocessable
 from porttrust_shared.pii import scrub_data
@@ -137,7 +137,7 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """One pass over due events; returns how many were delivered."""
         async with self.sessions() as session:
-            if session.get_bind().dialect.name == "sqlite":
+            if is_sqlite(session):
                 return await self._run_unlocked(session)
             events = await self._due(session)
             outcomes = [await self._deliver(event) for event in events]
@@ -163,7 +163,7 @@ class OutboxRelay:
         m = self.model
         query = (select(m).where(m.delivered_at.is_(None), m.next_attempt_at <= utcnow())
                  .order_by(m.created_at).limit(self.batch))
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgres(session):
             # Replicas share the table: each event is taken by one relay at a time.
             query = query.with_for_update(skip_locked=True)
         return list((await session.execute(query)).scalars().all())

@@ -1,9 +1,12 @@
 """pytest plugin: a migrated database per service, each test rolled back, tokens on demand.
 
 A service's `tests/conftest.py` defines one fixture, `service_spec`, and gets `app`,
-`client`, `db_session`, `token` and `headers` from here. With PORTTRUST_TEST_POSTGRES_URL set
-(an admin URL such as postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), every service
-is tested on a fresh PostgreSQL database and an unreachable server fails the run.
+`client`, `db_session`, `token` and `headers` from here. The database is PostgreSQL wherever
+one answers (`databases.choose_test_database`, decided before any conftest is read): with
+PORTTRUST_TEST_POSTGRES_URL set (an admin URL such as
+postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), or a server found on 127.0.0.1:5432,
+every service is tested on a fresh PostgreSQL database and an unreachable server fails the
+run; PORTTRUST_TEST_DB=sqlite, or no server, runs on SQLite.
 """
 
 from __future__ import annotations
@@ -20,18 +23,43 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.db import create_engine
+from porttrust_dev.databases import (
+    POSTGRES_ENV,
+    TEST_DB_ENV,
+    choose_test_database,
+    drop_databases,
+    fresh_postgres,
+)
 from porttrust_shared.migrations import upgrade
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
 
 TEST_ISSUER = "http://identity.test"
 TEST_KID = "test-key-1"
-POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
+_DATABASE = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Choose the database before any conftest or test module reads the environment."""
+    try:
+        early_config.stash[_DATABASE] = choose_test_database()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.postgres`: the test needs PostgreSQL and skips on SQLite."""
+    if item.get_closest_marker("postgres") and not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f"needs PostgreSQL ({POSTGRES_ENV}, or a server on 127.0.0.1:5432)")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "database: " + config.stash.get(_DATABASE, "chosen by the environment")
 
 
 @dataclass(frozen=True)
@@ -71,38 +99,26 @@ def token_factory(signing_key: Any) -> TokenFactory:
     return TokenFactory(signing_key, TEST_KID)
 
 
-async def _admin_sql(admin_url: str, *statements: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+async def fresh_test_database(name: str) -> str:
+    """A new, empty PostgreSQL database `name` on the tests' server (PORTTRUST_TEST_POSTGRES_URL;
+    dropped first if it exists): its URL. An unreachable server fails the test."""
     try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-async def _fresh_postgres(admin_url: str, name: str) -> str:
-    try:
-        await _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                         f'CREATE DATABASE "{name}"')
+        return await fresh_postgres(os.environ[POSTGRES_ENV], name)
     except Exception as exc:
-        pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
-                    pytrace=False)
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r} "
+                    f"({TEST_DB_ENV}=sqlite runs the tests on SQLite)", pytrace=False)
 
 
 async def drop_postgres(url: str) -> None:
     """Drop the database `url` names (one a test made with migrated_database or the like),
     connecting through the admin URL in PORTTRUST_TEST_POSTGRES_URL."""
-    name = make_url(url).database
-    await _admin_sql(os.environ[POSTGRES_ENV], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_databases(os.environ[POSTGRES_ENV], [str(make_url(url).database)])
 
 
 async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
     """A fresh database for `name`, built only by its Alembic history."""
-    admin = os.environ.get(POSTGRES_ENV)
-    if admin:
-        url = await _fresh_postgres(admin, f"pt_test_{name}_{os.getpid()}")
+    if os.environ.get(POSTGRES_ENV):
+        url = await fresh_test_database(f"pt_test_{name}_{os.getpid()}")
     else:
         url = f"sqlite+aiosqlite:///{tmp / (name + '.db')}"
     await asyncio.to_thread(upgrade, service_dir, url)

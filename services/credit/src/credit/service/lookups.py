@@ -17,7 +17,7 @@ from credit.service.scoring import level_of, score_at
 from credit.service.subjects import HANDLER, KINDS, by_public_key, show
 from credit.service.views import active_entry, is_active, show_entry, show_event
 from porttrust_shared.changes import ReadCache
-from porttrust_shared.db import UTCDateTime, read_session_scope, utcnow
+from porttrust_shared.db import UTCDateTime, is_postgres, read_session_scope, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
 from porttrust_shared.pagination import Keyset
 from porttrust_shared.validators import ID_SHAPE, USCC_SHAPE
@@ -155,7 +155,7 @@ async def active_listings(session: AsyncSession, lookups: set[str],
                           now: dt.datetime) -> dict[tuple[str, str], Listed]:
     """Active entries by (kind, lookup key) for any kind with one of `lookups` as its key."""
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
+    if is_postgres(connection):
         query, keys = _ON_POSTGRES, ",".join(lookups)
     else:
         query, keys = _ON_SQLITE, json.dumps(list(lookups))

@@ -13,10 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import String
 
 from porttrust_shared.changes import mark_written
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+from porttrust_shared.db import is_postgres
 
 
 def among(session: AsyncSession, column: InstrumentedAttribute[Any],

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.changes import mark_written
-from porttrust_shared.db import new_id, utcnow
+from porttrust_shared.db import is_postgres, new_id, utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
@@ -25,7 +25,6 @@ from registry.imports import live
 from registry.imports.bulk import (
     among,
     bulk_insert,
-    is_postgres,
     numbers_among,
     raw_connection,
 )

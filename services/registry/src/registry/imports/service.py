@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.db import utcnow
+from porttrust_shared.db import pooled_postgres, utcnow
 from porttrust_shared.pagination import clamp_limit, page_of
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
@@ -136,8 +136,7 @@ async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
 def _can_overlap(sessions: async_sessionmaker[AsyncSession]) -> bool:
     """Two connections at once only on a PostgreSQL engine: SQLite has one writer, and a
     factory bound to one connection (tests) cannot run two statements at a time."""
-    bind = sessions.kw.get("bind")
-    return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+    return pooled_postgres(sessions) is not None
 
 
 def _check_ahead(chunks: list[list[RawRow]], index: int) -> "asyncio.Future[list[Checked]]":

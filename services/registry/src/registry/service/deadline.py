@@ -19,9 +19,9 @@ from sqlalchemy import exists, func, insert, literal, literal_column, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import AuditEntry, append_audits
-from porttrust_shared.db import utcnow
+from porttrust_shared.db import is_postgres, utcnow
 from registry.clients import WhitelistChecker
-from registry.imports.bulk import bulk_insert, is_postgres, numbers_among
+from registry.imports.bulk import bulk_insert, numbers_among
 from registry.models import AuditEvent, EntityVersion, Handler, SubPort, SubPortTransition
 from registry.service.common import version_row
 from registry.service.completeness import incomplete

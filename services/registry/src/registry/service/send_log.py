@@ -13,7 +13,7 @@ import re
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from porttrust_shared.db import create_engine, session_factory, utcnow
+from porttrust_shared.db import create_engine, is_postgres, session_factory, utcnow
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.retention import retention_cutoff
 from porttrust_shared.settings import ServiceSettings
@@ -36,10 +36,6 @@ def next_month(start: dt.datetime) -> dt.datetime:
     return (start + dt.timedelta(days=32)).replace(day=1)
 
 
-def _postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 async def _exists(session: AsyncSession, name: str) -> bool:
     found = await session.execute(text("SELECT to_regclass(:name)"), {"name": name})
     return found.scalar() is not None
@@ -58,7 +54,7 @@ async def ensure_partitions(session: AsyncSession, *, now: dt.datetime,
 
     A month whose rows already sit in the default partition is left there (deleted by age).
     """
-    if not _postgres(session):
+    if not is_postgres(session):
         return []
     created, start = [], month_start(now)
     for _ in range(months_ahead + 1):
@@ -100,7 +96,7 @@ async def purge_expired(session: AsyncSession, *, retention_months: int,
     are dropped whole first; what is left (default partition, the month straddling the
     cutoff, SQLite) is deleted by age with the same cutoff."""
     before = retention_cutoff(now, retention_months)
-    removed = await _drop_expired_partitions(session, before) if _postgres(session) else 0
+    removed = await _drop_expired_partitions(session, before) if is_postgres(session) else 0
     result = await session.execute(
         delete(SendLogEntry).where(SendLogEntry.checked_at < before))
     await session.flush()

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from porttrust_shared.changes import connect_driver
+from porttrust_shared.db import pooled_postgres
 from porttrust_shared.errors import DependencyUnavailable
 from registry.models import SendLogEntry
 
@@ -134,8 +135,8 @@ def writer_for(state: Any) -> SendLogWriter:
     custom: SendLogWriter | None = getattr(state, "send_log_writer", None)
     if custom is not None:
         return custom
-    engine = state.engine
-    if state.sessions.kw.get("bind") is not engine or engine.dialect.driver != "asyncpg":
+    engine = pooled_postgres(state.sessions)
+    if engine is None or engine is not state.engine:
         return OrmLogWriter(state.sessions)
     copy: CopyLogWriter | None = getattr(state, "copy_log_writer", None)
     if copy is None or copy.engine is not engine:
