@@ -134,8 +134,8 @@ def demo_router() -> APIRouter:
 
 def create_demo_app(settings: DemoSettings) -> FastAPI:
     app = create_service_app(settings, title="demo", description="library test app",
-                             routers=[demo_router(), audit_router(AuditEvent)])
-    app.state.idempotency_model = IdempotencyRecord
+                             routers=[demo_router(), audit_router(AuditEvent)],
+                             idempotency_model=IdempotencyRecord)
     return app
 
 
@@ -226,7 +226,7 @@ async def receiver(tmp_path: Path, jwks_file: Path) -> AsyncIterator[FastAPI]:
                             jwks_file=jwks_file, issuer=TEST_ISSUER, var_dir=tmp_path)
     inbox = events_router(inbox=InboxEvent, handlers={"thing.happened": _record_receipt})
     application = create_service_app(settings, title="receiver", description="events",
-                                     routers=[inbox])
+                                     routers=[inbox], idempotency_model=None)
     yield application
     await application.state.engine.dispose()
 

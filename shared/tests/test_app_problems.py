@@ -229,9 +229,10 @@ async def test_metrics_say_whether_reads_may_come_from_memory(client):
 async def test_only_a_service_that_asks_for_the_read_cache_gets_a_listening_feed(settings):
     on_postgres = settings.model_copy(update={
         "database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"})
-    plain = create_service_app(on_postgres, title="t", description="d", routers=[])
+    plain = create_service_app(on_postgres, title="t", description="d", routers=[],
+                               idempotency_model=None)
     cached = create_service_app(on_postgres, title="t", description="d", routers=[],
-                                read_cache=True)
+                                idempotency_model=None, read_cache=True)
     try:
         assert not plain.state.changes.enabled  # identity, whitelist: no LISTEN connection
         assert plain.state.changes.cache("x") is None

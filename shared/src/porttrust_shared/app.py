@@ -34,11 +34,13 @@ from porttrust_shared.errors import (
     problem_response,
 )
 from porttrust_shared.gate import gate_routes
+from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, nul_refused
 from porttrust_shared.logs import request_id_var
 from porttrust_shared.openapi import install_openapi
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import ServiceSettings
+from porttrust_shared.state import ServiceState
 from porttrust_shared.tokens import TokenVerifier
 
 log = logging.getLogger("porttrust.access")
@@ -176,7 +178,7 @@ def _health_router() -> APIRouter:
                 responses={503: {"description": "The database cannot be reached"}})
     async def readyz(request: Request) -> dict[str, str] | JSONResponse:
         try:
-            async with request.app.state.engine.connect() as conn:
+            async with ServiceState.of(request.app).engine.connect() as conn:
                 await conn.execution_options(**READ_ONLY)
                 await conn.execute(text("SELECT 1"))
         except Exception:
@@ -186,7 +188,8 @@ def _health_router() -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(ServiceState.of(request.app).metrics),
+                        media_type=CONTENT_TYPE_LATEST)
 
     return router
 
@@ -205,6 +208,8 @@ def create_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    idempotency_model: type[IdempotencyRecordMixin] | None,
+    state: type[ServiceState] = ServiceState,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     verifier: TokenVerifier | None = None,
@@ -213,15 +218,20 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service app. Nothing connects until the app starts (lifespan).
 
+    `idempotency_model`: the service's table of `IdempotencyDep` (None: it has no idempotent
+    POSTs). `state`: the type of `app.state`, a `ServiceState` subclass when the service holds
+    more (porttrust_shared.state); the app's state is made here, everything else it holds is
+    set by the service's `create_app` or its start-up hooks.
+
     `body_limits`: request paths (exact) whose bodies may be larger, or must be smaller,
     than settings.max_body_bytes, with their own cap. `read_cache`: the service answers hot
-    reads from `app.state.changes` caches, so its change feed listens (PostgreSQL, and
+    reads from the change feed's caches (`ReadsDep`), so its change feed listens (PostgreSQL, and
     settings.read_cache_seconds above 0); otherwise it hands out no cache and opens no
     listening connection."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await app.state.changes.start()
+        await held.changes.start()
         for hook in on_startup:
             await hook(app)
         try:
@@ -229,8 +239,8 @@ def create_service_app(
         finally:
             for hook in reversed(on_shutdown):
                 await hook(app)
-            await app.state.changes.stop()
-            await app.state.engine.dispose()
+            await held.changes.stop()
+            await held.engine.dispose()
 
     # No OpenTelemetry here (metrics are Prometheus, at /metrics): FastAPI's native telemetry
     # would otherwise ask on every request whether a provider has been configured.
@@ -238,20 +248,19 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   telemetry={"tracing": False, "metrics": False, "logs": False},
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
-    app.state.settings = settings
-    app.state.engine = create_engine(settings.database_url)
-    app.state.changes = ChangeFeed(
-        app.state.engine, max_age=settings.read_cache_seconds if read_cache else 0)
-    app.state.sessions = session_factory(app.state.engine)
-    app.state.verifier = verifier or TokenVerifier(
-        audience=settings.service_name, issuer=settings.issuer, jwks_url=settings.jwks_url,
-        jwks_file=settings.jwks_file, cache_seconds=settings.jwks_cache_seconds,
-    )
-    app.state.cipher = PiiCipher(settings.pii_keys, settings.blind_index_key)
-    app.state.metrics = CollectorRegistry()
+    engine = create_engine(settings.database_url)
+    held = state(
+        settings=settings, engine=engine, sessions=session_factory(engine),
+        changes=ChangeFeed(engine, max_age=settings.read_cache_seconds if read_cache else 0),
+        verifier=verifier or TokenVerifier(
+            audience=settings.service_name, issuer=settings.issuer, jwks_url=settings.jwks_url,
+            jwks_file=settings.jwks_file, cache_seconds=settings.jwks_cache_seconds),
+        cipher=PiiCipher(settings.pii_keys, settings.blind_index_key),
+        metrics=CollectorRegistry(), idempotency_model=idempotency_model)
+    # Starlette declares app.state a State; nothing in it or FastAPI reads it but us.
+    app.state = held  # type: ignore[assignment]
     Gauge("read_cache_live", "1 while the change feed listens and hot reads may be answered "
-          "from memory", registry=app.state.metrics).set_function(
-        lambda: float(app.state.changes.live))
+          "from memory", registry=held.metrics).set_function(lambda: float(held.changes.live))
     install_error_handlers(app)
     token_url = (settings.public_identity_url or settings.identity_url).rstrip("/") + "/v1/token"
     install_openapi(app, token_url=token_url)
@@ -261,7 +270,7 @@ def create_service_app(
     for router in [*routers, _health_router(), docs_router(title, token_url)]:
         _add_flat(app, router)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes,
-                       registry=app.state.metrics, service=settings.service_name,
+                       registry=held.metrics, service=settings.service_name,
                        body_limits=body_limits)
     return app
 

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import time
 import uuid
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -233,6 +233,15 @@ async def read_session_scope(
         yield session  # closing the session rolls back whatever it began
 
 
+@contextlib.asynccontextmanager
+async def read_session(factory: async_sessionmaker[AsyncSession],
+                       ) -> AsyncIterator[AsyncSession]:
+    """`read_session_scope` as `async with read_session(factory) as session:`."""
+    async with contextlib.aclosing(read_session_scope(factory)) as scope:
+        async for session in scope:
+            yield session
+
+
 # Compiled once per statement: its SQL for asyncpg ($1, $2, ...) and its parameter names.
 _PG_SQL: dict[int, tuple[Select[Any], str, tuple[str, ...], dict[str, Any]]] = {}
 
@@ -277,8 +286,6 @@ async def fetch_row(factory: async_sessionmaker[AsyncSession], statement: Select
         finally:
             pooled.close()
         return None if record is None else dict(record.items())
-    async with contextlib.aclosing(read_session_scope(factory)) as scope:
-        async for session in scope:
-            row = (await session.execute(statement, dict(params))).mappings().first()
-            return None if row is None else dict(row)
-    return None  # pragma: no cover - read_session_scope always yields
+    async with read_session(factory) as session:
+        row = (await session.execute(statement, dict(params))).mappings().first()
+        return None if row is None else dict(row)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.db import read_session_scope, session_scope
+from porttrust_shared.changes import ChangeFeed, ReadCache
+from porttrust_shared.db import read_session, read_session_scope, session_scope
 from porttrust_shared.errors import Unauthorized
+from porttrust_shared.keyed import KeyedCache, keyed_cache
 from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.pii import PiiCipher
+from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
 
 # Swagger's Authorize button offers both grants against identity's token endpoint.
@@ -24,30 +27,60 @@ _FLOWS = OAuthFlows(password=OAuthFlowPassword(tokenUrl=_TOKEN_URL),
                     clientCredentials=OAuthFlowClientCredentials(tokenUrl=_TOKEN_URL))
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    # aclosing: when the handler raises, the inner generator is closed here and rolls back
-    # now, instead of whenever the garbage collector finalises it (holding the connection,
-    # its locks and SQLite's write lock until then).
-    async with contextlib.aclosing(session_scope(request.app.state.sessions)) as scope:
-        async for session in scope:
-            yield session
+
+def _sessions(scope_of: Callable[[async_sessionmaker[AsyncSession]],
+                                 AsyncGenerator[AsyncSession, None]],
+              ) -> Callable[[Request], AsyncIterator[AsyncSession]]:
+    """A dependency that yields one session of the app's factory in `scope_of`."""
+
+    async def dependency(request: Request) -> AsyncIterator[AsyncSession]:
+        # aclosing: when the handler raises, the inner generator is closed here and rolls
+        # back now, instead of whenever the garbage collector finalises it (holding the
+        # connection, its locks and SQLite's write lock until then).
+        async with contextlib.aclosing(scope_of(ServiceState.of(request.app).sessions)) as scope:
+            async for session in scope:
+                yield session
+
+    return declare_statuses(dependency, 503)
 
 
 # "function" scope: the transaction commits after the handler returns, before the response
 # is sent, so a client never sees a 2xx for a change that was then lost.
-SessionDep = Annotated[AsyncSession, Depends(
-    declare_statuses(_session, 503), scope="function")]
-
-
-async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with contextlib.aclosing(read_session_scope(request.app.state.sessions)) as scope:
-        async for session in scope:
-            yield session
-
-
+SessionDep = Annotated[AsyncSession, Depends(_sessions(session_scope), scope="function")]
 # For handlers that only read: no write lock on SQLite, no BEGIN/COMMIT on PostgreSQL.
-ReadSessionDep = Annotated[AsyncSession, Depends(
-    declare_statuses(_read_session, 503), scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(_sessions(read_session_scope),
+                                                 scope="function")]
+
+
+class Reads:
+    """What a hot read needs, in one dependency: read sessions of the app's factory, and the
+    read caches of its change feed (porttrust_shared.changes, .keyed). A cache is None when
+    the feed cannot serve from memory (SQLite, off, a test's shared transaction): then
+    every read goes to the database."""
+
+    __slots__ = ("changes", "sessions")
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], changes: ChangeFeed) -> None:
+        self.sessions, self.changes = sessions, changes
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """`async with reads.session() as session:` one read session (no transaction)."""
+        return read_session(self.sessions)
+
+    def cache(self, name: str, *, tables: Iterable[str]) -> ReadCache[Any, Any] | None:
+        return self.changes.cache(name, self.sessions, tables=tables)
+
+    def keyed(self, name: str, *, table: str, key_column: str) -> KeyedCache[Any, Any] | None:
+        return keyed_cache(self.changes, name, self.sessions, table=table,
+                           key_column=key_column)
+
+
+async def _reads(request: Request) -> Reads:
+    state = ServiceState.of(request.app)
+    return Reads(state.sessions, state.changes)
+
+
+ReadsDep = Annotated[Reads, Depends(declare_statuses(_reads, 503))]
 
 # Where porttrust_shared.gate leaves the principal it verified before the body was read.
 PRINCIPAL_KEY = "porttrust.principal"
@@ -75,7 +108,8 @@ class Bearer(OAuth2):
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         principal: Principal | None = request.scope.get(PRINCIPAL_KEY)
-        if principal is None:  # a route outside the gate (a test calling it directly)
+        if principal is None:
+            # A route outside the gate: a bare app (bench's baselines) with only a verifier.
             principal = await request.app.state.verifier.verify(
                 bearer_token(request.headers.get("authorization")))
         return principal.require(*self.roles) if self.roles else principal
@@ -92,9 +126,4 @@ def require_roles(*roles: str) -> Bearer:
     return check
 
 
-async def _cipher(request: Request) -> PiiCipher:
-    cipher: PiiCipher = request.app.state.cipher
-    return cipher
-
-
-CipherDep = Annotated[PiiCipher, Depends(_cipher)]
+CipherDep = Annotated[PiiCipher, Depends(state_dep(ServiceState, lambda s: s.cipher))]

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from porttrust_shared.deps import PRINCIPAL_KEY, Bearer, bearer_token
 from porttrust_shared.errors import Unauthorized, problem_response
+from porttrust_shared.state import ServiceState
 
 
 class TokenGate:
@@ -32,7 +33,7 @@ class TokenGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             token = bearer_token(_authorization(scope))
-            scope[PRINCIPAL_KEY] = await scope["app"].state.verifier.verify(token)
+            scope[PRINCIPAL_KEY] = await ServiceState.of(scope["app"]).verifier.verify(token)
         except Unauthorized as problem:
             await problem_response(problem, Request(scope))(scope, receive, send)
             return

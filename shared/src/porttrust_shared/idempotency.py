@@ -20,6 +20,7 @@ from porttrust_shared.db import UTCDateTime, utcnow
 from porttrust_shared.deps import PrincipalDep, SessionDep
 from porttrust_shared.errors import Conflict, Unprocessable
 from porttrust_shared.openapi import declare_statuses
+from porttrust_shared.state import ServiceState
 from porttrust_shared.tokens import Principal
 
 
@@ -87,7 +88,7 @@ async def _idempotency(
         raise Unprocessable("Idempotency-Key must not be blank.")
     body = await request.body()
     digest = hashlib.sha256(canonical([request.method, request.url.path]) + body).hexdigest()
-    model = getattr(request.app.state, "idempotency_model", None)
+    model = ServiceState.of(request.app).idempotency_model
     return Idempotency(session, model, principal, idempotency_key, digest)
 
 

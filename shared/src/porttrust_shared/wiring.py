@@ -14,20 +14,22 @@ from fastapi import FastAPI
 from porttrust_shared.app import Hook
 from porttrust_shared.clients import ServiceClient, ServiceTokens
 from porttrust_shared.outbox import OutboxEventMixin, OutboxRelay
+from porttrust_shared.state import ServiceState
 
 
 async def start_http(app: FastAPI) -> None:
-    settings = app.state.settings
-    app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
-    app.state.tokens = (
+    state = ServiceState.of(app)
+    settings = state.settings
+    state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+    state.tokens = (
         ServiceTokens(identity_url=settings.identity_url, client_id=settings.client_id,
-                      client_secret=settings.client_secret, http=app.state.http)
+                      client_secret=settings.client_secret, http=state.http)
         if settings.client_id else None
     )
 
 
 async def stop_http(app: FastAPI) -> None:
-    await app.state.http.aclose()
+    await ServiceState.of(app).http.aclose()
 
 
 def outbox_hooks(model: type[OutboxEventMixin],
@@ -35,21 +37,22 @@ def outbox_hooks(model: type[OutboxEventMixin],
     """Hooks that run the relay for `model`, delivering to {service name: settings field}."""
 
     async def start(app: FastAPI) -> None:
-        settings = app.state.settings
+        state = ServiceState.of(app)
+        settings = state.settings
         clients = {}
         for name, field in destinations.items():
-            client = ServiceClient(base_url=getattr(settings, field), tokens=app.state.tokens,
-                                   http=app.state.http)
+            client = ServiceClient(base_url=getattr(settings, field), tokens=state.tokens,
+                                   http=state.http)
             client.service = name
             clients[name] = client
-        app.state.relay = OutboxRelay(sessions=app.state.sessions, model=model, clients=clients,
-                                      source=settings.service_name,
-                                      interval=settings.outbox_interval_seconds,
-                                      max_attempts=settings.outbox_max_attempts)
-        app.state.relay.start()
+        state.relay = OutboxRelay(sessions=state.sessions, model=model, clients=clients,
+                                  source=settings.service_name,
+                                  interval=settings.outbox_interval_seconds,
+                                  max_attempts=settings.outbox_max_attempts)
+        state.relay.start()
 
     async def stop(app: FastAPI) -> None:
-        await app.state.relay.stop()
+        await ServiceState.of(app).relay.stop()
 
     return start, stop
 
@@ -72,10 +75,10 @@ def periodic_hooks(name: str, step: Callable[[FastAPI], Awaitable[object]], *,
     async def start(app: FastAPI) -> None:
         interval = every(app)
         task = asyncio.create_task(run(app, interval), name=name) if interval > 0 else None
-        setattr(app.state, f"task_{name}", task)
+        ServiceState.of(app).tasks[name] = task
 
     async def stop(app: FastAPI) -> None:
-        task = getattr(app.state, f"task_{name}", None)
+        task = ServiceState.of(app).tasks.get(name)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

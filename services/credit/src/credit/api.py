@@ -29,7 +29,7 @@ from credit.schemas import (
 )
 from credit.service import blacklist, fraud, lookups, proposals
 from credit.service.credit_events import Report, report_event
-from porttrust_shared.deps import SessionDep
+from porttrust_shared.deps import ReadsDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 
@@ -101,14 +101,13 @@ async def list_blacklist_entries(
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"],
              openapi_extra=CHECK_BODY_DOC)
-async def check_blacklist(request: Request, _: Reader) -> Response:
+async def check_blacklist(request: Request, _: Reader, reads: ReadsDep,
+                          ctx: CreditDep) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
     data = await check_body(request)  # the body as BlacklistCheck, read by pydantic itself
-    state = request.app.state
     body = await lookups.check_subjects(
-        state.sessions, refs=data["subjects"], ctx=state.credit,
-        cache=state.changes.cache("blacklist_check", state.sessions,
-                                  tables=("blacklist_entries",)))
+        reads.sessions, refs=data["subjects"], ctx=ctx,
+        cache=reads.cache("blacklist_check", tables=("blacklist_entries",)))
     return Response(body, media_type="application/json")
 
 

@@ -1,5 +1,6 @@
-"""credit's FastAPI dependencies: the domain context, the registry client, who may do what,
-and the bulk check's body read straight from the bytes."""
+"""credit's state beyond the shared one, and its FastAPI dependencies: the domain context,
+the registry client, who may do what, and the bulk check's body read straight from the
+bytes."""
 
 from typing import Annotated
 
@@ -9,26 +10,29 @@ from pydantic import TypeAdapter
 from credit.clients import RegistryClient
 from credit.schemas import BlacklistCheck
 from credit.service import Credit
+from credit.settings import Settings
 from porttrust_shared.bodies import body_doc, json_body
 from porttrust_shared.deps import require_roles
 from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
 
 
+class CreditState(ServiceState):
+    settings: Settings
+    credit: Credit  # the domain context, made by create_app
+    registry: RegistryClient | None = None  # made at start-up
+
+
 # async: a plain def dependency would run in the thread pool on every request.
-async def _credit(request: Request) -> Credit:
-    credit: Credit = request.app.state.credit
-    return credit
-
-
 async def _registry(request: Request) -> RegistryClient:
-    registry: RegistryClient | None = getattr(request.app.state, "registry", None)
+    registry = CreditState.of(request.app).registry
     if registry is None:  # start-up has not run: fail as if registry were down
         raise DependencyUnavailable("registry client is not configured", service="registry")
     return registry
 
 
-CreditDep = Annotated[Credit, Depends(_credit)]
+CreditDep = Annotated[Credit, Depends(state_dep(CreditState, lambda s: s.credit))]
 RegistryDep = Annotated[RegistryClient, Depends(_registry)]
 # Who may do what (README: roles).
 Reporter = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement", "service"))]

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from credit.api import router
 from credit.clients import RegistryClient
+from credit.deps import CreditState
 from credit.errors import mask_problem_paths
 from credit.events import build_handlers
 from credit.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
@@ -28,8 +29,9 @@ async def freeze_heap(app: FastAPI) -> None:
 
 
 async def start_registry(app: FastAPI) -> None:
-    app.state.registry = RegistryClient(base_url=app.state.settings.registry_url,
-                                        tokens=app.state.tokens, http=app.state.http)
+    state = CreditState.of(app)
+    state.registry = RegistryClient(base_url=state.settings.registry_url, tokens=state.tokens,
+                                    http=state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,11 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=[start_http, start_registry, start_relay, start_sweep, freeze_heap],
         on_shutdown=[stop_sweep, stop_relay, stop_http],
         read_cache=True,  # the blacklist check (service.lookups.check_subjects)
+        state=CreditState, idempotency_model=IdempotencyRecord,
     )
-    app.state.credit = Credit(cipher=app.state.cipher, policy=Policy.from_settings(settings),
-                              id_number_index=IdNumberIndex(settings.blind_index_key),
-                              page_limit_max=settings.page_limit_max)
-    app.include_router(events_router(inbox=InboxEvent, handlers=build_handlers(app.state.credit)))
-    app.state.idempotency_model = IdempotencyRecord
+    state = CreditState.of(app)
+    state.credit = Credit(cipher=state.cipher, policy=Policy.from_settings(settings),
+                          id_number_index=IdNumberIndex(settings.blind_index_key),
+                          page_limit_max=settings.page_limit_max)
+    app.include_router(events_router(inbox=InboxEvent, handlers=build_handlers(state.credit)))
     mask_problem_paths(app)
     return app

@@ -17,7 +17,7 @@ from identity.schemas import (
     UserCreate,
     UserRead,
 )
-from porttrust_shared.deps import CipherDep, ReadSessionDep, SessionDep, require_roles
+from porttrust_shared.deps import CipherDep, ReadsDep, ReadSessionDep, SessionDep, require_roles
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.tokens import Principal
 
@@ -69,9 +69,10 @@ async def issue_token(
     settings: SettingsDep,
     cipher: CipherDep,
     guard: ThrottleDep,
+    reads: ReadsDep,
 ) -> JSONResponse:
     """OAuth2 token: client_credentials for machines, password for people."""
-    token = await service.sign_in(request.app.state.sessions, session, request=form, guard=guard,
+    token = await service.sign_in(reads.sessions, session, request=form, guard=guard,
                                   address=request.client.host if request.client else "",
                                   settings=settings, cipher=cipher)
     body = TokenResponse(access_token=token, expires_in=settings.token_lifetime_seconds)

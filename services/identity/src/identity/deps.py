@@ -1,20 +1,18 @@
+"""identity's state beyond the shared one, and the dependencies that hand it out."""
+
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from identity.settings import Settings
 from identity.throttle import SignInGuard
+from porttrust_shared.state import ServiceState, state_dep
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+class IdentityState(ServiceState):
+    settings: Settings
+    throttle: SignInGuard  # the sign-in brakes of this process
 
 
-def _throttle(request: Request) -> SignInGuard:
-    throttle: SignInGuard = request.app.state.throttle
-    return throttle
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-ThrottleDep = Annotated[SignInGuard, Depends(_throttle)]
+SettingsDep = Annotated[Settings, Depends(state_dep(IdentityState, lambda s: s.settings))]
+ThrottleDep = Annotated[SignInGuard, Depends(state_dep(IdentityState, lambda s: s.throttle))]

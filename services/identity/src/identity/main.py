@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from identity import keys, service
 from identity.api import router
 from identity.api_grants import router as grants_router
+from identity.deps import IdentityState
 from identity.models import IdempotencyRecord
 from identity.settings import Settings, sign_in_policy
 from identity.throttle import SignInGuard
@@ -21,9 +22,10 @@ log = logging.getLogger("identity")
 
 
 async def _bootstrap(app: FastAPI) -> None:
-    async with app.state.sessions() as session:
+    state = IdentityState.of(app)
+    async with state.sessions() as session:
         generated = await service.bootstrap(
-            session, settings=app.state.settings, cipher=app.state.cipher,
+            session, settings=state.settings, cipher=state.cipher,
             admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD") or None,
         )
         await session.commit()
@@ -37,10 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     holder: dict[str, FastAPI] = {}
 
     async def own_keys() -> dict[str, Any]:
-        async with holder["app"].state.sessions() as session:
+        state = IdentityState.of(holder["app"])
+        async with state.sessions() as session:
             # A read: on SQLite it must not queue behind (or block) a writer.
             await session.connection(execution_options=READ_ONLY)
-            return await keys.jwks(session, holder["app"].state.cipher)
+            return await keys.jwks(session, state.cipher)
 
     # identity verifies its own tokens from its own table, not over HTTP to itself.
     verifier = TokenVerifier(audience="identity", issuer=settings.issuer,
@@ -51,10 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings, title="PortTrust identity",
         description="Machine clients, people, roles and ES256 signing keys.",
         routers=[router, grants_router], on_startup=[_bootstrap], verifier=verifier,
+        state=IdentityState, idempotency_model=IdempotencyRecord,
     )
     holder["app"] = app
-    app.state.idempotency_model = IdempotencyRecord
-    app.state.throttle = SignInGuard(sign_in_policy(settings))
+    IdentityState.of(app).throttle = SignInGuard(sign_in_policy(settings))
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["POST", "GET"],
                        allow_headers=["*"])

@@ -1,33 +1,32 @@
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query
 
 from porttrust_shared.deps import require_roles
+from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
-from registry.clients import BlacklistChecker, IdentityVerifier
+from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistClient
 from registry.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+class RegistryState(ServiceState):
+    settings: Settings
+    # Swap in a real identity-check provider in create_app; see registry.clients.
+    identity_verifier: IdentityVerifier
+    # Made at start-up (tests put their own).
+    credit: BlacklistChecker
+    whitelist: WhitelistClient | None = None
+    # The send log's writer a deployment sets (service.send_log_writer), and the COPY writer
+    # made on first use.
+    send_log_writer: Any = None
+    copy_log_writer: Any = None
 
 
-def _credit(request: Request) -> BlacklistChecker:
-    """Built at start-up; tests put their own on app.state.credit."""
-    credit: BlacklistChecker = request.app.state.credit
-    return credit
-
-
-def _verifier(request: Request) -> IdentityVerifier:
-    verifier: IdentityVerifier = request.app.state.identity_verifier
-    return verifier
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-CreditDep = Annotated[BlacklistChecker, Depends(_credit)]
-VerifierDep = Annotated[IdentityVerifier, Depends(_verifier)]
+SettingsDep = Annotated[Settings, Depends(state_dep(RegistryState, lambda s: s.settings))]
+CreditDep = Annotated[BlacklistChecker, Depends(state_dep(RegistryState, lambda s: s.credit))]
+VerifierDep = Annotated[IdentityVerifier, Depends(
+    state_dep(RegistryState, lambda s: s.identity_verifier))]
 IfMatch = Annotated[str | None, Header()]
 Limit = Annotated[int | None, Query(ge=1)]
 Cursor = Annotated[str | None, Query(max_length=512)]

@@ -8,6 +8,7 @@ from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from registry.api import router
 from registry.clients import CreditClient, LocalVerifier, WhitelistClient
+from registry.deps import RegistryState
 from registry.events import HANDLERS
 from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
@@ -17,10 +18,11 @@ from registry.sweeps import start_sweeps, stop_sweeps
 
 
 async def start_clients(app: FastAPI) -> None:
-    app.state.credit = CreditClient(base_url=app.state.settings.credit_url,
-                                    tokens=app.state.tokens, http=app.state.http)
-    app.state.whitelist = WhitelistClient(base_url=app.state.settings.whitelist_url,
-                                          tokens=app.state.tokens, http=app.state.http)
+    state = RegistryState.of(app)
+    state.credit = CreditClient(base_url=state.settings.credit_url, tokens=state.tokens,
+                                http=state.http)
+    state.whitelist = WhitelistClient(base_url=state.settings.whitelist_url,
+                                      tokens=state.tokens, http=state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,8 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[stop_sweeps, stop_relay, stop_http, close_writers],
         body_limits=ImportSettings().body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
+        state=RegistryState, idempotency_model=IdempotencyRecord,
     )
-    app.state.idempotency_model = IdempotencyRecord
     # Swap in a real identity-check provider here; see registry.clients (IdentityVerifier).
-    app.state.identity_verifier = LocalVerifier.from_file(settings.identity_match_file)
+    RegistryState.of(app).identity_verifier = LocalVerifier.from_file(
+        settings.identity_match_file)
     return app

@@ -25,7 +25,8 @@ from porttrust_shared.app import Hook
 from porttrust_shared.db import session_scope, utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.wiring import periodic_hooks
-from registry.clients import WhitelistChecker
+from registry.clients import WhitelistChecker, WhitelistClient
+from registry.deps import RegistryState
 from registry.models import BackfillCampaign
 from registry.service import progress
 from registry.service.deadline import SweepResult, sweep
@@ -81,17 +82,24 @@ async def _sweep_one(sessions: async_sessionmaker[AsyncSession], province: str,
 
 
 async def _sweep_deadlines(app: FastAPI) -> None:
-    await sweep_due(app.state.sessions, whitelist=app.state.whitelist)
+    state = RegistryState.of(app)
+    await sweep_due(state.sessions, whitelist=_whitelist(state))
+
+
+def _whitelist(state: RegistryState) -> WhitelistClient:
+    if state.whitelist is None:
+        raise RuntimeError("registry's whitelist client is made at start-up")
+    return state.whitelist
 
 
 async def snapshot_today(app: FastAPI, *, refresh: bool) -> None:
     """Today's progress snapshot, in its own transaction; without `refresh` only if none
     exists."""
-    now = utcnow()
-    async with app.state.sessions() as session:
+    now, state = utcnow(), RegistryState.of(app)
+    async with state.sessions() as session:
         if not refresh and await progress.snapshot_taken(session, now=now):
             return
-        await progress.take_today(session, whitelist=app.state.whitelist, now=now)
+        await progress.take_today(session, whitelist=state.whitelist, now=now)
         await session.commit()
 
 
@@ -100,8 +108,9 @@ async def _snapshot_daily(app: FastAPI) -> None:
 
 
 async def _scan_violations(app: FastAPI) -> None:
-    async for session in session_scope(app.state.sessions):
-        await scan_day(session, day=previous_day(), rule=rule_of(app.state.settings))
+    state = RegistryState.of(app)
+    async for session in session_scope(state.sessions):
+        await scan_day(session, day=previous_day(), rule=rule_of(state.settings))
 
 
 class Sweep(NamedTuple):
@@ -112,7 +121,8 @@ class Sweep(NamedTuple):
 def _every(name: str, job: Callable[[FastAPI], Awaitable[None]],
            seconds: Callable[[Settings], float]) -> Sweep:
     """The one runner: `job(app)` at start-up, then every `seconds(settings)` (0: off)."""
-    start, stop = periodic_hooks(name, job, every=lambda app: seconds(app.state.settings))
+    start, stop = periodic_hooks(name, job,
+                                 every=lambda app: seconds(RegistryState.of(app).settings))
     return Sweep(start, stop)
 
 

@@ -1,13 +1,16 @@
-"""FastAPI dependencies of the whitelist service: who may call, and registry's client."""
+"""whitelist's state beyond the shared one (porttrust_shared.state), and its FastAPI
+dependencies: who may call, and registry's client."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from porttrust_shared.deps import require_roles
 from porttrust_shared.openapi import declare_statuses
+from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
 from whitelist.clients import Registry
+from whitelist.settings import Settings
 
 # Applies for protection, withdraws its application, combs its province's customers.
 Applicant = Annotated[Principal, Depends(
@@ -20,10 +23,10 @@ CombingReader = Annotated[Principal, Depends(
     require_roles("whitelist_admin", "hq_admin", "province_operator", "auditor"))]
 
 
-def _registry(request: Request) -> Registry:
-    """Built at start-up; tests put their own on app.state.registry."""
-    registry: Registry = request.app.state.registry
-    return registry
+class WhitelistState(ServiceState):
+    settings: Settings
+    registry: Registry  # made at start-up (tests put their own)
 
 
-RegistryDep = Annotated[Registry, Depends(declare_statuses(_registry, 503))]
+RegistryDep = Annotated[Registry, Depends(declare_statuses(
+    state_dep(WhitelistState, lambda s: s.registry), 503))]

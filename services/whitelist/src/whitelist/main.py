@@ -8,6 +8,7 @@ from porttrust_shared.outbox import events_router
 from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
 from whitelist.api import router
 from whitelist.clients import RegistryClient
+from whitelist.deps import WhitelistState
 from whitelist.events import HANDLERS
 from whitelist.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
 from whitelist.settings import Settings
@@ -15,8 +16,9 @@ from whitelist.sweeps import start_sweep, stop_sweep
 
 
 async def start_clients(app: FastAPI) -> None:
-    app.state.registry = RegistryClient(base_url=app.state.settings.registry_url,
-                                        tokens=app.state.tokens, http=app.state.http)
+    state = WhitelistState.of(app)
+    state.registry = RegistryClient(base_url=state.settings.registry_url, tokens=state.tokens,
+                                    http=state.http)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay, start_sweep],
         on_shutdown=[stop_sweep, stop_relay, stop_http],
+        state=WhitelistState, idempotency_model=IdempotencyRecord,
     )
-    app.state.idempotency_model = IdempotencyRecord
     return app

@@ -3,11 +3,12 @@
 from fastapi import FastAPI
 
 from porttrust_shared.wiring import periodic_hooks
+from whitelist.deps import WhitelistState
 from whitelist.service.entries import expire_due
 
 
 async def sweep_once(app: FastAPI) -> int:
-    async with app.state.sessions() as session:
+    async with WhitelistState.of(app).sessions() as session:
         announced = await expire_due(session)
         await session.commit()
     return announced
@@ -15,8 +16,9 @@ async def sweep_once(app: FastAPI) -> int:
 
 async def _sweep(app: FastAPI) -> None:
     if await sweep_once(app):
-        app.state.relay.nudge()
+        WhitelistState.of(app).relay.nudge()
 
 
 start_sweep, stop_sweep = periodic_hooks(
-    "whitelist.expiry", _sweep, every=lambda app: app.state.settings.expiry_sweep_seconds)
+    "whitelist.expiry", _sweep,
+    every=lambda app: WhitelistState.of(app).settings.expiry_sweep_seconds)

@@ -6,7 +6,7 @@ from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.pagination import Page
 from porttrust_shared.tokens import Principal
 from registry.clients import WhitelistChecker
-from registry.deps import Cursor, Limit, Reader, SettingsDep, Writer
+from registry.deps import Cursor, Limit, Reader, RegistryState, SettingsDep, Writer
 from registry.schemas.enforcement import (
     BackfillReport,
     CampaignIn,
@@ -25,9 +25,11 @@ ReportReader = Annotated[Principal, Depends(require_roles(
 HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
 
 
-def _whitelist(request: Request) -> WhitelistChecker:
-    """Built at start-up; tests put their own on app.state.whitelist."""
-    whitelist: WhitelistChecker = request.app.state.whitelist
+async def _whitelist(request: Request) -> WhitelistChecker:
+    """Built at start-up; tests put their own on the app's state."""
+    whitelist = RegistryState.of(request.app).whitelist
+    if whitelist is None:
+        raise RuntimeError("registry's whitelist client is made at start-up")
     return whitelist
 
 

@@ -2,14 +2,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from porttrust_shared.deps import SessionDep, require_roles
 from porttrust_shared.errors import NotFound
+from porttrust_shared.state import state_dep
 from porttrust_shared.tokens import Principal
 from registry.clients import Combing, WhitelistClient
+from registry.deps import RegistryState
 from registry.service import reports as svc
 
 router = APIRouter(tags=["reports"])
@@ -70,13 +72,9 @@ class ProvincesReport(BaseModel):
     combing_available: bool = Field(description="Whether whitelist answered for combing.")
 
 
-def _whitelist(request: Request) -> WhitelistClient | None:
-    """Built at start-up; None in an app that has none (then combing is unknown)."""
-    whitelist: WhitelistClient | None = getattr(request.app.state, "whitelist", None)
-    return whitelist
-
-
-WhitelistOrNone = Annotated[WhitelistClient | None, Depends(_whitelist)]
+# Built at start-up; None in an app that has none (then combing is unknown).
+WhitelistOrNone = Annotated[WhitelistClient | None, Depends(
+    state_dep(RegistryState, lambda s: s.whitelist))]
 
 
 @router.get("/v1/reports/provinces")

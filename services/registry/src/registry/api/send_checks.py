@@ -5,8 +5,11 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
 
 from porttrust_shared.bodies import body_doc, json_bytes, validated
-from porttrust_shared.deps import require_roles
+from porttrust_shared.deps import CipherDep, Reads, ReadsDep, require_roles
+from porttrust_shared.pii import PiiCipher
+from porttrust_shared.state import state_dep
 from porttrust_shared.tokens import Principal
+from registry.deps import RegistryState
 from registry.schemas.messaging import (
     Check,
     SendCheckBatchIn,
@@ -17,7 +20,7 @@ from registry.schemas.messaging import (
 )
 from registry.service.send_check import Caches, check_sends
 from registry.service.send_check.render import batch_text
-from registry.service.send_log_writer import writer_for
+from registry.service.send_log_writer import SendLogWriter, writer_for
 
 router = APIRouter(tags=["send checks"])
 Checker = Annotated[Principal, Depends(require_roles(
@@ -38,12 +41,14 @@ async def _checks(request: Request, *, batch: bool) -> Sequence[SendCheckIn | Ch
     return validated(raw, _BATCH).checks if batch else [validated(raw, _ONE)]
 
 
-async def _check(request: Request, checks: Sequence[SendCheckIn | Check],
-                 actor: Principal) -> list[str]:
-    state = request.app.state
-    return await check_sends(state.sessions, checks=checks, actor=actor, cipher=state.cipher,
-                             caches=Caches.of(state.changes, state.sessions),
-                             log=writer_for(state))
+# The send log's writer (service.send_log_writer): a deployment's own, else COPY or the ORM.
+SendLogDep = Annotated[SendLogWriter, Depends(state_dep(RegistryState, writer_for))]
+
+
+async def _check(reads: Reads, checks: Sequence[SendCheckIn | Check], actor: Principal,
+                 cipher: PiiCipher, log: SendLogWriter) -> list[str]:
+    return await check_sends(reads.sessions, checks=checks, actor=actor, cipher=cipher,
+                             caches=Caches.of(reads.changes, reads.sessions), log=log)
 
 
 def _json(text: str) -> Response:
@@ -56,14 +61,17 @@ def _json(text: str) -> Response:
 # without a model per check: the batch is the gateways' hot path.
 @router.post("/v1/send-checks", response_model=SendCheckRead, openapi_extra=body_doc(_ONE),
              responses=_UNLOGGED)
-async def check_send(request: Request, actor: Checker) -> Response:
+async def check_send(request: Request, actor: Checker, reads: ReadsDep, cipher: CipherDep,
+                     log: SendLogDep) -> Response:
     """May this sub-port send this text to this phone? Reason codes say why not."""
-    return _json((await _check(request, await _checks(request, batch=False), actor))[0])
+    checks = await _checks(request, batch=False)
+    return _json((await _check(reads, checks, actor, cipher, log))[0])
 
 
 @router.post("/v1/send-checks/batch", response_model=SendCheckBatchRead,
              openapi_extra=body_doc(_BATCH), responses=_UNLOGGED)
-async def check_send_batch(request: Request, actor: Checker) -> Response:
+async def check_send_batch(request: Request, actor: Checker, reads: ReadsDep,
+                           cipher: CipherDep, log: SendLogDep) -> Response:
     """Up to 1,000 checks in one call; results in the order asked."""
-    texts = await _check(request, await _checks(request, batch=True), actor)
+    texts = await _check(reads, await _checks(request, batch=True), actor, cipher, log)
     return _json(batch_text(texts))

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from porttrust_shared.db import utcnow
-from porttrust_shared.deps import CipherDep, SessionDep
+from porttrust_shared.deps import CipherDep, ReadsDep, SessionDep
 from porttrust_shared.errors import problem_response
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
@@ -77,12 +77,10 @@ async def list_sub_ports(session: SessionDep, actor: StatusReader, settings: Set
 
 
 @router.get("/v1/sub-ports/{number}", response_model=SubPortRead)
-async def get_sub_port(number: str, request: Request, actor: StatusReader) -> Response:
+async def get_sub_port(number: str, actor: StatusReader, reads: ReadsDep) -> Response:
     """One sub-port with its status and what activation still needs."""
-    state = request.app.state
-    view = await svc.read_sub_port(state.sessions, number=number, actor=actor,
-                                   cache=state.changes.cache("sub_ports", state.sessions,
-                                                             tables=svc.READ_ONE_TABLES))
+    view = await svc.read_sub_port(reads.sessions, number=number, actor=actor,
+                                   cache=reads.cache("sub_ports", tables=svc.READ_ONE_TABLES))
     return Response(view.body(utcnow()), media_type="application/json",
                     headers={"ETag": etag(view.version)})
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from porttrust_shared.changes import connect_driver
 from porttrust_shared.db import pooled_postgres
 from porttrust_shared.errors import DependencyUnavailable
+from registry.deps import RegistryState
 from registry.models import SendLogEntry
 
 
@@ -128,17 +129,17 @@ def _records(rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
     return records
 
 
-def writer_for(state: Any) -> SendLogWriter:
+def writer_for(state: RegistryState) -> SendLogWriter:
     """The app's writer: `state.send_log_writer` when a deployment set one; else COPY when
     the sessions write to the app's own PostgreSQL engine (not a test's shared transaction),
     else the ORM."""
-    custom: SendLogWriter | None = getattr(state, "send_log_writer", None)
+    custom: SendLogWriter | None = state.send_log_writer
     if custom is not None:
         return custom
     engine = pooled_postgres(state.sessions)
     if engine is None or engine is not state.engine:
         return OrmLogWriter(state.sessions)
-    copy: CopyLogWriter | None = getattr(state, "copy_log_writer", None)
+    copy: CopyLogWriter | None = state.copy_log_writer
     if copy is None or copy.engine is not engine:
         copy = state.copy_log_writer = CopyLogWriter(engine)
     return copy
@@ -147,6 +148,6 @@ def writer_for(state: Any) -> SendLogWriter:
 async def close_writers(app: Any) -> None:
     """On shutdown: the COPY writer's connection is closed (a deployment's own writer, set on
     `send_log_writer`, is closed by whoever set it)."""
-    writer: CopyLogWriter | None = getattr(app.state, "copy_log_writer", None)
+    writer: CopyLogWriter | None = RegistryState.of(app).copy_log_writer
     if writer is not None:
         await writer.close()
