@@ -105,3 +105,8 @@ async def test_the_entry_keeps_its_province(reg, client, headers, db_session):
     entry = await db_session.scalar(select(WhitelistEntry).where(
         WhitelistEntry.entry_id == "wl-kept"))
     assert entry.province == "11"
+
+
+async def test_something_that_is_no_port_number_is_404(client, headers):
+    response = await client.get("/v1/numbers/" + "9" * 5000, headers=headers("service"))
+    assert response.status_code == 404
