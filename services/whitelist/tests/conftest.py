@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_dev.testing import ServiceSpec
+from porttrust_dev.testing import ServiceSpec, faked_client
 from whitelist.clients import RegistryClient
 from whitelist.main import create_app
 from whitelist.settings import Settings
@@ -45,11 +45,8 @@ class FakeRegistry:
 @pytest.fixture(autouse=True)
 async def registry(app: Any) -> AsyncIterator[FakeRegistry]:
     fake = FakeRegistry()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
-    app.state.registry = RegistryClient(base_url="http://registry.test", tokens=None,
-                                        http=http)
-    yield fake
-    await http.aclose()
+    async with faked_client(app, "registry", RegistryClient, fake):
+        yield fake
 
 
 class Whitelist:

@@ -4,6 +4,7 @@ is answered exactly as for one registry does not know; HQ may name any."""
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from porttrust_shared.validators import uscc_check_char
@@ -33,15 +34,18 @@ async def _applications(db_session):
     return await db_session.scalar(select(func.count()).select_from(Application))
 
 
-async def test_another_provinces_number_answers_as_an_unregistered_one(
-        client, headers, registry):
-    registry.provinces[BEIJING_NUMBER] = "11"
-    registry.unknown.add(NOBODYS_NUMBER)
-    theirs = await _apply(client, headers, _body(number=BEIJING_NUMBER))
-    nobodys = await _apply(client, headers, _body(number=NOBODYS_NUMBER))
-    assert _answer(theirs) == _answer(nobodys)
-    assert theirs.status_code == 422
-    assert "11" not in theirs.json()["detail"]
+@pytest.mark.parametrize(("field", "theirs", "nobodys"), [
+    ("number", BEIJING_NUMBER, NOBODYS_NUMBER), ("uscc", BEIJING_UNIT, NOBODYS_UNIT)],
+    ids=["number", "customer"])
+async def test_another_provinces_target_answers_as_an_unregistered_one(
+        client, headers, registry, field, theirs, nobodys):
+    registry.provinces[theirs] = "11"
+    registry.unknown.add(nobodys)
+    refused = await _apply(client, headers, _body(**{field: theirs}))
+    unknown = await _apply(client, headers, _body(**{field: nobodys}))
+    assert _answer(refused) == _answer(unknown)
+    assert refused.status_code == 422
+    assert "11" not in refused.json()["detail"]
 
 
 async def test_naming_the_own_province_does_not_help(client, headers, registry):
@@ -59,16 +63,6 @@ async def test_another_provinces_whitelisted_number_is_not_revealed(wl, client, 
     theirs = await _apply(client, headers, _body(number=BEIJING_NUMBER))
     nobodys = await _apply(client, headers, _body(number=NOBODYS_NUMBER))
     assert _answer(theirs) == _answer(nobodys)
-
-
-async def test_another_provinces_customer_answers_as_an_unknown_uscc(client, headers,
-                                                                    registry):
-    registry.provinces[BEIJING_UNIT] = "11"
-    registry.unknown.add(NOBODYS_UNIT)
-    theirs = await _apply(client, headers, _body(uscc=BEIJING_UNIT))
-    nobodys = await _apply(client, headers, _body(uscc=NOBODYS_UNIT))
-    assert _answer(theirs) == _answer(nobodys)
-    assert theirs.status_code == 422
 
 
 async def test_nothing_is_stored_for_a_refused_application(client, headers, registry,

@@ -12,6 +12,7 @@ run; PORTTRUST_TEST_DB=sqlite, or no server, runs on SQLite.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import uuid
@@ -33,6 +34,7 @@ from porttrust_dev.databases import (
     drop_databases,
     fresh_postgres,
 )
+from porttrust_shared.clients import ServiceClient
 from porttrust_shared.migrations import upgrade
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
@@ -231,3 +233,14 @@ def headers(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     return make
 
 
+
+
+@contextlib.asynccontextmanager
+async def faked_client(app: FastAPI, attribute: str, client: type[ServiceClient],
+                       fake: Callable[[httpx.Request], httpx.Response]) -> AsyncIterator[None]:
+    """app.state.<attribute> is a real typed `client` whose requests `fake` answers
+    (httpx.MockTransport) until the block ends: a fixture's stand-in for another service."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
+        setattr(app.state, attribute, client(base_url=f"http://{attribute}.test", tokens=None,
+                                             http=http))
+        yield
