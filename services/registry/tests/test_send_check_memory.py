@@ -13,7 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from porttrust_shared.db import utcnow
 from registry.service.agreements import REQUIRED_CLAUSES
+from registry.service.send_log_writer import CopyLogWriter, LogRow
 
 pytestmark = pytest.mark.postgres  # the send check's memory only runs on PostgreSQL
 Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
@@ -184,3 +186,41 @@ async def test_with_the_listener_down_a_quiet_change_shows_on_the_very_next_chec
                            {"n": number})
         await conn.execute(text("ALTER TABLE sub_ports ENABLE TRIGGER USER"))
     assert (await b.check(number))["reasons"] == ["sub_port_not_active"]
+
+
+def _logged(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row)[1:] for row in rows]  # without checked_at
+
+
+async def test_a_few_rows_and_a_batch_s_rows_are_logged_alike(two, ids, writer):
+    """A few rows go in one INSERT of arrays, many by COPY: the rows are the same."""
+    (_, a), _ = two
+    number = await a.active_sub_port(*ids)
+    await a.approve(await a.template(number))
+    one = {"sub_port": number, "recipient": PHONE, "content": GOOD}
+    refused = {**one, "content": GOOD + "优惠券"}
+    gateway = a.headers("gateway")
+    await a.post("/v1/send-checks", one, who=gateway)
+    await a.post("/v1/send-checks", refused, who=gateway)
+    await a.post("/v1/send-checks/batch", {"checks": [one, refused] * 40}, who=gateway)
+    async with writer.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT checked_at, sub_port_number, province, recipient_index, recipient_masked, "
+            "allowed, enforced, reasons, template_id, actor, content_digest, content_length "
+            "FROM send_log WHERE sub_port_number = :n ORDER BY id"), {"n": number})).all()
+    singles, batch = _logged(rows[:2]), _logged(rows[2:])
+    assert len(batch) == 80 and batch == singles * 40
+    assert singles[1][6] == ["fixed_text_mismatch", "marketing_on_service_port"]
+
+
+@pytest.mark.parametrize("synchronous", [True, False])
+async def test_the_log_waits_for_the_disk_unless_told_not_to(two, synchronous):
+    (app, _), _ = two
+    log = CopyLogWriter(app.state.engine, synchronous=synchronous)
+    try:
+        await log.write([LogRow(utcnow(), "106900000001", "44", None, "1**", False, True,
+                                ["sub_port_unknown"], None, "gw", "0" * 64, 1)])
+        setting = await log._conn.fetchval("SHOW synchronous_commit")
+    finally:
+        await log.close()
+    assert setting == ("on" if synchronous else "off")

@@ -29,5 +29,10 @@ class Settings(ServiceSettings):
     gateway_violation_scan_seconds: float = Field(default=3600, ge=0)
     # R9: how often the daily progress job looks whether today's snapshot is taken; 0: off.
     progress_check_seconds: float = Field(default=300, ge=0)
+    # The send log's commits (PostgreSQL): true waits for each group's write-ahead log to reach
+    # the disk before the checks are answered; false answers once the rows are committed
+    # (visible to every reader) and lets the disk write follow within PostgreSQL's
+    # wal_writer_delay (a database crash can lose the last fraction of a second of rows).
+    send_log_synchronous_commit: bool = True
     # How often the back-fill deadline sweep looks for a campaign whose deadline passed.
     backfill_sweep_seconds: float = Field(default=30.0, gt=0)

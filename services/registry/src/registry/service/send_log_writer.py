@@ -4,16 +4,21 @@ The check builds `LogRow`s and awaits `SendLogWriter.write`; it is answered only
 returns, and `write` returns only once its rows are committed. Two writers:
 
 - `CopyLogWriter` (PostgreSQL): group commit. Rows of concurrent requests wait together and
-  go in one COPY on the asyncpg driver connection, in one transaction; every waiting request
-  is answered after that commit. One flush runs at a time; rows that arrive meanwhile form
-  the next group, so the busier the service, the larger (and cheaper per row) the commits.
+  go in one statement on the asyncpg driver connection (a COPY, or for a few rows one
+  prepared INSERT of arrays: one round trip), in one transaction; every waiting request is
+  answered after that commit. One flush runs at a time; rows that arrive meanwhile form the
+  next group, so the busier the service, the larger (and cheaper per row) the commits.
+  `REGISTRY_SEND_LOG_SYNCHRONOUS_COMMIT` (default true) says whether that commit also waits
+  for the disk: false answers once the rows are committed and visible, and a database crash
+  can lose the last fraction of a second of them (PostgreSQL's `synchronous_commit = off`
+  for this connection only).
 - `OrmLogWriter` (SQLite, and tests that share one transaction): one ORM insert and commit
   per call.
 
 A deployment past one database implements `SendLogWriter` for its store (a Kafka producer
 acknowledged by the brokers, a ClickHouse insert) and sets it on `app.state.send_log_writer`;
 the check does not change. The promise to keep is the same: return only when the rows are
-durable.
+committed (durable, unless the deployment chose otherwise as above).
 """
 
 import asyncio
@@ -52,6 +57,15 @@ class LogRow(NamedTuple):
 
 COLUMNS = list(LogRow._fields)
 _REASONS = COLUMNS.index("reasons")
+# A small group (a few single checks) goes in one prepared INSERT of arrays: one round trip,
+# where COPY takes two (its start, then the data); a large one (a batch) goes by COPY.
+SMALL_GROUP = 64
+_TYPES = ("timestamptz", "text", "text", "text", "text", "bool", "bool", "text", "text", "text",
+          "text", "int")
+_INSERT = (f"INSERT INTO send_log ({', '.join(COLUMNS)}) SELECT "
+           + ", ".join(f"{c}::json" if c == "reasons" else c for c in COLUMNS)
+           + " FROM unnest(" + ", ".join(f"${n}::{t}[]" for n, t in enumerate(_TYPES, 1))
+           + f") AS rows({', '.join(COLUMNS)})")
 
 
 class SendLogWriter(Protocol):
@@ -73,8 +87,8 @@ class CopyLogWriter:
     """One asyncpg connection of its own (the engine's connect arguments), opened on first
     use and again after a failure; each COPY is one statement, so one commit."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, *, synchronous: bool = True) -> None:
+        self.engine, self.synchronous = engine, synchronous
         self._waiting: list[tuple[Sequence[LogRow], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._conn: Any = None
@@ -106,8 +120,14 @@ class CopyLogWriter:
     async def _copy(self, records: list[tuple[Any, ...]]) -> None:
         if self._conn is None or self._conn.is_closed():
             self._conn = await connect_driver(self.engine)
-        # Outside a transaction block a COPY commits by itself: one round trip, one commit.
-        await self._conn.copy_records_to_table("send_log", records=records, columns=COLUMNS)
+            if not self.synchronous:
+                await self._conn.execute("SET synchronous_commit TO off")
+        # Outside a transaction block each statement commits by itself: one commit a group.
+        if len(records) <= SMALL_GROUP:
+            await self._conn.execute(_INSERT, *zip(*records, strict=True))
+        else:
+            await self._conn.copy_records_to_table("send_log", records=records,
+                                                   columns=COLUMNS)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -141,7 +161,8 @@ def writer_for(state: RegistryState) -> SendLogWriter:
         return OrmLogWriter(state.sessions)
     copy: CopyLogWriter | None = state.copy_log_writer
     if copy is None or copy.engine is not engine:
-        copy = state.copy_log_writer = CopyLogWriter(engine)
+        copy = state.copy_log_writer = CopyLogWriter(
+            engine, synchronous=state.settings.send_log_synchronous_commit)
     return copy
 
 
