@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from identity import service
 from identity.main import create_app
 from identity.schemas import ClientCreate, ClientCreated, UserCreate
-from identity.settings import Settings, sign_in_policy
-from identity.throttle import SignInGuard
+from identity.service import identities, passwords
+from identity.service.throttle import SignInGuard, SignInPolicy
+from identity.settings import Settings
 from porttrust_dev.testing import ServiceSpec
 
 PASSWORD = "correct horse battery staple"
@@ -22,9 +22,9 @@ def cheap_password_hashing() -> Iterator[None]:
     cost. Hashes stay argon2, verified the same way."""
     with pytest.MonkeyPatch.context() as patch:
         cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        patch.setattr(service, "hasher", cheap)
+        patch.setattr(passwords, "hasher", cheap)
         # What an unknown name is checked against: cheap too (it carries its own parameters).
-        patch.setattr(service, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        patch.setattr(passwords, "DUMMY_HASH", cheap.hash("not-a-real-password"))
         yield
 
 
@@ -42,7 +42,7 @@ def new_client(db_session: Any) -> Callable[..., Awaitable[ClientCreated]]:
                    **kw: Any) -> ClientCreated:
         data = ClientCreate(name="Guangdong gateway", roles=list(roles), province=province,
                             **kw)
-        return await service.create_client(db_session, data=data, actor="test")
+        return await identities.create_client(db_session, data=data, actor="test")
 
     return make
 
@@ -55,7 +55,7 @@ def new_user(db_session: Any) -> Callable[..., Awaitable[str]]:
         username = "u" + uuid.uuid4().hex[:10]
         data = UserCreate(username=username, password=PASSWORD, roles=list(roles),
                           province=province)
-        await service.create_user(db_session, data=data, actor="test")  # exempt: no grant
+        await identities.create_user(db_session, data=data, actor="test")  # exempt: no grant
         return username
 
     return make
@@ -71,4 +71,4 @@ def password() -> str:
 def fresh_sign_in_guard(app: Any, settings: Settings) -> None:
     """The brakes count per address too, and every test signs in from the same one: each
     test starts with clean counts."""
-    app.state.throttle = SignInGuard(sign_in_policy(settings))
+    app.state.throttle = SignInGuard(SignInPolicy.from_settings(settings))

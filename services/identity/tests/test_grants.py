@@ -3,6 +3,7 @@ hq_admin, and an identity counts as the root person who created it (issue 9, ite
 
 import pytest
 from jose import jwt
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from identity import main
@@ -93,9 +94,13 @@ async def test_a_privileged_user_waits_too_and_pending_grants_are_listed(client,
     assert [(g["kind"], g["subject"]) for g in listed.json()["items"]] == [("user", "wl.li")]
 
 
-async def test_bootstrap_admin_is_active_and_its_own_root(app, db_session, monkeypatch):
-    monkeypatch.setenv("PORTTRUST_ADMIN_PASSWORD", "admin password from env")
-    await main._bootstrap(app)
+async def test_bootstrap_admin_is_active_and_its_own_root(app, db_session, settings):
+    app.state.settings = settings.model_copy(update={
+        "admin_password": SecretStr("admin password from settings")})
+    try:
+        await main._bootstrap(app)
+    finally:
+        app.state.settings = settings
     admin = await db_session.scalar(select(User).where(User.username == "admin"))
     pending = (await db_session.execute(select(Grant))).scalars().all()
     assert (admin.active, admin.owner) == (True, "user:admin")

@@ -7,9 +7,9 @@ import pytest
 from jose import jwt
 from sqlalchemy import select, update
 
-from identity import keys
 from identity.main import create_app
 from identity.models import SigningKey
+from identity.service import keys
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unauthorized
 from porttrust_shared.tokens import TokenVerifier

@@ -5,7 +5,7 @@ import uuid
 import httpx
 import pytest
 
-from identity.throttle import SignInGuard, SignInPolicy
+from identity.service.throttle import SignInGuard, SignInPolicy
 
 PROBLEM = "application/problem+json"
 

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from identity.errors import SignInBusy, TooManyAttempts
-from identity.throttle import FailureThrottle, SignInGuard, SignInPolicy
+from identity.service.throttle import FailureThrottle, SignInGuard, SignInPolicy
 
 
 class Clock:
@@ -58,7 +58,7 @@ def test_failures_outside_the_window_are_forgotten():
 
 
 def test_memory_stays_bounded_under_a_flood_of_names(monkeypatch):
-    monkeypatch.setattr("identity.throttle.MAX_TRACKED", 10)
+    monkeypatch.setattr("identity.service.throttle.MAX_TRACKED", 10)
     throttle = _throttle(Clock())
     for n in range(50):
         throttle.failed(f"user:{n}")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from identity import keys, service
 from identity.main import create_app
 from identity.schemas import ClientCreate
+from identity.service import identities, keys
 from identity.settings import Settings
 from porttrust_shared.cli import run_cli
 from porttrust_shared.db import create_engine, session_factory
@@ -37,7 +37,7 @@ async def _create_client(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
-            created = await service.create_client(session, data=data, actor="cli")
+            created = await identities.create_client(session, data=data, actor="cli")
             await session.commit()
     except Problem as exc:
         print(exc.detail or exc.title, file=sys.stderr)

@@ -1,28 +1,28 @@
 import base64
 import binascii
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse
 
-from identity import keys, service
-from identity.deps import SettingsDep, ThrottleDep
+from identity.deps import HqAdmin, SettingsDep, ThrottleDep
 from identity.errors import InvalidClient
 from identity.schemas import (
     ClientCreate,
     ClientCreated,
+    GrantRead,
     TokenRequest,
     TokenResponse,
     UserCreate,
     UserRead,
 )
-from porttrust_shared.deps import CipherDep, ReadsDep, ReadSessionDep, SessionDep, require_roles
+from identity.service import grants, identities, keys, sign_in
+from porttrust_shared.deps import CipherDep, ReadsDep, ReadSessionDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
-from porttrust_shared.tokens import Principal
+from porttrust_shared.pagination import Page
 
 router = APIRouter()
-HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -72,7 +72,7 @@ async def issue_token(
     reads: ReadsDep,
 ) -> JSONResponse:
     """OAuth2 token: client_credentials for machines, password for people."""
-    token = await service.sign_in(reads.sessions, session, request=form, guard=guard,
+    token = await sign_in.sign_in(reads.sessions, session, request=form, guard=guard,
                                   address=request.client.host if request.client else "",
                                   settings=settings, cipher=cipher)
     body = TokenResponse(access_token=token, expires_in=settings.token_lifetime_seconds)
@@ -91,7 +91,7 @@ async def create_client(
     data: ClientCreate, session: SessionDep, actor: HqAdmin, idem: IdempotencyDep
 ) -> JSONResponse:
     """Register a machine client. The secret is in this response only."""
-    response = await idem.run(lambda: service.create_client(session, data=data, actor=actor.sub,
+    response = await idem.run(lambda: identities.create_client(session, data=data, actor=actor.sub,
                                                             by=actor),
                               redact=("client_secret",))
     response.headers.update(NO_STORE)
@@ -105,8 +105,43 @@ async def create_user(
     """Register a person who signs in with a password."""
 
     async def produce() -> UserRead:
-        user, grant_id = await service.create_user(session, data=data, actor=actor.sub,
+        user, grant_id = await identities.create_user(session, data=data, actor=actor.sub,
                                                    by=actor)
         return UserRead.model_validate(user).model_copy(update={"grant_id": grant_id})
 
     return await idem.run(produce)
+
+
+# Grants of privileged roles awaiting a second hq_admin (four eyes means two people).
+DECISION: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the deciding person asked for the grant (or created its asker)"},
+    404: {"description": "no such grant"},
+    409: {"description": "the grant was decided already"},
+}
+
+
+@router.get("/v1/grants", response_model=Page[GrantRead], tags=["grants"])
+async def list_grants(session: ReadSessionDep, actor: HqAdmin,
+                      status: Literal["pending", "approved", "rejected"] | None = None,
+                      cursor: str | None = None,
+                      limit: Annotated[int | None, Query(ge=1)] = None) -> Page[GrantRead]:
+    """Grants, oldest first; `status=pending` for those waiting for a second person."""
+    rows, next_cursor = await grants.list_grants(session, status=status, cursor=cursor,
+                                                 limit=limit)
+    return Page(items=[GrantRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/v1/grants/{grant_id}/approve", response_model=GrantRead, tags=["grants"],
+             responses=DECISION)
+async def approve_grant(grant_id: str, session: SessionDep, actor: HqAdmin) -> GrantRead:
+    """Approve: the client or user becomes active with its roles (another person only)."""
+    row = await grants.decide_grant(session, grant_id=grant_id, approve=True, actor=actor)
+    return GrantRead.model_validate(row)
+
+
+@router.post("/v1/grants/{grant_id}/reject", response_model=GrantRead, tags=["grants"],
+             responses=DECISION)
+async def reject_grant(grant_id: str, session: SessionDep, actor: HqAdmin) -> GrantRead:
+    """Reject: the client or user stays disabled."""
+    row = await grants.decide_grant(session, grant_id=grant_id, approve=False, actor=actor)
+    return GrantRead.model_validate(row)

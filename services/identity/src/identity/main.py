@@ -1,19 +1,17 @@
 """identity: who may call PortTrust. Issues ES256 tokens and publishes the JWKS."""
 
 import logging
-import os
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from identity import keys, service
 from identity.api import router
-from identity.api_grants import router as grants_router
 from identity.deps import IdentityState
 from identity.models import IdempotencyRecord
-from identity.settings import Settings, sign_in_policy
-from identity.throttle import SignInGuard
+from identity.service import identities, keys
+from identity.service.throttle import SignInGuard, SignInPolicy
+from identity.settings import Settings
 from porttrust_shared.app import create_service_app
 from porttrust_shared.db import READ_ONLY
 from porttrust_shared.tokens import TokenVerifier
@@ -24,10 +22,8 @@ log = logging.getLogger("identity")
 async def _bootstrap(app: FastAPI) -> None:
     state = IdentityState.of(app)
     async with state.sessions() as session:
-        generated = await service.bootstrap(
-            session, settings=state.settings, cipher=state.cipher,
-            admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD") or None,
-        )
+        generated = await identities.bootstrap(session, settings=state.settings,
+                                               cipher=state.cipher)
         await session.commit()
     if generated:
         # Printed once, on the console of the first start, never logged.
@@ -53,11 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="PortTrust identity",
         description="Machine clients, people, roles and ES256 signing keys.",
-        routers=[router, grants_router], on_startup=[_bootstrap], verifier=verifier,
+        routers=[router], on_startup=[_bootstrap], verifier=verifier,
         state=IdentityState, idempotency_model=IdempotencyRecord,
     )
     holder["app"] = app
-    IdentityState.of(app).throttle = SignInGuard(sign_in_policy(settings))
+    IdentityState.of(app).throttle = SignInGuard(SignInPolicy.from_settings(settings))
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["POST", "GET"],
                        allow_headers=["*"])

@@ -12,14 +12,10 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Client(Base):
-    """A machine: a provincial system, gateway, enforcement tool or another service."""
+class _Identity:
+    """What a client and a user both have; their name and hash come first in each table."""
 
-    __tablename__ = "clients"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    secret_hash: Mapped[str] = mapped_column(String(256))
-    name: Mapped[str] = mapped_column(String(200))
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id, sort_order=-1)
     roles: Mapped[list[str]] = mapped_column(JSON)
     province: Mapped[str] = mapped_column(String(4))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -30,19 +26,21 @@ class Client(Base):
     owner: Mapped[str] = mapped_column(String(128))
 
 
-class User(Base):
+class Client(_Identity, Base):
+    """A machine: a provincial system, gateway, enforcement tool or another service."""
+
+    __tablename__ = "clients"
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(_Identity, Base):
     """A person who signs in with a password."""
 
     __tablename__ = "users"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    roles: Mapped[list[str]] = mapped_column(JSON)
-    province: Mapped[str] = mapped_column(String(4))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(128))
-    owner: Mapped[str] = mapped_column(String(128))
 
 
 class Grant(Base):

@@ -1,10 +1,9 @@
 import json
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from identity.throttle import SignInPolicy
 from porttrust_shared.settings import PLACEHOLDER_SECRETS, ServiceSettings
 from porttrust_shared.tokens import MAX_LIFETIME_SECONDS
 
@@ -36,6 +35,10 @@ class Settings(ServiceSettings):
     login_max_concurrent_hashes: int = Field(default=2, ge=1)
     login_hash_wait_seconds: float = Field(default=10.0, ge=0)
     login_max_waiting_hashes: int = Field(default=64, ge=0)
+    # The first start's admin password (PORTTRUST_ADMIN_PASSWORD); unset: one is generated
+    # and printed once on the console.
+    admin_password: SecretStr | None = Field(default=None,
+                                             validation_alias="PORTTRUST_ADMIN_PASSWORD")
 
     @model_validator(mode="after")
     def _identity_guards(self) -> "Settings":
@@ -54,18 +57,6 @@ class Settings(ServiceSettings):
             raise ValueError("bootstrap_clients must be a JSON list of objects with client_id, "
                              "client_secret and roles")
         return specs
-
-
-def sign_in_policy(settings: Settings) -> SignInPolicy:
-    return SignInPolicy(
-        limit=settings.login_max_failures, window=settings.login_failure_window_seconds,
-        lockout=settings.login_lockout_seconds,
-        address_limit=settings.login_address_max_failures,
-        name_limit=settings.login_name_max_failures,
-        known_for=settings.login_known_address_days * 86400,
-        max_hashes=settings.login_max_concurrent_hashes,
-        hash_wait=settings.login_hash_wait_seconds,
-        max_waiting=settings.login_max_waiting_hashes)
 
 
 def _weak(spec: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from identity.errors import SignInBusy, TooManyAttempts
+from identity.settings import Settings
 
 MAX_TRACKED = 100_000
 # Password hashes run at this niceness: argon2 keeps every core busy (4 lanes a hash), and the
@@ -83,6 +84,18 @@ class SignInPolicy:
     max_hashes: int = 2
     hash_wait: float = 10.0
     max_waiting: int = 64
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SignInPolicy":
+        return cls(
+            limit=settings.login_max_failures, window=settings.login_failure_window_seconds,
+            lockout=settings.login_lockout_seconds,
+            address_limit=settings.login_address_max_failures,
+            name_limit=settings.login_name_max_failures,
+            known_for=settings.login_known_address_days * 86400,
+            max_hashes=settings.login_max_concurrent_hashes,
+            hash_wait=settings.login_hash_wait_seconds,
+            max_waiting=settings.login_max_waiting_hashes)
 
 
 class KnownPlaces:
