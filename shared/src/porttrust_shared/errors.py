@@ -34,6 +34,15 @@ class Problem(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    def __init_subclass__(cls, *, problem: tuple[str, str, int] | None = None,
+                          **kwargs: Any) -> None:
+        """`class NotFound(Problem, problem=("not-found", "Not found", 404))`: the kind's
+        type (a slug under TYPE_BASE), title and status, declared in one line."""
+        super().__init_subclass__(**kwargs)
+        if problem is not None:
+            slug, cls.title, cls.status = problem
+            cls.type = TYPE_BASE + slug
+
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
         if self.detail:
@@ -44,16 +53,12 @@ class Problem(Exception):
         return body
 
 
-def _t(slug: str) -> str:
-    return TYPE_BASE + slug
+class BadRequest(Problem, problem=("bad-request", "Bad request", 400)):
+    """A request its schema could not refuse: a forged cursor, an unreadable body."""
 
 
-class BadRequest(Problem):
-    type, title, status = _t("bad-request"), "Bad request", 400
-
-
-class Unauthorized(Problem):
-    type, title, status = _t("unauthorized"), "Authentication required", 401
+class Unauthorized(Problem, problem=("unauthorized", "Authentication required", 401)):
+    """No valid bearer token; the answer carries the RFC 6750 challenge."""
 
     def __init__(self, detail: str | None = None, *, token_sent: bool = True,
                  **extra: Any) -> None:
@@ -64,48 +69,50 @@ class Unauthorized(Problem):
         super().__init__(detail, headers={"WWW-Authenticate": challenge}, **extra)
 
 
-class Forbidden(Problem):
-    type, title, status = _t("forbidden"), "Forbidden", 403
+class Forbidden(Problem, problem=("forbidden", "Forbidden", 403)):
+    """The caller may not do this: a role, a province, a two-person rule."""
 
 
-class NotFound(Problem):
-    type, title, status = _t("not-found"), "Not found", 404
+class NotFound(Problem, problem=("not-found", "Not found", 404)):
+    """No such thing, or one outside the caller's province."""
 
 
-class Conflict(Problem):
-    type, title, status = _t("conflict"), "Conflict", 409
+class Conflict(Problem, problem=("conflict", "Conflict", 409)):
+    """The thing's state forbids it, or it exists already."""
 
 
-class PreconditionFailed(Problem):
-    type, title, status = _t("precondition-failed"), "Precondition failed", 412
+class PreconditionFailed(Problem, problem=("precondition-failed", "Precondition failed", 412)):
+    """If-Match names a version that is no longer current."""
 
 
-class PreconditionRequired(Problem):
-    type, title, status = _t("precondition-required"), "Precondition required", 428
+class PreconditionRequired(Problem, problem=(
+        "precondition-required", "Precondition required", 428)):
+    """A change that needs If-Match came without it."""
 
 
-class PayloadTooLarge(Problem):
-    type, title, status = _t("payload-too-large"), "Request body too large", 413
+class PayloadTooLarge(Problem, problem=("payload-too-large", "Request body too large", 413)):
+    """A body over its cap."""
 
 
-class Unprocessable(Problem):
-    type, title, status = _t("validation-error"), "Request validation failed", 422
+class Unprocessable(Problem, problem=("validation-error", "Request validation failed", 422)):
+    """A body or parameter that does not validate (never echoed)."""
 
 
-class HeadersTooLarge(Problem):
-    type = _t("request-header-fields-too-large")
-    title, status = "Request header fields too large", 431
+class HeadersTooLarge(Problem, problem=(
+        "request-header-fields-too-large", "Request header fields too large", 431)):
+    """A request line and headers over their cap."""
 
 
-class InternalError(Problem):
-    type, title, status = _t("internal"), "Internal server error", 500
+class InternalError(Problem, problem=("internal", "Internal server error", 500)):
+    """Anything unexpected: logged, answered without its detail."""
 
     def __init__(self) -> None:
         super().__init__("An unexpected error occurred; it has been logged.")
 
 
-class DependencyUnavailable(Problem):
-    type, title, status = _t("dependency-unavailable"), "A service this depends on is down", 503
+class DependencyUnavailable(Problem, problem=(
+        "dependency-unavailable", "A service this depends on is down", 503)):
+    """The database or another service cannot answer now."""
 
 
 class BodyRefused(StarletteHTTPException):
@@ -211,7 +218,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         problem.headers["Allow"] = _allowed_methods(request)
     problem.status = exc.status_code
     problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-    problem.type = _t(problem.title.lower().replace(" ", "-"))
+    problem.type = TYPE_BASE + problem.title.lower().replace(" ", "-")
     return problem_response(problem, request)
 
 

@@ -9,20 +9,16 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.errors import SamePerson
 from identity.models import AuditEvent, Client, Grant, User
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
-from porttrust_shared.errors import Conflict, Forbidden, NotFound
+from porttrust_shared.errors import Conflict, NotFound
 from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 
 PRIVILEGED = frozenset({"hq_admin", "whitelist_admin", "enforcement"})
 PENDING = "pending"
-
-
-class SamePerson(Forbidden):
-    type = "https://porttrust.dev/problems/dual-approval-required"
-    title = "Approver must be another person than the requester"
 
 
 def privileged(roles: Iterable[str]) -> list[str]:
