@@ -21,6 +21,7 @@ own key (or to its whole table, or by a reconnect); everything else is as `chang
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from porttrust_shared.changes import CHANNEL, KEY_COLUMNS, ChangeFeed
@@ -46,6 +47,19 @@ class KeyedCache(Generic[K, V]):
         if entry is None or not self.feed.fresh() or entry[0] < self.feed.stamp(self.table, key):
             return False, None
         return True, entry[1]
+
+    def get_many(self, keys: Iterable[K], into: dict[K, V | None]) -> list[K]:
+        """`get` of each key: what is held goes `into`, the keys of the rest are returned."""
+        if not self.feed.fresh():
+            return list(keys)
+        entries, stamp, table, missing = self._entries, self.feed.stamp, self.table, []
+        for key in keys:
+            entry = entries.get(key)
+            if entry is None or entry[0] < stamp(table, key):
+                missing.append(key)
+            else:
+                into[key] = entry[1]
+        return missing
 
     def put(self, key: K, value: V, token: int | None) -> None:
         if token is None or not self.feed.fresh() or token < self.feed.stamp(self.table, key):

@@ -12,6 +12,7 @@ import json
 from json.encoder import encode_basestring
 from typing import NamedTuple
 
+from porttrust_shared.pii import mask_phone
 from registry.service.matching import Variable
 from registry.service.matching.matcher import Fit
 from registry.service.monitoring import decide
@@ -84,6 +85,15 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
             f'"template_id":{encode_basestring(fit.key.id)},'
             f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
     return Written(text, recipient, allowed, enforced, fit.key.id)
+
+
+def allowed_text(sub_port: str, phone: str, fit: Fit) -> str:
+    """`written(...).text` of a message that fits `fit`'s template with no reason to refuse
+    (most messages): allowed, enforced, no reasons, the phone masked."""
+    return (f'{{"sub_port":{encode_basestring(sub_port)},"recipient":"{mask_phone(phone)}",'
+            f'"allowed":true,"enforced":true,"reasons":[],'
+            f'"template_id":{encode_basestring(fit.key.id)},'
+            f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
 
 
 def batch_text(texts: list[str]) -> str:

@@ -65,14 +65,7 @@ async def from_database(session: AsyncSession, numbers: set[str], indexes: set[s
 
 def _missing(cache: KeyedCache[str, Any], numbers: Iterable[str],
              found: dict[str, Any]) -> list[str]:
-    missing = []
-    for number in numbers:
-        held, value = cache.get(number)
-        if held:
-            found[number] = value
-        else:
-            missing.append(number)
-    return missing
+    return cache.get_many(numbers, found)
 
 
 async def _fill(session: AsyncSession, cache: KeyedCache[str, Any], token: int,
