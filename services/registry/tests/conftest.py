@@ -2,7 +2,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from registry.clients import CreditClient, WhitelistClient
 from registry.main import create_app
 from registry.models import EntityVersion
 from registry.service.agreements import REQUIRED_CLAUSES
-from registry.settings import Settings
+from registry.settings import ImportSettings, Settings
 
 
 @pytest.fixture(scope="session")
@@ -255,6 +255,19 @@ class Registry:
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
         return data
+
+
+@pytest.fixture
+def import_settings(app: Any) -> Iterator[Callable[..., None]]:
+    """`import_settings(chunk_size=2, ...)`: the app's import settings (REGISTRY_IMPORT_* in
+    production) replaced until the test ends."""
+    before = app.state.settings
+
+    def use(**values: Any) -> None:
+        app.state.settings = before.model_copy(update={"imports": ImportSettings(**values)})
+
+    yield use
+    app.state.settings = before
 
 
 @pytest.fixture

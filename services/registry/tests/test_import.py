@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from porttrust_shared.validators import id_check_char
-from registry.imports.settings import ImportSettings
 from registry.models import Handler, WhitelistEntry
 
 HEADER = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
@@ -353,16 +352,13 @@ async def test_rows_of_one_chunk_keep_their_own_values_and_whitelist_cover(clien
         4: (False, "订单发货通知", "北京机房B1", None, None, None, None)}
 
 
-async def test_an_inline_import_of_several_chunks_creates_every_row(app, client, headers,
-                                                                    world):
+async def test_an_inline_import_of_several_chunks_creates_every_row(client, headers, world,
+                                                                    import_settings):
     """Chunks of one inline import share a transaction (and, on PostgreSQL, the staging
     table the new rows go through)."""
-    app.state.import_settings = ImportSettings(job_threshold=10, chunk_size=2)
-    try:
-        body = (await post(client, headers, csv_bytes(
-            [good(world, f"10690123000{n}") for n in range(1, 6)]))).json()
-    finally:
-        del app.state.import_settings
+    import_settings(job_threshold=10, chunk_size=2)
+    body = (await post(client, headers, csv_bytes(
+        [good(world, f"10690123000{n}") for n in range(1, 6)]))).json()
     assert body["counts"]["created"] == 5
     for n in range(1, 6):
         got = await client.get(f"/v1/sub-ports/10690123000{n}", headers=headers("hq_admin"))

@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from registry.imports import cli
+from registry import cli
 
 
 def test_progress_bar_shows_share_and_counts():

@@ -2,7 +2,7 @@
 
 import gc
 
-from registry.imports.gc_pause import IMPORT_THRESHOLD, fewer_collections
+from registry.service.imports.gc_pause import IMPORT_THRESHOLD, fewer_collections
 
 
 def test_an_import_raises_the_young_generation_threshold():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from registry.imports.parsing import MAX_NESTING, neutralised, unneutralised
+from registry.service.imports.parsing import MAX_NESTING, neutralised, unneutralised
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 

@@ -6,7 +6,6 @@ import io
 import pytest
 from sqlalchemy import select
 
-from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent
 
 HEADER = ["number", "province", "user_unit_uscc", "business_type", "purpose", "machine_room",
@@ -14,13 +13,12 @@ HEADER = ["number", "province", "user_unit_uscc", "business_type", "purpose", "m
 
 
 @pytest.fixture
-async def small_jobs(app, db_session):
+async def small_jobs(app, db_session, import_settings):
     """Jobs for files over 3 rows, 2 rows a chunk; every job finished before the test ends."""
-    app.state.import_settings = ImportSettings(job_threshold=3, chunk_size=2)
+    import_settings(job_threshold=3, chunk_size=2)
     yield
     for task in list(getattr(app.state, "import_tasks", {}).values()):
         await task
-    del app.state.import_settings
 
 
 @pytest.fixture

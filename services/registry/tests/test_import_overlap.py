@@ -22,10 +22,10 @@ from porttrust_shared.settings import DEV_INDEX_KEY, DEV_PII_KEY
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import BlacklistResult, Subject
-from registry.imports import engine as import_engine
-from registry.imports import service as svc
-from registry.imports.parsing import parse_file
 from registry.models import Handler, ImportJob, ImportRowError, Organization, Port, SubPort
+from registry.service.imports import planner, writer
+from registry.service.imports import runner as svc
+from registry.service.imports.parsing import parse_file
 
 pytestmark = pytest.mark.postgres  # chunks overlap only on a PostgreSQL engine
 
@@ -97,7 +97,7 @@ async def count(sessions: async_sessionmaker[AsyncSession], query: Any) -> int:
 def hold_first_insert(monkeypatch: pytest.MonkeyPatch, until: asyncio.Event,
                       error: Exception | None = None) -> None:
     """Chunk 1's COPY waits for `until`, then fails with `error` if given."""
-    insert, calls = import_engine._insert_new_postgres, []
+    insert, calls = writer._insert_new_postgres, []
 
     async def held(*args: Any, **kw: Any) -> None:
         calls.append(1)
@@ -107,13 +107,13 @@ def hold_first_insert(monkeypatch: pytest.MonkeyPatch, until: asyncio.Event,
                 raise error
         await insert(*args, **kw)
 
-    monkeypatch.setattr(import_engine, "_insert_new_postgres", held)
+    monkeypatch.setattr(writer, "_insert_new_postgres", held)
 
 
 async def test_a_person_and_unit_made_by_one_chunk_are_reused_by_the_next(sessions,
                                                                           monkeypatch):
     second_planned = asyncio.Event()
-    prepare = import_engine.Importer.prepare
+    prepare = planner.Planner.prepare
 
     async def signalling_prepare(self: Any, *args: Any, **kw: Any) -> Any:
         prepared = await prepare(self, *args, **kw)
@@ -121,7 +121,7 @@ async def test_a_person_and_unit_made_by_one_chunk_are_reused_by_the_next(sessio
             second_planned.set()
         return prepared
 
-    monkeypatch.setattr(import_engine.Importer, "prepare", signalling_prepare)
+    monkeypatch.setattr(planner.Planner, "prepare", signalling_prepare)
     hold_first_insert(monkeypatch, second_planned)
     job = await run(sessions, csv_rows([row(n, person=1) for n in range(1, 6)]))
     assert (job.status, job.created, job.failed) == ("done", 5, 0)
@@ -135,7 +135,7 @@ async def test_a_failed_store_makes_the_next_chunk_plan_again(sessions, monkeypa
     """Chunk 1's store fails while chunk 2 is being planned counting on chunk 1's new unit
     and person: chunk 2 is planned again and creates them itself."""
     second_loaded, forgotten = asyncio.Event(), asyncio.Event()
-    load, forget = import_engine._Lookups.load.__func__, import_engine.Importer.forget
+    load, forget = planner.Lookups.load.__func__, planner.Planner.forget
     loads: list[int] = []
 
     async def slow_second_load(cls: Any, *args: Any, **kw: Any) -> Any:
@@ -150,8 +150,8 @@ async def test_a_failed_store_makes_the_next_chunk_plan_again(sessions, monkeypa
         forget(self)
         forgotten.set()
 
-    monkeypatch.setattr(import_engine._Lookups, "load", classmethod(slow_second_load))
-    monkeypatch.setattr(import_engine.Importer, "forget", signalling_forget)
+    monkeypatch.setattr(planner.Lookups, "load", classmethod(slow_second_load))
+    monkeypatch.setattr(planner.Planner, "forget", signalling_forget)
     hold_first_insert(monkeypatch, second_loaded, OperationalError("COPY", {}, Exception("lost")))
     job = await run(sessions, csv_rows([row(n, person=2) for n in range(1, 5)]))
     assert (job.status, job.created, job.failed) == ("done", 2, 2)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from registry.imports.settings import ImportSettings
-from registry.imports.upload import ImportSlots, TooManyImports
+from registry.api.imports import ImportSlots
+from registry.errors import TooManyImports
 
 PROBLEM = "application/problem+json"
 CSV = {"Content-Type": "text/csv"}
@@ -12,13 +12,12 @@ HEADER_LINE = (b"number,province,user_unit_uscc,business_type,purpose,machine_ro
 
 
 @pytest.fixture
-def capped(app):
+def capped(app, import_settings):
     """One import per client at a time, Retry-After 7 s; files up to 1,000 bytes."""
-    app.state.import_settings = ImportSettings(max_concurrent=1, retry_after_seconds=7,
-                                               max_bytes=1000)
+    import_settings(max_concurrent=1, retry_after_seconds=7, max_bytes=1000)
     app.state.import_slots = ImportSlots(per_client=1, retry_after=7)
     yield app.state.import_slots
-    del app.state.import_settings, app.state.import_slots
+    del app.state.import_slots
 
 
 async def test_a_second_import_of_one_client_at_once_is_429_with_retry_after(client, headers,

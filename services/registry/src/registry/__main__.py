@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from porttrust_shared.cli import run_cli
-from registry.imports.cli import COMMANDS
+from registry.cli import COMMANDS
 from registry.main import create_app
 from registry.service.send_log import RETENTION_COMMAND
 from registry.settings import Settings

@@ -1,6 +1,6 @@
 from typing import Any
 
-from porttrust_shared.errors import Conflict
+from porttrust_shared.errors import Conflict, Problem
 
 T = "https://porttrust.dev/problems/"
 
@@ -35,3 +35,16 @@ class SubPortTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("This sub-port already serves another user unit.",
                          code="mixed_sub_port_use")
+
+
+class UnsupportedMediaType(Problem, problem=("unsupported-media-type", "Unsupported media type",
+                                             415)):
+    """An import whose Content-Type is neither CSV nor NDJSON (and no ?format=)."""
+
+
+class TooManyImports(Problem, problem=("too-many-imports", "Too many imports at once", 429)):
+    """One import more than REGISTRY_IMPORT_MAX_CONCURRENT of one client at once."""
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__("This client already runs as many imports as allowed; retry later.",
+                         headers={"Retry-After": str(retry_after)})

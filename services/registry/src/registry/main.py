@@ -10,7 +10,6 @@ from registry.api import router
 from registry.clients import CreditClient, LocalVerifier, WhitelistClient
 from registry.deps import RegistryState
 from registry.events import HANDLERS
-from registry.imports.settings import ImportSettings
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
 from registry.service.send_log_writer import close_writers
 from registry.settings import Settings
@@ -38,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         on_startup=[start_http, start_clients, start_relay, start_sweeps],
         on_shutdown=[stop_sweeps, stop_relay, stop_http, close_writers],
-        body_limits=ImportSettings().body_limits(),
+        body_limits=settings.imports.body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
         state=RegistryState, idempotency_model=IdempotencyRecord,
     )

@@ -4,20 +4,11 @@ from fastapi.responses import JSONResponse
 from porttrust_shared.deps import CipherDep, SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from registry.deps import (
-    Cursor,
-    IfMatch,
-    Limit,
-    Reader,
-    SettingsDep,
-    VerifierDep,
-    Writer,
-    problems,
-)
+from registry.deps import Cursor, IfMatch, Limit, Reader, SettingsDep, VerifierDep, Writer, problems
 from registry.schemas.fields import Province
 from registry.schemas.organizations import HandlerCreate, HandlerRead, HandlerSearch, HandlerUpdate
 from registry.service import handlers as svc
-from registry.service.common import etag
+from registry.service.versions import etag
 
 router = APIRouter(tags=["handlers"])
 

@@ -1,29 +1,95 @@
+"""Import and export routes, and receiving an import file: into a size-capped temporary
+file, a few at a time per client.
+
+The upload is written to a SpooledTemporaryFile as it arrives (in memory up to
+SPOOL_IN_MEMORY, on disk beyond), never gathered into one bytes object while it streams,
+and refused (413) the moment it passes REGISTRY_IMPORT_MAX_BYTES. It is read only after the
+caller's token and role were checked. Each client runs at most
+REGISTRY_IMPORT_MAX_CONCURRENT imports at once (a job counts until it ends); one more is a
+429 with Retry-After. The count is per process.
+"""
+
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal
+import tempfile
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from porttrust_shared.deps import CipherDep, SessionDep
-from porttrust_shared.errors import Problem
+from porttrust_shared.errors import PayloadTooLarge
 from registry.deps import CreditDep, Cursor, Limit, Reader, SettingsDep, Writer
-from registry.imports import service as svc
-from registry.imports.export import export_csv
-from registry.imports.parsing import parse_file
-from registry.imports.settings import ImportSettings
-from registry.imports.upload import ImportSlots, spool_upload
+from registry.errors import TooManyImports, UnsupportedMediaType
 from registry.schemas.fields import Province
 from registry.schemas.imports import ImportJobRead, ImportResult
+from registry.service.imports import runner as svc
+from registry.service.imports.export import export_csv
+from registry.service.imports.parsing import parse_file
+from registry.settings import ImportSettings
 
 router = APIRouter(tags=["sub-ports"])
 Format = Literal["csv", "ndjson"]
+SPOOL_IN_MEMORY = 1024 * 1024
 MEDIA = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}
 
 
-class UnsupportedMediaType(Problem):
-    type = "https://porttrust.dev/problems/unsupported-media-type"
-    title, status = "Unsupported media type", 415
+async def spool_upload(request: Request, *, max_bytes: int) -> IO[bytes]:
+    """The request body in a temporary file, positioned at its start (413 over max_bytes)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise PayloadTooLarge("The file is larger than this import accepts.")
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
+
+
+class Slot:
+    """One client's import in progress; `keep()` hands its release to a job that outlives
+    the request."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release, self.kept = release, False
+
+    def keep(self) -> Callable[[], None]:
+        self.kept = True
+        return self._release
+
+
+class ImportSlots:
+    def __init__(self, *, per_client: int, retry_after: int) -> None:
+        self.per_client, self.retry_after = per_client, retry_after
+        self._held: Counter[str] = Counter()
+
+    @asynccontextmanager
+    async def hold(self, client: str) -> AsyncIterator[Slot]:
+        """A slot for `client` while the block runs (and after, if kept); 429 when none."""
+        if self._held[client] >= self.per_client:
+            raise TooManyImports(retry_after=self.retry_after)
+        self._held[client] += 1
+        slot = Slot(lambda: self._give_back(client))
+        try:
+            yield slot
+        finally:
+            if not slot.kept:
+                self._give_back(client)
+
+    def _give_back(self, client: str) -> None:
+        self._held[client] -= 1
+        if self._held[client] <= 0:
+            del self._held[client]
+
+    def held(self, client: str) -> int:
+        return self._held[client]
 
 
 def _format(content_type: str | None, wanted: Format | None) -> str:
@@ -33,13 +99,6 @@ def _format(content_type: str | None, wanted: Format | None) -> str:
     if media not in MEDIA:
         raise UnsupportedMediaType("Send text/csv or application/x-ndjson, or ?format=.")
     return MEDIA[media]
-
-
-def _import_settings(request: Request) -> ImportSettings:
-    found = getattr(request.app.state, "import_settings", None)
-    if not isinstance(found, ImportSettings):
-        found = request.app.state.import_settings = ImportSettings()
-    return found
 
 
 def _slots(request: Request, config: ImportSettings) -> ImportSlots:
@@ -77,11 +136,11 @@ BODY = {"requestBody": {"required": True, "content": {
                         415: {"description": "Not CSV/NDJSON"},
                         429: {"description": "Too many imports of this client at once"}})
 async def import_sub_ports(request: Request, session: SessionDep, actor: Writer,
-                           credit: CreditDep, cipher: CipherDep,
+                           credit: CreditDep, cipher: CipherDep, settings: SettingsDep,
                            content_type: Annotated[str | None, Header()] = None,
                            format: Annotated[Format | None, Query()] = None) -> Response:
     """Import sub-ports from CSV (UTF-8 or GBK) or NDJSON; large files run as a job (202)."""
-    config, kind = _import_settings(request), _format(content_type, format)
+    config, kind = settings.imports, _format(content_type, format)
     async with _slots(request, config).hold(actor.sub) as slot:
         with await spool_upload(request, max_bytes=config.max_bytes) as upload:
             parsed = parse_file(upload.read(), kind)

@@ -8,7 +8,7 @@ from registry.deps import Cursor, IfMatch, Limit, Reader, SettingsDep, Writer
 from registry.schemas.fields import Province
 from registry.schemas.organizations import OrganizationCreate, OrganizationRead, OrganizationUpdate
 from registry.service import organizations as svc
-from registry.service.common import etag
+from registry.service.versions import etag
 
 router = APIRouter(tags=["organizations"])
 

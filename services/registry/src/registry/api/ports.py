@@ -4,20 +4,11 @@ from fastapi.responses import JSONResponse
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from registry.deps import (
-    CreditDep,
-    Cursor,
-    IfMatch,
-    Limit,
-    Reader,
-    SettingsDep,
-    Writer,
-    problems,
-)
+from registry.deps import CreditDep, Cursor, IfMatch, Limit, Reader, SettingsDep, Writer, problems
 from registry.schemas.fields import Province
 from registry.schemas.ports import PortCreate, PortRead, PortUpdate
 from registry.service import ports as svc
-from registry.service.common import etag
+from registry.service.versions import etag
 
 router = APIRouter(tags=["ports"])
 

@@ -32,7 +32,7 @@ from registry.schemas.ports import (
 )
 from registry.service import audit_log, lifecycle, whitelist_review
 from registry.service import sub_ports as svc
-from registry.service.common import etag
+from registry.service.versions import etag
 
 router = APIRouter(tags=["sub-ports"])
 Status = Literal["registered", "active", "suspended", "cancelled"]

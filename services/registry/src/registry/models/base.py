@@ -4,12 +4,7 @@ outbox and inbox), and the versions of every versioned row (kept masked, for tra
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_shared.audit import AuditEventMixin
@@ -42,3 +37,24 @@ AuditEvent = shared_table(AuditEventMixin, Base)
 IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
 OutboxEvent = shared_table(OutboxEventMixin, Base)
 InboxEvent = shared_table(InboxEventMixin, Base)
+
+
+class Versioned:
+    """A record with a version number (its ETag; every version is kept in EntityVersion),
+    created and last changed at. Its columns come after the table's own."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reviewed:
+    """A record one person writes and a second person decides on (four eyes)."""
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_by: Mapped[str] = mapped_column(String(128))
+    # The author's root person (token claim `owner`), whom the four-eyes rule compares.
+    created_person: Mapped[str | None] = mapped_column(String(128))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))

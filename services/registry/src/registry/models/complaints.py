@@ -3,13 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, new_id, utcnow

@@ -2,10 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import (
-    Integer,
-    String,
-)
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, new_id, utcnow

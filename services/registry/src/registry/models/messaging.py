@@ -19,10 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, new_id, utcnow
-from registry.models.base import Base
+from registry.models.base import Base, Reviewed, Versioned
 
 
-class MessageTemplate(Base):
+class MessageTemplate(Reviewed, Versioned, Base):
     """A registered SMS text for one sub-port: 【signature】, fixed text and typed variables."""
 
     __tablename__ = "message_templates"
@@ -32,16 +32,6 @@ class MessageTemplate(Base):
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     allowed_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    created_by: Mapped[str] = mapped_column(String(128))
-    # The author's root person (token claim `owner`), whom the four-eyes rule compares.
-    created_person: Mapped[str | None] = mapped_column(String(128))
-    decided_by: Mapped[str | None] = mapped_column(String(128))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(String(500))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OptOut(Base):
@@ -118,7 +108,7 @@ class GatewayViolation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Signature(Base):
+class Signature(Reviewed, Base):
     """A 【signature】 a user unit may put on its messages (签名报备, R5): its name, or a short
     name or brand backed by evidence; approved by someone other than who registered it."""
 
@@ -129,11 +119,5 @@ class Signature(Base):
     text: Mapped[str] = mapped_column(String(20))
     names_unit: Mapped[bool] = mapped_column(Boolean)
     evidence_ref: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    created_by: Mapped[str] = mapped_column(String(128))
-    # The author's root person (token claim `owner`), whom the four-eyes rule compares.
-    created_person: Mapped[str | None] = mapped_column(String(128))
-    decided_by: Mapped[str | None] = mapped_column(String(128))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After the review's columns, as the table was made.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=1)

@@ -3,21 +3,14 @@ only encrypted, with blind indexes for lookups."""
 
 import datetime as dt
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Boolean, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from porttrust_shared.db import UTCDateTime, new_id, utcnow
-from registry.models.base import Base
+from porttrust_shared.db import UTCDateTime, new_id
+from registry.models.base import Base, Versioned
 
 
-class Organization(Base):
+class Organization(Versioned, Base):
     """A holder or user unit, keyed by its USCC."""
 
     __tablename__ = "organizations"
@@ -29,12 +22,9 @@ class Organization(Base):
     # Government, emergency or life-safety business (notice §7): whitelist combs this unit.
     public_service: Mapped[str | None] = mapped_column(String(32))
     uscc_review: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Handler(Base):
+class Handler(Versioned, Base):
     """The natural person acting for an organisation. PII columns hold ciphertext only."""
 
     __tablename__ = "handlers"
@@ -51,6 +41,3 @@ class Handler(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     verified_by: Mapped[str | None] = mapped_column(String(64))
     verification_reason: Mapped[str | None] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,20 +3,14 @@ mirror and back-fill campaigns; every versioned row carries its version number f
 
 import datetime as dt
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Integer,
-    String,
-)
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from porttrust_shared.db import UTCDateTime, utcnow
-from registry.models.base import Base
+from registry.models.base import Base, Versioned
 
 
-class Port(Base):
+class Port(Versioned, Base):
     __tablename__ = "ports"
     number: Mapped[str] = mapped_column(String(21), primary_key=True)
     holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
@@ -24,12 +18,9 @@ class Port(Base):
     scope: Mapped[str] = mapped_column(String(16))
     agreement_signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resource_certificate_ref: Mapped[str | None] = mapped_column(String(128))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SubPort(Base):
+class SubPort(Versioned, Base):
     """A port plus extension digits: the unit that is registered, activated and traced."""
 
     __tablename__ = "sub_ports"
@@ -48,9 +39,6 @@ class SubPort(Base):
     customer_importance: Mapped[int | None] = mapped_column(Integer)
     whitelisted: Mapped[bool] = mapped_column(Boolean, default=False)
     status_reason: Mapped[str | None] = mapped_column(String(500))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BackfillCampaign(Base):

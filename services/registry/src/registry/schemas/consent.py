@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
-from registry.schemas.fields import Forbid, Mobile
+from registry.schemas.fields import Forbid, MaskedPhone, Mobile
 from registry.schemas.messaging import Reason
 
 
 class MoMessageItem(BaseModel):
     id: str
     sub_port: str
-    sender: str = Field(description="Masked, e.g. 138****5678.")
+    sender: MaskedPhone
     text: str = Field(description="The reply, with anything shaped like a phone or ID masked.")
     opt_out: bool
     undecided: bool = Field(description="The rules could not tell; a person decides.")
@@ -37,7 +37,7 @@ class OptOutSearch(BaseModel):
 class OptOutItem(BaseModel):
     sub_port: str
     province: str
-    phone: str = Field(description="Masked, e.g. 138****5678.")
+    phone: MaskedPhone
     keyword: str = Field(description="The keyword or phrase, or `person` for a decision.")
     received_at: dt.datetime
     created_at: dt.datetime

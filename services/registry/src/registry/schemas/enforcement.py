@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 
 from porttrust_shared.fields import Iso8601, Text
 from porttrust_shared.pii import ScrubbedData, ScrubbedText
-from registry.schemas.fields import Forbid, Mobile, Province
+from registry.schemas.fields import Forbid, MaskedPhone, Mobile, Province
 from registry.schemas.trace import TraceHandler, TraceParty, TracePort, TraceSubPort
 
 ComplaintNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3,21}$")]
@@ -45,7 +45,7 @@ class ComplaintTraceRead(BaseModel):
     valid: bool = Field(description="Counts toward the sub-port's review threshold.")
     review_id: int | None = Field(default=None,
                                   description="The review this complaint opened, if any.")
-    reporter: str = Field(description="Masked, e.g. 138****5678.")
+    reporter: MaskedPhone
     received_at: dt.datetime
     number: str
     at: dt.datetime
@@ -64,7 +64,7 @@ class ComplaintRead(BaseModel):
     province: str | None
     traced: bool
     valid: bool
-    reporter: str = Field(description="Masked, e.g. 138****5678.")
+    reporter: MaskedPhone
     content: ScrubbedText = Field(description="Stored encrypted; ID numbers and phones masked.")
     received_at: dt.datetime
     created_at: dt.datetime

@@ -24,3 +24,5 @@ PublicService = Literal["life_safety", "emergency_rescue", "government_regulator
 Amount = Annotated[int, Field(ge=0)]
 Importance = Annotated[int, Field(ge=0, le=10)]
 Forbid = ConfigDict(extra="forbid")
+# A phone as every answer shows it.
+MaskedPhone = Annotated[str, Field(description="Masked, e.g. 138****5678.")]

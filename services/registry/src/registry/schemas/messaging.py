@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from porttrust_shared.fields import Iso8601
 from porttrust_shared.pii import OptionalScrubbedText, ScrubbedText
-from registry.schemas.fields import BusinessType, Forbid, Mobile
+from registry.schemas.fields import BusinessType, Forbid, MaskedPhone, Mobile
 
 TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                 max_length=1000)]
@@ -76,7 +76,7 @@ class SendCheckIn(BaseModel):
 
 class SendCheckRead(BaseModel):
     sub_port: str
-    recipient: str = Field(description="Masked, e.g. 138****5678.")
+    recipient: MaskedPhone
     allowed: bool
     enforced: bool = Field(description=(
         "False when a template refusal was waived: a pending live sub-port during its "
@@ -167,7 +167,7 @@ class MoMessageIn(BaseModel):
 class MoMessageRead(BaseModel):
     id: str
     sub_port: str
-    sender: str = Field(description="Masked, e.g. 138****5678.")
+    sender: MaskedPhone
     opt_out: bool
     keyword: str | None = Field(description="The keyword or phrase that made it an opt-out.")
     undecided: bool = Field(False, description="Unclear to the rules: kept for a person.")

@@ -9,6 +9,7 @@ from porttrust_shared.pii import OptionalScrubbedText
 from registry.schemas.fields import (
     Forbid,
     IdNumber,
+    MaskedPhone,
     Mobile,
     OrgRole,
     PersonName,
@@ -89,7 +90,7 @@ class HandlerRead(BaseModel):
     id: str
     name: str = Field(description="Masked, e.g. 张*.")
     id_number: str = Field(description="Masked, e.g. 110105********002X.")
-    phone: str = Field(description="Masked, e.g. 138****5678.")
+    phone: MaskedPhone
     organization_uscc: str
     province: str
     verification: Verification

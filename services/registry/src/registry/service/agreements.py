@@ -14,8 +14,8 @@ from porttrust_shared.pagination import aware_datetime, clamp_limit, cursor_valu
 from porttrust_shared.tokens import Principal
 from registry.models import Agreement, AuditEvent, Organization, Port, SubPort
 from registry.schemas.records import AgreementIn
-from registry.service.common import nameable_organization
 from registry.service.organizations import get_organization
+from registry.service.scope import nameable_organization
 
 SUPPLEMENTARY, SERVICE = "holder_supplementary", "service"
 REQUIRED_CLAUSES = {

@@ -27,9 +27,9 @@ from registry.schemas.enforcement import (
     ProvinceBackfill,
     QueueItem,
 )
-from registry.service.common import ensure_own_province, visible
 from registry.service.completeness import incomplete
 from registry.service.deadline import sweep
+from registry.service.scope import ensure_own_province, visible
 from registry.service.sub_ports import missing_fields
 from registry.service.surroundings import Around, around
 

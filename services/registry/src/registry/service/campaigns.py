@@ -18,8 +18,9 @@ from porttrust_shared.tokens import Principal
 from registry.models import BackfillCampaign
 from registry.schemas.enforcement import CampaignIn, CampaignRead
 from registry.schemas.ports import Backfill
-from registry.service.common import keyset_page, record_version
 from registry.service.monitoring import enforcement_from
+from registry.service.scope import keyset_page
+from registry.service.versions import record_version
 
 ENTITY = "backfill_campaign"
 

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas.enforcement import ReviewClose
-from registry.service.common import int_after, open_review
 from registry.service.complaints import subjects_of
+from registry.service.scope import open_review
 from registry.service.trace import trace_number
 
 CONFIRMED_TYPE = "complaint_review_confirmed"
@@ -75,15 +75,12 @@ async def list_reviews(
     filters: dict[str, Any], max_limit: int = 500,
 ) -> tuple[list[ComplaintReview], str | None]:
     """Oldest first. `filters`: sub_port_number, status."""
-    size = clamp_limit(limit, max_limit)
-    query = select(ComplaintReview).order_by(ComplaintReview.id)
+    query = select(ComplaintReview)
     if actor.province_scope is not None:
         query = query.where(ComplaintReview.province == actor.province_scope)
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(ComplaintReview, field) == value)
-    if (after := int_after(cursor)) is not None:
-        query = query.where(ComplaintReview.id > after)
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda r: [r.id])
+    return await Keyset(ComplaintReview.id).page(session, query, cursor=cursor, limit=limit,
+                                                 max_limit=max_limit)
 

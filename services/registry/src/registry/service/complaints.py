@@ -25,7 +25,7 @@ from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
 from registry.schemas.enforcement import ComplaintCreate, ComplaintRead, ComplaintTraceRead
 from registry.schemas.trace import TraceRead
-from registry.service.common import ensure_visible
+from registry.service.scope import ensure_visible
 from registry.service.trace import state_at, trace_number
 
 EVIDENCE_CHARS = 500

@@ -13,14 +13,8 @@ from porttrust_shared.tokens import Principal
 from registry.clients import IdentityVerifier
 from registry.models import AuditEvent, Handler
 from registry.schemas.organizations import HandlerCreate, HandlerRead, HandlerUpdate, Verification
-from registry.service.common import (
-    apply_changes,
-    check_if_match,
-    ensure_visible,
-    keyset_page,
-    nameable_organization,
-    record_version,
-)
+from registry.service.scope import ensure_visible, keyset_page, nameable_organization
+from registry.service.versions import apply_changes, check_if_match, record_version
 
 ENTITY = "handler"
 

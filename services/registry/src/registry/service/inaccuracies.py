@@ -16,7 +16,7 @@ from porttrust_shared.errors import Conflict, Forbidden, Unprocessable
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Inaccuracy, SubPort
 from registry.schemas.records import FlaggableField, InaccuracyIn, InaccuracyRead
-from registry.service.common import ensure_visible
+from registry.service.scope import ensure_visible
 
 FIELDS: tuple[str, ...] = get_args(FlaggableField)
 PREFIX = "accurate:"

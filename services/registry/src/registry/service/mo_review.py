@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound
-from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import PiiCipher, mask_phone, scrub
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
 from registry.schemas.consent import MoDecisionIn, MoMessageItem, OptOutItem
-from registry.service.common import visible
 from registry.service.opt_outs import PHONE, TEXT, remember_opt_out
+from registry.service.scope import visible
 
 DECIDED_BY_PERSON = "person"
 
@@ -31,18 +31,15 @@ async def list_mo_messages(session: AsyncSession, *, actor: Principal, cipher: P
                            cursor: str | None, max_limit: int,
                            ) -> tuple[list[MoMessageItem], str | None]:
     """Replies in the caller's province, by id; reading them is audited (R8)."""
-    size = clamp_limit(limit, max_limit)
-    query = select(MoMessage).order_by(MoMessage.id)
+    query = select(MoMessage)
     if actor.province_scope is not None:
         query = query.where(MoMessage.province == actor.province_scope)
     if undecided is not None:
         query = query.where(MoMessage.undecided.is_(undecided))
     if sub_port:
         query = query.where(MoMessage.sub_port_number == sub_port)
-    if (start := cursor_values(cursor, str)) is not None:
-        query = query.where(MoMessage.id > start[0])
-    rows = list((await session.execute(query.limit(size + 1))).scalars())
-    page, after = page_of(rows, size, lambda row: [row.id])
+    page, after = await Keyset(MoMessage.id).page(session, query, cursor=cursor, limit=limit,
+                                                  max_limit=max_limit)
     await append_audit(session, AuditEvent, actor=actor.sub, action="mo_messages.viewed",
                        entity="mo_message", entity_id="list", province=actor.province_scope,
                        data={"ids": [mo.id for mo in page]})

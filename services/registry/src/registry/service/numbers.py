@@ -10,8 +10,8 @@ from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
 from registry.models import Port, SubPort
 from registry.schemas.ports import NumberRead
-from registry.service.common import visible
 from registry.service.ports import MIN_PORT_LEN
+from registry.service.scope import visible
 
 PORT_NUMBER = re.compile(r"106[0-9]{5,18}")
 

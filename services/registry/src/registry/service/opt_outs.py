@@ -11,8 +11,8 @@ from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MoMessage, OptOut, SubPort
 from registry.schemas.messaging import MoMessageIn
-from registry.service.common import ensure_visible
 from registry.service.matching.replies import ReplyDecision, classify_reply
+from registry.service.scope import ensure_visible
 
 PHONE = "phone"  # the cipher field every service uses for phones, so indexes agree
 TEXT = "mo_text"

@@ -11,14 +11,8 @@ from porttrust_shared.validators import check_uscc
 from registry.models import Organization
 from registry.schemas.organizations import OrganizationCreate, OrganizationUpdate
 from registry.service.combing import announce_combing_candidate
-from registry.service.common import (
-    apply_changes,
-    check_if_match,
-    ensure_own_province,
-    ensure_visible,
-    keyset_page,
-    record_version,
-)
+from registry.service.scope import ensure_own_province, ensure_visible, keyset_page
+from registry.service.versions import apply_changes, check_if_match, record_version
 
 ENTITY = "organization"
 

@@ -13,16 +13,14 @@ from registry.clients import BlacklistChecker
 from registry.models import Port, SubPort
 from registry.schemas.ports import PortCreate, PortRead, PortUpdate
 from registry.service.agreements import record_port_agreement
-from registry.service.common import (
-    apply_changes,
-    check_if_match,
+from registry.service.scope import (
     ensure_own_province,
     ensure_visible,
     keyset_page,
     nameable_organization,
-    record_version,
 )
 from registry.service.screening import organization_party, screen
+from registry.service.versions import apply_changes, check_if_match, record_version
 
 ENTITY = "port"
 MIN_PORT_LEN = 8  # "106" and at least five digits

@@ -19,14 +19,10 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.clients import WhitelistClient
 from registry.models import Handler, ProgressSnapshot, SubPort
-from registry.service.common import visible
 from registry.service.completeness import incomplete
 from registry.service.deadline import REASON
-from registry.service.reports import (
-    campaign_deadlines,
-    combing_by_province,
-    holders_by_province,
-)
+from registry.service.reports import campaign_deadlines, combing_by_province, holders_by_province
+from registry.service.scope import visible
 
 MAX_DAYS = 366
 FIGURES = ("live", "complete", "pending", "overdue", "suspended_deadline", "holders_signed",

@@ -13,7 +13,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 from registry.models import (
     AuditEvent,
@@ -25,8 +25,8 @@ from registry.models import (
     SubPort,
 )
 from registry.schemas.ports import SanctionDecision
-from registry.service.common import int_after, open_review
 from registry.service.lifecycle import set_status
+from registry.service.scope import open_review
 
 ACTOR = "credit"
 KINDS = ("holder", "user_unit", "handler")
@@ -145,14 +145,10 @@ async def list_reviews(
     session: AsyncSession, *, actor: Principal, limit: int | None, cursor: str | None,
     status: str | None = None, max_limit: int = 500,
 ) -> tuple[list[SanctionReview], str | None]:
-    size = clamp_limit(limit, max_limit)
-    query = select(SanctionReview).order_by(SanctionReview.id)
+    query = select(SanctionReview)
     if actor.province_scope is not None:
         query = query.where(SanctionReview.province == actor.province_scope)
     if status is not None:
         query = query.where(SanctionReview.status == status)
-    after = int_after(cursor)
-    if after is not None:
-        query = query.where(SanctionReview.id > after)
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda r: [r.id])
+    return await Keyset(SanctionReview.id).page(session, query, cursor=cursor, limit=limit,
+                                                max_limit=max_limit)

@@ -10,9 +10,9 @@ from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Signature, SubPort
 from registry.schemas.consent import SignatureCreate, SignatureRead
-from registry.service.common import ensure_other_person, visible
 from registry.service.matching.normalize import squeeze
 from registry.service.organizations import get_organization
+from registry.service.scope import ensure_other_person, visible
 
 ENTITY = "signature"
 MIN_LEN, MAX_LEN = 2, 20  # as a template's 【signature】

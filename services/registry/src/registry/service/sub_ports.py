@@ -17,33 +17,24 @@ from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content
 from registry.clients import BlacklistChecker
 from registry.errors import Incomplete, SubPortTaken
-from registry.models import (
-    AuditEvent,
-    BackfillCampaign,
-    EntityVersion,
-    Handler,
-    Port,
-    SubPort,
-)
+from registry.models import AuditEvent, BackfillCampaign, EntityVersion, Handler, Port, SubPort
 from registry.schemas.ports import SubPortCreate, SubPortRead, SubPortUpdate
 from registry.service import campaigns, completeness
 from registry.service.agreements import service_agreement
-from registry.service.common import (
-    apply_changes,
-    check_if_match,
-    ensure_own_province,
-    ensure_visible,
-    keyset_page,
-    nameable_organization,
-    record_version,
-    visible,
-)
 from registry.service.completeness import REQUIRED, Facts
 from registry.service.coverage import UnitChange, announce_units, covered
 from registry.service.inaccuracies import flagged_sql
 from registry.service.ports import port_for
+from registry.service.scope import (
+    ensure_own_province,
+    ensure_visible,
+    keyset_page,
+    nameable_organization,
+    visible,
+)
 from registry.service.screening import Party, handler_party, organization_party, screen
 from registry.service.surroundings import Around, around
+from registry.service.versions import apply_changes, check_if_match, record_version
 from registry.service.violations import report_mixed_use
 
 ENTITY = "sub_port"

@@ -10,7 +10,6 @@ from porttrust_shared.errors import Conflict, NotFound, Unprocessable
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, MessageTemplate, SubPort
 from registry.schemas.messaging import TemplateCreate, TemplateRead, VariableRead
-from registry.service.common import ensure_other_person, keyset_page, visible
 from registry.service.matching import (
     CompiledTemplate,
     TemplateRules,
@@ -18,6 +17,7 @@ from registry.service.matching import (
     compile_template,
     rule_violations,
 )
+from registry.service.scope import ensure_other_person, keyset_page, visible
 from registry.service.signatures import ensure_registered
 from registry.service.sub_ports import get_sub_port
 

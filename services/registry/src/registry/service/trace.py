@@ -10,7 +10,7 @@ from porttrust_shared.audit import append_audit
 from porttrust_shared.errors import NotFound
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, EntityVersion, SubPort
-from registry.service.common import visible
+from registry.service.scope import visible
 from registry.service.sub_ports import ENTITY as SUB_PORT
 from registry.service.sub_ports import snapshot
 

@@ -13,7 +13,7 @@ from porttrust_shared.changes import ChangeFeed
 from porttrust_shared.db import read_session_scope
 from porttrust_shared.keyed import KeyedCache, keyed_cache
 from porttrust_shared.tokens import Principal
-from registry.service.common import visible
+from registry.service.scope import visible
 from registry.service.send_check import state
 from registry.service.send_check.verdict import Snapshot
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ValidationError
 
 from porttrust_shared.validators import check_port_number, check_uscc
-from registry.imports.parsing import RawRow
 from registry.schemas.fields import IdNumber, Mobile, PersonName, Text200
 from registry.schemas.ports import SubPortCreate
+from registry.service.imports.parsing import RawRow
 
 HANDLER_FIELDS = ("handler_name", "handler_id_number", "handler_phone")
 # Reason code per field whose value failed its check; anything else is `invalid_value`.

@@ -14,14 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import pooled_postgres, utcnow
-from porttrust_shared.pagination import clamp_limit, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker
-from registry.imports.engine import Checked, Importer, Outcome, Prepared, check_rows
-from registry.imports.gc_pause import fewer_collections
-from registry.imports.parsing import ParsedFile, RawRow
-from registry.imports.rows import RowError
 from registry.models import ImportJob, ImportRowError
 from registry.schemas.imports import (
     ImportCounts,
@@ -30,7 +26,12 @@ from registry.schemas.imports import (
     ImportResult,
     ImportRowResult,
 )
-from registry.service.common import ensure_visible, int_after
+from registry.service.imports.gc_pause import fewer_collections
+from registry.service.imports.parsing import ParsedFile, RawRow
+from registry.service.imports.planner import Checked, Outcome, Planner, Prepared, check_rows
+from registry.service.imports.rows import RowError
+from registry.service.imports.writer import store
+from registry.service.scope import ensure_visible
 
 log = logging.getLogger("registry.imports")
 CHECK_SLICE = 500  # rows checked between two turns of the event loop (a few milliseconds)
@@ -55,11 +56,11 @@ def _counts(outcomes: list[Outcome]) -> Counter[str]:
 async def import_inline(session: AsyncSession, *, parsed: ParsedFile, tools: Tools,
                         ) -> ImportResult:
     """Import a small file in the caller's transaction and report every row."""
-    importer = Importer(tools.actor, tools.credit, tools.cipher, source="inline")
+    planner = Planner(tools.actor, tools.credit, tools.cipher, source="inline")
     outcomes: list[Outcome] = []
     with fewer_collections():
         for chunk in _chunks(parsed.rows, tools.chunk_size):
-            outcomes += await importer.chunk(session, chunk)
+            outcomes += await store(session, planner, await planner.prepare(session, chunk))
     counts = _counts(outcomes)
     return ImportResult(
         encoding=parsed.encoding, total=len(parsed.rows),
@@ -84,10 +85,10 @@ async def create_job(sessions: async_sessionmaker[AsyncSession], *, parsed: Pars
 async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
                   rows: list[RawRow], tools: Tools) -> None:
     """Process the rows chunk by chunk, committing progress with each chunk."""
-    importer = Importer(tools.actor, tools.credit, tools.cipher, source=job_id)
+    planner = Planner(tools.actor, tools.credit, tools.cipher, source=job_id)
     with fewer_collections():
         try:
-            await _run_chunks(sessions, job_id, importer, _chunks(rows, tools.chunk_size))
+            await _run_chunks(sessions, job_id, planner, _chunks(rows, tools.chunk_size))
             await _finish(sessions, job_id, "done", None)
         except Exception:
             log.exception("import job failed", extra={"job_id": job_id})
@@ -95,7 +96,7 @@ async def run_job(sessions: async_sessionmaker[AsyncSession], *, job_id: str,
 
 
 async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
-                      importer: Importer, chunks: list[list[RawRow]]) -> None:
+                      planner: Planner, chunks: list[list[RawRow]]) -> None:
     """Each chunk is checked (a task on this loop, a slice of rows at a time) while the one
     before is planned, and, on a PostgreSQL engine, planned on its own connection while the
     one before is stored and committed. Chunks are stored one after another, in order; a
@@ -111,16 +112,16 @@ async def _run_chunks(sessions: async_sessionmaker[AsyncSession], job_id: str,
             ahead = _check_ahead(chunks, index + 1)
             session = sessions()
             try:
-                prepared = await _prepare(session, importer, chunk, checked)
+                prepared = await _prepare(session, planner, chunk, checked)
                 if storing is not None and not await storing:
-                    importer.forget()  # this plan may count on what the failed chunk created
+                    planner.forget()  # this plan may count on what the failed chunk created
                     await session.close()
-                    prepared = await _prepare(session, importer, chunk, checked)
+                    prepared = await _prepare(session, planner, chunk, checked)
             except BaseException:
                 await session.close()
                 raise
             # The store closes the session.
-            storing = asyncio.ensure_future(_store(session, job_id, importer, chunk, prepared))
+            storing = asyncio.ensure_future(_store(session, job_id, planner, chunk, prepared))
             if not overlap:
                 await storing
                 storing = None
@@ -152,18 +153,18 @@ async def _checked(rows: list[RawRow]) -> list[Checked]:
     return checked
 
 
-async def _prepare(session: AsyncSession, importer: Importer, chunk: list[RawRow],
+async def _prepare(session: AsyncSession, planner: Planner, chunk: list[RawRow],
                    checked: list[Checked]) -> Prepared | None:
     """The chunk's plan, or None when reading for it failed."""
     try:
-        return await importer.prepare(session, chunk, checked)
+        return await planner.prepare(session, chunk, checked)
     except SQLAlchemyError:
         await session.rollback()
         log.warning("import chunk failed", exc_info=True)
         return None
 
 
-async def _store(session: AsyncSession, job_id: str, importer: Importer, chunk: list[RawRow],
+async def _store(session: AsyncSession, job_id: str, planner: Planner, chunk: list[RawRow],
                  prepared: Prepared | None) -> bool:
     """Store a prepared chunk and commit it with the job's progress. False when storing
     failed: plans made meanwhile may count on what it did not create."""
@@ -171,10 +172,10 @@ async def _store(session: AsyncSession, job_id: str, importer: Importer, chunk: 
         outcomes = None
         if prepared is not None:
             try:
-                outcomes = await importer.store(session, prepared)
+                outcomes = await store(session, planner, prepared)
             except SQLAlchemyError:
                 await session.rollback()
-                importer.forget()
+                planner.forget()
                 log.warning("import chunk failed", extra={"job_id": job_id}, exc_info=True)
         kept = outcomes is not None or prepared is None
         if outcomes is None:
@@ -209,13 +210,9 @@ async def get_job(session: AsyncSession, *, job_id: str, actor: Principal, limit
     """A job of your province (an HQ job: HQ only), with a page of its row errors."""
     job = await session.get(ImportJob, job_id)
     job = ensure_visible(actor, job, job.province if job else None, "import job")
-    size = clamp_limit(limit, max_limit)
-    query = select(ImportRowError).where(ImportRowError.job_id == job.id)
-    after = int_after(cursor)
-    if after is not None:
-        query = query.where(ImportRowError.id > after)
-    errors, next_cursor = page_of(list((await session.execute(
-        query.order_by(ImportRowError.id).limit(size + 1))).scalars()), size, lambda e: [e.id])
+    errors, next_cursor = await Keyset(ImportRowError.id).page(
+        session, select(ImportRowError).where(ImportRowError.job_id == job.id), cursor=cursor,
+        limit=limit, max_limit=max_limit)
     return job_read(job, [ImportError_.model_validate(e) for e in errors], next_cursor)
 
 

@@ -1,64 +1,36 @@
-"""Import rows chunk by chunk: batch lookups with IN queries, one blacklist call per 1,000
-subjects, bulk inserts, a version row per created or changed record and one audit entry per
-chunk. Re-running a file changes nothing: identical rows are `unchanged`, changed ones get a
-new version, a number never gets a second row."""
+"""Planning one chunk of an import, with reads only: rows checked one by one, duplicates and
+other provinces' rows refused, everything the chunk refers to loaded with a few IN queries,
+each row's plan (create, change, nothing) and one blacklist call per 1,000 subjects. The
+bulk writer (`writer.store`) then writes the plans; see `runner` for how chunks overlap."""
 
 import asyncio
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from porttrust_shared.audit import append_audit
-from porttrust_shared.changes import mark_written
-from porttrust_shared.db import is_postgres, new_id, utcnow
+from porttrust_shared.db import new_id, utcnow
 from porttrust_shared.errors import DependencyUnavailable
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import carries_sms_content, check_uscc
 from registry.clients import BlacklistChecker, Subject
-from registry.imports import live
-from registry.imports.bulk import (
-    among,
-    bulk_insert,
-    numbers_among,
-    raw_connection,
-)
-from registry.imports.customers import customer_covered, reflag_reassigned, unit_changes
-from registry.imports.parsing import RawRow
-from registry.imports.rows import ImportRow, RowError, shown_number, validate_row
-from registry.models import (
-    AuditEvent,
-    EntityVersion,
-    Handler,
-    Organization,
-    Port,
-    SubPort,
-    SubPortTransition,
-    WhitelistEntry,
-)
+from registry.models import Handler, Organization, Port, SubPort, WhitelistEntry
 from registry.schemas.organizations import HandlerUpdate
 from registry.schemas.ports import Backfill
-from registry.service import handlers as handler_svc
-from registry.service import organizations as org_svc
 from registry.service.campaigns import deadlines
-from registry.service.common import apply_changes, version_row, visible
 from registry.service.completeness import newly_missing
-from registry.service.coverage import announce_units
+from registry.service.imports import live
+from registry.service.imports.bulk import among, numbers_among
+from registry.service.imports.customers import customer_covered
+from registry.service.imports.parsing import RawRow
+from registry.service.imports.rows import ImportRow, RowError, shown_number, validate_row
 from registry.service.ports import MIN_PORT_LEN
-from registry.service.screening import (
-    Party,
-    bars,
-    handler_party,
-    organization_party,
-    restricted,
-)
-from registry.service.sub_ports import ENTITY, FIELDS, creators, unversioned
-from registry.service.sub_ports import snapshot as sub_snapshot
+from registry.service.scope import visible
+from registry.service.screening import Party, bars, handler_party, organization_party, restricted
+from registry.service.sub_ports import FIELDS
 
 CREDIT_BATCH = 1000  # credit's POST /v1/blacklist/check takes up to 1,000 subjects
 # Rows handled between two turns of the event loop: a job stores one chunk while it plans
@@ -100,18 +72,19 @@ class Plan:
 
 @dataclass(slots=True)
 class Prepared:
-    """A chunk planned and screened: what `Importer.store` writes."""
+    """A chunk planned and screened: what `writer.store` writes."""
 
     rows: list[RawRow]
     plans: list[Plan]
-    ctx: "_Lookups"
+    ctx: "Lookups"
     covered: set[str]
     outcomes: dict[int, Outcome]
 
 
 @dataclass
-class Importer:
-    """State across the chunks of one file (numbers seen so far, for duplicates)."""
+class Planner:
+    """Plans the chunks of one file; the state it keeps across them: numbers seen so far (for
+    duplicates), and what earlier chunks create. `source` names the file in the audit."""
 
     actor: Principal
     credit: BlacklistChecker
@@ -122,12 +95,6 @@ class Importer:
     # Handlers this file's earlier chunks create, by (ID-number index, user unit): a chunk
     # planned while the one before is still being stored cannot read them from the database.
     made_people: dict[tuple[str, str], Party] = field(default_factory=dict)
-
-    async def chunk(self, session: AsyncSession, rows: list[RawRow],
-                    checked: list[Checked] | None = None) -> list[Outcome]:
-        """Import one chunk; `checked` is check_rows(rows) when already done elsewhere (a
-        job checks the next chunk while this one waits on the database)."""
-        return await self.store(session, await self.prepare(session, rows, checked))
 
     async def prepare(self, session: AsyncSession, rows: list[RawRow],
                       checked: list[Checked] | None = None) -> "Prepared":
@@ -140,9 +107,9 @@ class Importer:
             valid += self._validated(rows[start:start + SLICE],
                                      checked[start:start + SLICE], outcomes)
             await asyncio.sleep(0)
-        ctx = await _Lookups.load(session, [data for _, data in valid], self.cipher,
-                                  self.known_orgs, self.made_people,
-                                  self.actor.province_scope)
+        ctx = await Lookups.load(session, [data for _, data in valid], self.cipher,
+                                 self.known_orgs, self.made_people,
+                                 self.actor.province_scope)
         plans = []
         for start in range(0, len(valid), SLICE):
             plans += [plan for raw, data in valid[start:start + SLICE]
@@ -155,30 +122,12 @@ class Importer:
         self._remember(plans, ctx)
         return Prepared(rows, plans, ctx, covered, outcomes)
 
-    async def store(self, session: AsyncSession, prepared: "Prepared") -> list[Outcome]:
-        """Write a prepared chunk in the session's transaction (the caller commits)."""
-        plans, outcomes = prepared.plans, prepared.outcomes
-        changes = unit_changes(plans)
-        await reflag_reassigned(session, plans)
-        await _write(session, plans, prepared.ctx, prepared.covered, self.actor.sub,
-                     self.cipher)
-        await announce_units(session, changes)
-        now, ctx = utcnow(), prepared.ctx
-        facts = await live.surroundings(session, plans, ctx)
-        for plan in plans:
-            kind = "created" if plan.existing is None else (
-                "updated" if plan.values else "unchanged")
-            outcomes[plan.raw.row] = Outcome(plan.raw.row, plan.data.number, kind,
-                                             backfill=live.backfill(plan, ctx, now, facts))
-        await self._audit(session, plans)
-        return [outcomes[raw.row] for raw in prepared.rows]
-
     def forget(self) -> None:
         """A chunk's store failed: what it would have created is not there after all."""
         self.known_orgs.clear()
         self.made_people.clear()
 
-    def _remember(self, plans: list[Plan], ctx: "_Lookups") -> None:
+    def _remember(self, plans: list[Plan], ctx: "Lookups") -> None:
         self.known_orgs |= {p.values["user_unit_uscc"] for p in plans
                             if p.values.get("user_unit_uscc")}
         made = {p.values.get("handler_id") for p in plans} & ctx.new_people.keys()
@@ -211,7 +160,7 @@ class Importer:
                 valid.append((raw, result))
         return valid
 
-    def _plan(self, raw: RawRow, data: ImportRow, ctx: "_Lookups",
+    def _plan(self, raw: RawRow, data: ImportRow, ctx: "Lookups",
               outcomes: dict[int, Outcome]) -> Plan | None:
         port = ctx.port_for(data.number)
         problem = ctx.port_problem(data, port)
@@ -230,7 +179,7 @@ class Importer:
         outcomes[raw.row] = _failed(raw.row, [RowError(raw.row, data.number, *problem)])
         return None
 
-    def _people(self, plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
+    def _people(self, plan: Plan, ctx: "Lookups") -> tuple[str, str | None, str] | None:
         data = plan.data
         if data.user_unit_uscc and data.user_unit_uscc not in ctx.orgs:
             if data.user_unit_uscc in ctx.hidden_orgs and data.user_unit_name:
@@ -250,7 +199,7 @@ class Importer:
                 ctx.note_update(plan.values["handler_id"], data, plan.raw.row)
         return None
 
-    def _parties(self, plan: Plan, ctx: "_Lookups") -> list[Party]:
+    def _parties(self, plan: Plan, ctx: "Lookups") -> list[Party]:
         """Who must be screened: everyone for a new record, the changed people otherwise."""
         new = plan.existing is None or plan.existing.status == "cancelled" or plan.live
         parties = [ctx.org_party("holder", plan.port.holder_uscc)] if new else []
@@ -291,19 +240,6 @@ class Importer:
             else:
                 kept.append(plan)
         return kept
-
-    async def _audit(self, session: AsyncSession, plans: list[Plan]) -> None:
-        changed = [p for p in plans if p.existing is None or p.values]
-        if not changed:
-            return
-        counts = Counter("created" if p.existing is None else "updated" for p in changed)
-        data: dict[str, Any] = {"counts": dict(counts),
-                                "numbers": sorted(p.data.number for p in changed)}
-        if made_live := sorted(p.data.number for p in changed if p.live):
-            data["live"] = made_live
-        await append_audit(session, AuditEvent, actor=self.actor.sub, action="sub_port.imported",
-                           entity="import", entity_id=self.source,
-                           province=self.actor.province_scope, data=data)
 
 
 def _values(data: ImportRow, existing: SubPort | None) -> dict[str, Any]:
@@ -353,7 +289,7 @@ def _port_problem(data: ImportRow, port: Port | None) -> tuple[str, str | None, 
     return None
 
 
-def _change_problem(plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] | None:
+def _change_problem(plan: Plan, ctx: "Lookups") -> tuple[str, str | None, str] | None:
     """For an existing number: keep only real changes; refuse what update_sub_port refuses."""
     sub = plan.existing
     if sub is None:
@@ -375,7 +311,7 @@ def _change_problem(plan: Plan, ctx: "_Lookups") -> tuple[str, str | None, str] 
     return None
 
 
-class _Lookups:
+class Lookups:
     """Everything a chunk refers to, loaded with a few IN queries."""
 
     def __init__(self) -> None:
@@ -401,7 +337,7 @@ class _Lookups:
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[ImportRow], cipher: PiiCipher,
                    known_orgs: set[str], made_people: dict[tuple[str, str], Party],
-                   scope: str | None = None) -> "_Lookups":
+                   scope: str | None = None) -> "Lookups":
         """`known_orgs`: organizations earlier chunks found or created that the caller may
         name (they stay); `made_people`: handlers earlier chunks created, as screening
         parties; `scope`: the caller's province (None for HQ)."""
@@ -560,133 +496,4 @@ async def _covered(session: AsyncSession, numbers: list[tuple[str, str]]) -> set
         return set()
     return {n for n, province in numbers if any(
         live.get(n[:i], set()) & {None, province} for i in range(1, len(n) + 1))}
-
-
-async def _write(session: AsyncSession, plans: list[Plan], ctx: _Lookups, covered: set[str],
-                 actor: str, cipher: PiiCipher) -> None:
-    """New sub-ports get no version row: never changed, their row is their version 1 (see
-    registry.service.sub_ports). A changed one first gets its version 1 if it had none."""
-    now = utcnow()
-    versions: list[dict[str, Any]] = []
-    await _write_people(session, plans, ctx, actor, cipher, versions)
-    new = [p for p in plans if p.existing is None]
-    if is_postgres(session):
-        await _insert_new_postgres(session, new, covered, now)
-    else:
-        await bulk_insert(session, SubPort, [_new_row(p, p.data.number in covered, now)
-                                             for p in new])
-    changing = [p.existing for p in plans if p.existing is not None and p.values]
-    versions += await _first_versions(session, changing)
-    steps = live.transitions(plans, actor, now)
-    for plan in plans:
-        if plan.existing is not None and plan.values:
-            sub = plan.existing
-            changed = apply_changes(sub, plan.values)
-            sub.version += 1
-            sub.updated_at = now
-            versions.append(version_row(ENTITY, sub.number, sub.version, actor, now,
-                                     sub_snapshot(sub), changed))
-    await session.flush()
-    await bulk_insert(session, EntityVersion, versions)
-    await bulk_insert(session, SubPortTransition, steps)
-
-
-async def _first_versions(session: AsyncSession, subs: list[SubPort]) -> list[dict[str, Any]]:
-    """Version 1 of each sub-port about to change that never kept one, from its state now."""
-    bare = await unversioned(session, [s.number for s in subs if s.version == 1])
-    firsts = [s for s in subs if s.number in bare]
-    made_by = await creators(session, firsts)
-    return [version_row(ENTITY, s.number, 1, made_by.get(s.number, "unknown"), s.updated_at,
-                     state, sorted(state))
-            for s in firsts for state in [sub_snapshot(s)]]
-
-
-NEW_COLUMNS = ("number", "port_number", "province", "status", "status_reason", "whitelisted",
-               "version", "created_at", "updated_at", *FIELDS)
-
-def _new_row(plan: Plan, whitelisted: bool, now: dt.datetime) -> dict[str, Any]:
-    values = plan.values
-    return {"number": plan.data.number, "port_number": plan.port.number,
-            "province": plan.data.province, **_status(plan.live),
-            "whitelisted": whitelisted, "version": 1, "created_at": now, "updated_at": now,
-            **{f: values.get(f) for f in FIELDS}}
-
-
-# New sub-ports on PostgreSQL: rows of one chunk share a few "shapes" (port, unit, handler,
-# purpose, machine room, ...), so only each row's number, shape and counts are copied into a
-# temporary table and the shapes are sent once, as arrays; one INSERT ... SELECT joins them.
-# That sends a fifth of the bytes a full COPY would, and encodes a fifth as many values.
-COUNTS = ("monthly_volume", "value_contribution", "customer_importance")
-SHAPE = ("port_number", "province", "whitelisted", "status", "status_reason",
-         *(f for f in FIELDS if f not in COUNTS))
-_NEW_SELECT = ("n.number", "s.port_number", "s.province", "s.status", "s.status_reason",
-               "s.whitelisted", "1", "$1::timestamptz", "$1::timestamptz",
-               *(f"n.{f}" if f in COUNTS else f"s.{f}" for f in FIELDS))
-_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_new (number varchar(21), shape integer, "
-          "monthly_volume bigint, value_contribution bigint, customer_importance integer) "
-          "ON COMMIT DROP; TRUNCATE import_new")
-_ARRAYS = ", ".join(f"${i}::{'boolean' if c == 'whitelisted' else 'varchar'}[]"
-                    for i, c in enumerate(SHAPE, start=2))
-_INSERT = (
-    f"INSERT INTO sub_ports ({', '.join(NEW_COLUMNS)}) "
-    f"SELECT {', '.join(_NEW_SELECT)} FROM import_new AS n "
-    f"JOIN unnest({_ARRAYS}) WITH ORDINALITY AS s({', '.join(SHAPE)}, shape) "
-    "ON s.shape = n.shape")
-
-
-async def _insert_new_postgres(session: AsyncSession, new: list[Plan], covered: set[str],
-                               now: dt.datetime) -> None:
-    """Insert the chunk's new sub-ports (no version rows) in three round trips."""
-    if not new:
-        return
-    shapes: dict[tuple[Any, ...], int] = {}
-    records = []
-    shape_of = itemgetter("province", *SHAPE[5:])
-    row_of = itemgetter("number", *COUNTS)
-    for plan in new:
-        values = plan.values
-        number, volume, value, importance = row_of(values)
-        key = (plan.port, number in covered, plan.live, shape_of(values))
-        shape = shapes.get(key) or shapes.setdefault(key, len(shapes) + 1)
-        records.append((number, shape, volume, value, importance))
-    columns: list[list[Any]] = [list(column) for column in zip(*(
-        (port.number, province, whitelisted, *_status(made_live).values(), *rest)
-        for port, whitelisted, made_live, (province, *rest) in shapes), strict=True)]
-    driver = await raw_connection(session)
-    await driver.execute(_STAGE)
-    await driver.copy_records_to_table("import_new", records=records)
-    await driver.execute(_INSERT, now, *columns)
-    mark_written(session, "sub_ports")  # the ORM did not see it: caches reading it drop
-
-
-def _status(made_live: bool) -> dict[str, str | None]:
-    return ({"status": "active", "status_reason": live.LIVE_REASON} if made_live
-            else {"status": "registered", "status_reason": None})
-
-
-async def _write_people(session: AsyncSession, plans: list[Plan], ctx: _Lookups, actor: str,
-                        cipher: PiiCipher, versions: list[dict[str, Any]]) -> None:
-    """The user units and handlers the surviving rows refer to, with their first version."""
-    units = {p.values.get("user_unit_uscc") for p in plans}
-    orgs = [org for uscc, org in ctx.new_orgs.items() if uscc in units]
-    ids = {p.values.get("handler_id") for p in plans}
-    people = [person for key, person in ctx.new_people.items() if key in ids]
-    if orgs:
-        await bulk_insert(session, Organization, orgs)
-        for org in orgs:
-            snap = org_svc.snapshot(Organization(**org))
-            versions.append(version_row(org_svc.ENTITY, org["uscc"], 1, actor, org["updated_at"],
-                                     snap, sorted(snap)))
-    surviving = {p.raw.row for p in plans}
-    for handler_id, (row, change) in ctx.handler_updates.items():
-        if row in surviving:
-            await handler_svc.change_handler(session, ctx.handlers[handler_id], change,
-                                             actor=actor, cipher=cipher)
-    if people:
-        await bulk_insert(session, Handler, people)
-        for person in people:
-            snap = handler_svc.snapshot(Handler(**person), cipher)
-            versions.append(version_row(handler_svc.ENTITY, person["id"], 1, actor,
-                                     person["updated_at"], snap,
-                                     ["id_number", "name", "organization_uscc", "phone"]))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from porttrust_shared.errors import Unprocessable
-from registry.imports.gc_pause import fewer_collections
+from registry.service.imports.gc_pause import fewer_collections
 
 COLUMNS = ("number", "province", "user_unit_uscc", "user_unit_name", "handler_id",
            "handler_name", "handler_id_number", "handler_phone", "business_type", "purpose",

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.pii import PiiCipher, scrub
 from porttrust_shared.tokens import Principal
-from registry.imports.parsing import csv_text
 from registry.models import Handler, Organization, SubPort
 from registry.service.handlers import masked
+from registry.service.imports.parsing import csv_text
 from registry.service.sub_ports import FIELDS
 
 BATCH = 5000

@@ -22,13 +22,13 @@ from registry.service.sub_ports import FIELDS
 from registry.service.surroundings import FIELDS_ONLY, Around, around
 
 if TYPE_CHECKING:
-    from registry.imports.engine import Plan, _Lookups
+    from registry.service.imports.planner import Lookups, Plan
 
 LIVE_REASON = "imported_live"
 Problem = tuple[str, str | None, str]
 
 
-def handler_status(ctx: "_Lookups", handler_id: str | None) -> str | None:
+def handler_status(ctx: "Lookups", handler_id: str | None) -> str | None:
     """A handler created by this import (or an earlier chunk of it) is unverified."""
     if not handler_id:
         return None
@@ -36,7 +36,7 @@ def handler_status(ctx: "_Lookups", handler_id: str | None) -> str | None:
     return found.verification_status if found is not None else "unverified"
 
 
-def _record(plan: "Plan", ctx: "_Lookups") -> SimpleNamespace:
+def _record(plan: "Plan", ctx: "Lookups") -> SimpleNamespace:
     """The sub-port as it will be once the row is applied."""
     old = plan.existing
     merged = {f: plan.values.get(f, getattr(old, f) if old is not None else None)
@@ -44,27 +44,27 @@ def _record(plan: "Plan", ctx: "_Lookups") -> SimpleNamespace:
     return SimpleNamespace(number=plan.data.number, **merged)
 
 
-def missing_after(plan: "Plan", ctx: "_Lookups", extra: Around = FIELDS_ONLY) -> list[str]:
+def missing_after(plan: "Plan", ctx: "Lookups", extra: Around = FIELDS_ONLY) -> list[str]:
     """What the sub-port will lack once the row is applied (by default its own fields and
     handler only: agreements and flags are no import's business)."""
     record = _record(plan, ctx)
     return missing(Facts(record, handler_status(ctx, record.handler_id), extra))
 
 
-def missing_before(plan: "Plan", ctx: "_Lookups") -> list[str]:
+def missing_before(plan: "Plan", ctx: "Lookups") -> list[str]:
     sub = plan.existing
     assert sub is not None
     return missing(Facts(sub, handler_status(ctx, sub.handler_id), FIELDS_ONLY))
 
 
 async def surroundings(session: AsyncSession, plans: list["Plan"],
-                       ctx: "_Lookups") -> dict[str, Around]:
+                       ctx: "Lookups") -> dict[str, Around]:
     """Agreements and flags of the rows asking to be live, once they are written."""
     wanted = [_record(p, ctx) for p in plans if p.missing is not None]
     return await around(session, wanted) if wanted else {}
 
 
-def live_problem(plan: "Plan", ctx: "_Lookups", now: dt.datetime) -> Problem | None:
+def live_problem(plan: "Plan", ctx: "Lookups", now: dt.datetime) -> Problem | None:
     """For a row asking to be live: mark the plan, or say why it cannot be."""
     if plan.data.status != "active":
         return None
@@ -92,7 +92,7 @@ def transitions(plans: list["Plan"], actor: str, now: dt.datetime) -> list[dict[
             for p in plans if p.live]
 
 
-def backfill(plan: "Plan", ctx: "_Lookups", now: dt.datetime,
+def backfill(plan: "Plan", ctx: "Lookups", now: dt.datetime,
              facts: dict[str, Around]) -> Backfill | None:
     """The row's sub-port's back-fill state (all it lacks), for rows that asked to be live."""
     if plan.missing is None:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.service.coverage import UnitChange, covered, protected_customers
 
 if TYPE_CHECKING:
-    from registry.imports.engine import Plan
+    from registry.service.imports.planner import Plan
 
 
 def unit_changes(plans: "list[Plan]") -> list[UnitChange]:
