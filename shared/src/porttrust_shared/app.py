@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
@@ -38,13 +38,14 @@ from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, nul_refused
 from porttrust_shared.logs import request_id_var
 from porttrust_shared.openapi import install_openapi
+from porttrust_shared.outbox import Outbox
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.state import ServiceState
 from porttrust_shared.tokens import TokenVerifier
+from porttrust_shared.wiring import Hook, outbox_hooks, start_http, stop_http
 
 log = logging.getLogger("porttrust.access")
-Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 class RequestContextMiddleware:
@@ -210,6 +211,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     idempotency_model: type[IdempotencyRecordMixin] | None,
     state: type[ServiceState] = ServiceState,
+    outbox: Outbox | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     verifier: TokenVerifier | None = None,
@@ -223,11 +225,20 @@ def create_service_app(
     more (porttrust_shared.state); the app's state is made here, everything else it holds is
     set by the service's `create_app` or its start-up hooks.
 
+    `outbox`: the service sends events; the app then holds one HTTP client and service tokens
+    (`state.http`, `state.tokens`) and runs the relay (`state.relay`), both started before
+    `on_startup` and stopped after `on_shutdown` (which runs in reverse order).
+
     `body_limits`: request paths (exact) whose bodies may be larger, or must be smaller,
     than settings.max_body_bytes, with their own cap. `read_cache`: the service answers hot
     reads from the change feed's caches (`ReadsDep`), so its change feed listens (PostgreSQL, and
     settings.read_cache_seconds above 0); otherwise it hands out no cache and opens no
     listening connection."""
+
+    if outbox is not None:
+        start_relay, stop_relay = outbox_hooks(outbox.model, outbox.destinations)
+        on_startup = [start_http, start_relay, *on_startup]
+        on_shutdown = [stop_http, stop_relay, *on_shutdown]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

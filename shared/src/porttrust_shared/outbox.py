@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,15 @@ from porttrust_shared.errors import DependencyUnavailable, Unprocessable
 from porttrust_shared.pii import scrub_data
 
 log = logging.getLogger("porttrust.outbox")
+
+
+class Outbox(NamedTuple):
+    """What a service's relay needs (`create_service_app(outbox=...)`): its outbox table, and
+    per destination service the setting that holds its URL, e.g.
+    `Outbox(OutboxEvent, {"registry": "registry_url"})`."""
+
+    model: type[OutboxEventMixin]
+    destinations: Mapping[str, str]
 
 
 class OutboxEventMixin:

@@ -36,8 +36,8 @@ T = TypeVar("T")
 
 class ServiceState:
     """Every service's app state. Made by `create_service_app`; the attributes under
-    "start-up" exist once the app's start-up hooks ran (`wiring.start_http`,
-    `wiring.outbox_hooks`, `wiring.periodic_hooks`)."""
+    "start-up" exist once the app's start-up hooks ran (`http`, `tokens` and `relay` for a
+    service with an `outbox`, `create_service_app`; `wiring.periodic_hooks`)."""
 
     settings: ServiceSettings
     engine: AsyncEngine

@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable, Mapping
 import httpx
 from fastapi import FastAPI
 
-from porttrust_shared.app import Hook
 from porttrust_shared.clients import ServiceClient, ServiceTokens
 from porttrust_shared.outbox import OutboxEventMixin, OutboxRelay
 from porttrust_shared.state import ServiceState
+
+# A start-up or shutdown step: `async def hook(app)`.
+Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 async def start_http(app: FastAPI) -> None:

@@ -16,8 +16,7 @@ from credit.settings import Settings
 from credit.sweeps import start_sweep, stop_sweep
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
-from porttrust_shared.outbox import events_router
-from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+from porttrust_shared.outbox import Outbox, events_router
 
 
 async def freeze_heap(app: FastAPI) -> None:
@@ -36,13 +35,13 @@ async def start_registry(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"registry": "registry_url"})
     app = create_service_app(
         settings, title="PortTrust credit",
         description="Subjects, credit events, scores, blacklist, sanctions and fraud cases.",
         routers=[router, audit_router(AuditEvent, default_order="desc")],
-        on_startup=[start_http, start_registry, start_relay, start_sweep, freeze_heap],
-        on_shutdown=[stop_sweep, stop_relay, stop_http],
+        outbox=Outbox(OutboxEvent, {"registry": "registry_url"}),
+        on_startup=[start_registry, start_sweep, freeze_heap],
+        on_shutdown=[stop_sweep],
         read_cache=True,  # the blacklist check (service.lookups.check_subjects)
         state=CreditState, idempotency_model=IdempotencyRecord,
     )

@@ -4,8 +4,7 @@ from fastapi import FastAPI
 
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
-from porttrust_shared.outbox import events_router
-from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+from porttrust_shared.outbox import Outbox, events_router
 from registry.api import router
 from registry.clients import CreditClient, LocalVerifier, WhitelistClient
 from registry.deps import RegistryState
@@ -26,8 +25,6 @@ async def start_clients(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"credit": "credit_url",
-                                                        "whitelist": "whitelist_url"})
     app = create_service_app(
         settings, title="PortTrust registry",
         description=(
@@ -35,8 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay, start_sweeps],
-        on_shutdown=[stop_sweeps, stop_relay, stop_http, close_writers],
+        outbox=Outbox(OutboxEvent, {"credit": "credit_url", "whitelist": "whitelist_url"}),
+        on_startup=[start_clients, start_sweeps],
+        on_shutdown=[stop_sweeps, close_writers],
         body_limits=settings.imports.body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
         state=RegistryState, idempotency_model=IdempotencyRecord,

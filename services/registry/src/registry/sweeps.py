@@ -21,10 +21,9 @@ from fastapi import FastAPI
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.app import Hook
 from porttrust_shared.db import session_scope, utcnow
 from porttrust_shared.errors import DependencyUnavailable
-from porttrust_shared.wiring import periodic_hooks
+from porttrust_shared.wiring import Hook, periodic_hooks
 from registry.clients import WhitelistChecker, WhitelistClient
 from registry.deps import RegistryState
 from registry.models import BackfillCampaign

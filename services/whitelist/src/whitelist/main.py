@@ -4,8 +4,7 @@ from fastapi import FastAPI
 
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
-from porttrust_shared.outbox import events_router
-from porttrust_shared.wiring import outbox_hooks, start_http, stop_http
+from porttrust_shared.outbox import Outbox, events_router
 from whitelist.api import router
 from whitelist.clients import RegistryClient
 from whitelist.deps import WhitelistState
@@ -23,14 +22,14 @@ async def start_clients(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    start_relay, stop_relay = outbox_hooks(OutboxEvent, {"registry": "registry_url"})
     app = create_service_app(
         settings, title="PortTrust whitelist",
         description="Whitelist applications with dual approval, entries and combing progress.",
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
-        on_startup=[start_http, start_clients, start_relay, start_sweep],
-        on_shutdown=[stop_sweep, stop_relay, stop_http],
+        outbox=Outbox(OutboxEvent, {"registry": "registry_url"}),
+        on_startup=[start_clients, start_sweep],
+        on_shutdown=[stop_sweep],
         state=WhitelistState, idempotency_model=IdempotencyRecord,
     )
     return app
