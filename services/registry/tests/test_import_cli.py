@@ -17,6 +17,18 @@ def test_progress_bar_of_an_empty_job_is_full():
     assert cli.progress_bar(0, 0, width=4) == "[####] 100.0% 0/0"
 
 
+def test_the_environment_gives_the_defaults_and_flags_win(monkeypatch):
+    monkeypatch.setenv("REGISTRY_URL", "http://registry.example:8001")
+    monkeypatch.setenv("PORTTRUST_CLIENT_ID", "importer")
+    monkeypatch.setenv("PORTTRUST_CLIENT_SECRET", "importer-secret")
+    monkeypatch.delenv("PORTTRUST_TOKEN", raising=False)
+    parser = argparse.ArgumentParser()
+    cli.configure_export(parser)
+    args = parser.parse_args(["--client-id", "other"])
+    assert (args.url, args.token, args.client_id, args.client_secret) == (
+        "http://registry.example:8001", None, "other", "importer-secret")
+
+
 def test_import_without_any_credentials_stops_with_a_message(tmp_path):
     args = argparse.Namespace(token=None, client_id=None, client_secret=None,
                               identity_url=None)

@@ -3,13 +3,14 @@ shell, with a plain progress bar on stderr for large imports."""
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from registry.settings import CliSettings
 
 POLL_SECONDS = 0.5
 
@@ -27,12 +28,12 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default=os.environ.get("REGISTRY_URL", "http://127.0.0.1:8001"),
-                        help="the registry's base URL")
-    parser.add_argument("--token", default=os.environ.get("PORTTRUST_TOKEN"),
+    env = CliSettings()
+    parser.add_argument("--url", default=env.url, help="the registry's base URL")
+    parser.add_argument("--token", default=env.token,
                         help="bearer token (or PORTTRUST_TOKEN, or client credentials)")
-    parser.add_argument("--client-id", default=os.environ.get("PORTTRUST_CLIENT_ID"))
-    parser.add_argument("--client-secret", default=os.environ.get("PORTTRUST_CLIENT_SECRET"))
+    parser.add_argument("--client-id", default=env.client_id)
+    parser.add_argument("--client-secret", default=env.client_secret)
     parser.add_argument("--identity-url", default=None,
                         help="identity's base URL for client credentials (default: settings)")
 

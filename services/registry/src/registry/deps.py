@@ -1,5 +1,11 @@
+"""registry's state beyond the shared one (porttrust_shared.state), its FastAPI dependencies
+and who may do what."""
+
+from __future__ import annotations
+
+import asyncio
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Query
 
@@ -8,6 +14,10 @@ from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
 from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistClient
 from registry.settings import Settings
+
+if TYPE_CHECKING:  # held here, made by the modules that use them
+    from registry.api.imports import ImportSlots
+    from registry.service.send_log_writer import CopyLogWriter, SendLogWriter
 
 
 class RegistryState(ServiceState):
@@ -19,10 +29,17 @@ class RegistryState(ServiceState):
     whitelist: WhitelistClient | None = None
     # The send log's writer a deployment sets (service.send_log_writer), and the COPY writer
     # made on first use.
-    send_log_writer: Any = None
-    copy_log_writer: Any = None
+    send_log_writer: SendLogWriter | None = None
+    copy_log_writer: CopyLogWriter | None = None
+    # The import route's slots per client (made on first use) and the jobs it runs in this
+    # process, referenced until done (create_app makes the dict).
+    import_slots: ImportSlots | None = None
+    import_tasks: dict[str, asyncio.Task[None]]
 
 
+# For a route that keeps things on the app's state between requests (the import's slots and
+# jobs); anything else takes the dependency of what it needs.
+RegistryStateDep = Annotated[RegistryState, Depends(state_dep(RegistryState, lambda s: s))]
 SettingsDep = Annotated[Settings, Depends(state_dep(RegistryState, lambda s: s.settings))]
 CreditDep = Annotated[BlacklistChecker, Depends(state_dep(RegistryState, lambda s: s.credit))]
 VerifierDep = Annotated[IdentityVerifier, Depends(

@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         read_cache=True,  # GET /v1/sub-ports/{number}
         state=RegistryState, idempotency_model=IdempotencyRecord,
     )
+    state = RegistryState.of(app)
     # Swap in a real identity-check provider here; see registry.clients (IdentityVerifier).
-    RegistryState.of(app).identity_verifier = LocalVerifier.from_file(
-        settings.identity_match_file)
+    state.identity_verifier = LocalVerifier.from_file(settings.identity_match_file)
+    state.import_tasks = {}
     return app

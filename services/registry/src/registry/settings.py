@@ -65,3 +65,16 @@ class Settings(ServiceSettings):
     backfill_sweep_seconds: float = Field(default=30.0, gt=0)
     # The bulk import's own group, read from REGISTRY_IMPORT_* (see ImportSettings).
     imports: ImportSettings = Field(default_factory=ImportSettings)
+
+
+class CliSettings(BaseSettings):
+    """What `python -m registry import|export` takes from the environment when its flags are
+    not given: REGISTRY_URL (the registry to call), PORTTRUST_TOKEN, or PORTTRUST_CLIENT_ID
+    and PORTTRUST_CLIENT_SECRET (client credentials for a token)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    url: str = Field(default="http://127.0.0.1:8001", validation_alias="REGISTRY_URL")
+    token: str | None = Field(default=None, validation_alias="PORTTRUST_TOKEN")
+    client_id: str | None = Field(default=None, validation_alias="PORTTRUST_CLIENT_ID")
+    client_secret: str | None = Field(default=None, validation_alias="PORTTRUST_CLIENT_SECRET")

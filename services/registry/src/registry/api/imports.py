@@ -21,7 +21,16 @@ from fastapi.responses import JSONResponse
 
 from porttrust_shared.deps import CipherDep, SessionDep
 from porttrust_shared.errors import PayloadTooLarge
-from registry.deps import CreditDep, Cursor, Limit, Reader, SettingsDep, Writer
+from registry.deps import (
+    CreditDep,
+    Cursor,
+    Limit,
+    Reader,
+    RegistryState,
+    RegistryStateDep,
+    SettingsDep,
+    Writer,
+)
 from registry.errors import TooManyImports, UnsupportedMediaType
 from registry.schemas.fields import Province
 from registry.schemas.imports import ImportJobRead, ImportResult
@@ -101,21 +110,18 @@ def _format(content_type: str | None, wanted: Format | None) -> str:
     return MEDIA[media]
 
 
-def _slots(request: Request, config: ImportSettings) -> ImportSlots:
-    found = getattr(request.app.state, "import_slots", None)
-    if not isinstance(found, ImportSlots) or found.per_client != config.max_concurrent:
-        found = request.app.state.import_slots = ImportSlots(
+def _slots(state: RegistryState, config: ImportSettings) -> ImportSlots:
+    found = state.import_slots
+    if found is None or found.per_client != config.max_concurrent:
+        found = state.import_slots = ImportSlots(
             per_client=config.max_concurrent, retry_after=config.retry_after_seconds)
     return found
 
 
-def _start(request: Request, work: Coroutine[Any, Any, None], job_id: str,
+def _start(state: RegistryState, work: Coroutine[Any, Any, None], job_id: str,
            done: Callable[[], None]) -> None:
-    """Run the job in this process; app.state.import_tasks keeps it referenced until done."""
-    tasks: dict[str, asyncio.Task[None]] | None = getattr(request.app.state, "import_tasks",
-                                                          None)
-    if tasks is None:
-        tasks = request.app.state.import_tasks = {}
+    """Run the job in this process; the state's import_tasks keeps it referenced until done."""
+    tasks = state.import_tasks
     task = asyncio.create_task(work)
     tasks[job_id] = task
 
@@ -137,11 +143,12 @@ BODY = {"requestBody": {"required": True, "content": {
                         429: {"description": "Too many imports of this client at once"}})
 async def import_sub_ports(request: Request, session: SessionDep, actor: Writer,
                            credit: CreditDep, cipher: CipherDep, settings: SettingsDep,
+                           state: RegistryStateDep,
                            content_type: Annotated[str | None, Header()] = None,
                            format: Annotated[Format | None, Query()] = None) -> Response:
     """Import sub-ports from CSV (UTF-8 or GBK) or NDJSON; large files run as a job (202)."""
     config, kind = settings.imports, _format(content_type, format)
-    async with _slots(request, config).hold(actor.sub) as slot:
+    async with _slots(state, config).hold(actor.sub) as slot:
         with await spool_upload(request, max_bytes=config.max_bytes) as upload:
             parsed = parse_file(upload.read(), kind)
         tools = svc.Tools(actor=actor, credit=credit, cipher=cipher,
@@ -149,9 +156,9 @@ async def import_sub_ports(request: Request, session: SessionDep, actor: Writer,
         if len(parsed.rows) <= config.job_threshold:
             result = await svc.import_inline(session, parsed=parsed, tools=tools)
             return JSONResponse(result.model_dump(mode="json"))
-        sessions = request.app.state.sessions
+        sessions = state.sessions
         job = await svc.create_job(sessions, parsed=parsed, actor=actor)
-        _start(request, svc.run_job(sessions, job_id=job.id, rows=parsed.rows, tools=tools),
+        _start(state, svc.run_job(sessions, job_id=job.id, rows=parsed.rows, tools=tools),
                job.id, slot.keep())
     return JSONResponse(svc.job_read(job).model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/v1/sub-ports/import/{job.id}"})
