@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 
 from credit.clients import RegistryClient
+from credit.deps import CreditState
 from credit.main import create_app
 from credit.settings import Settings
 from porttrust_dev.testing import ServiceSpec
@@ -28,12 +29,11 @@ async def registry(app: FastAPI) -> AsyncIterator[Callable[[TraceHandler], None]
     def install(handler: TraceHandler) -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
         clients.append(http)
-        app.state.registry = RegistryClient(base_url="http://registry.test", tokens=None,
-                                            http=http)
+        CreditState.of(app).registry = RegistryClient(base_url="http://registry.test",
+                                                      tokens=None, http=http)
 
     yield install
-    if hasattr(app.state, "registry"):
-        del app.state.registry
+    CreditState.of(app).registry = None
     for http in clients:
         await http.aclose()
 
@@ -41,7 +41,8 @@ async def registry(app: FastAPI) -> AsyncIterator[Callable[[TraceHandler], None]
 @pytest.fixture
 def index(app: FastAPI) -> Callable[[str], str]:
     """index(id_number): the blind index every service computes for an ID number."""
-    return lambda id_number: str(app.state.cipher.blind_index(id_number, field="id_number"))
+    cipher = CreditState.of(app).cipher
+    return lambda id_number: str(cipher.blind_index(id_number, field="id_number"))
 
 
 @pytest.fixture

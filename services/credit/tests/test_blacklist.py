@@ -3,6 +3,7 @@ import datetime as dt
 import httpx
 from sqlalchemy import select
 
+from credit.deps import CreditState
 from credit.models import AuditEvent, BlacklistEntry, OutboxEvent
 from credit.service.blacklist import release_expired
 from porttrust_shared.pagination import encode_cursor
@@ -142,7 +143,7 @@ async def test_expiry_sweep_sends_sanction_lifted_once(client, headers, db_sessi
                          expires_at=soon.isoformat())).json()
     row = await db_session.get(BlacklistEntry, created["id"])
     row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    swept = [await release_expired(db_session, ctx=app.state.credit) for _ in range(2)]
+    swept = [await release_expired(db_session, ctx=CreditState.of(app).credit) for _ in range(2)]
     lifted = (await db_session.execute(select(OutboxEvent).where(
         OutboxEvent.topic == "sanction.lifted"))).scalars().all()
     assert swept == [1, 0]

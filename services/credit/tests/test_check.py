@@ -2,6 +2,7 @@ import base64
 import datetime as dt
 import gc
 
+from credit.deps import CreditState
 from credit.main import freeze_heap
 from credit.models import BlacklistEntry
 from credit.service.subjects import IdNumberIndex
@@ -178,7 +179,8 @@ async def test_a_body_that_is_not_json_is_422_problem(client, headers):
 
 
 def test_the_check_computes_the_blind_index_every_service_computes(app):
-    cipher, credit = app.state.cipher, app.state.credit
+    state = CreditState.of(app)
+    cipher, credit = state.cipher, state.credit
     for value in (ID_A, "110105194912310021", ""):
         assert credit.id_number_index(value) == cipher.blind_index(value, field="id_number")
 

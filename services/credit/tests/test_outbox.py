@@ -4,6 +4,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from credit.deps import CreditState
 from credit.models import BlacklistEntry, CreditEvent, OutboxEvent
 from porttrust_shared.clients import ServiceClient
 from porttrust_shared.outbox import OutboxRelay
@@ -32,7 +33,7 @@ async def relay(app):
     fake = FakeRegistry()
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
         client = ServiceClient(base_url="http://registry.test", tokens=None, http=http)
-        yield fake, OutboxRelay(sessions=app.state.sessions, model=OutboxEvent,
+        yield fake, OutboxRelay(sessions=CreditState.of(app).sessions, model=OutboxEvent,
                                 clients={"registry": client}, source="credit")
 
 
