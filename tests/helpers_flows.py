@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from porttrust_dev import testdata
 from porttrust_dev.stack import Stack
-from porttrust_shared.validators import id_check_char, uscc_check_char
+from porttrust_dev.testdata import id_number
 
 T = TypeVar("T")
 POLL_SECONDS = 15.0
@@ -107,15 +108,8 @@ def new_client(admin: Api, name: str, *roles: str, province: str = "HQ") -> Api:
 
 
 def uscc(serial: int) -> str:
-    """A valid USCC (GB 32100-2015 check character) unique per serial."""
-    first17 = f"91350100MA{serial:07d}"
-    return first17 + uscc_check_char(first17)
-
-
-def id_number(serial: int) -> str:
-    """A valid resident ID number (GB 11643-1999 check character), born 1980-01-01."""
-    first17 = f"11010519800101{serial:03d}"
-    return first17 + id_check_char(first17)
+    """The end-to-end flows' USCCs (Fujian, seven-digit serials unique per test file)."""
+    return testdata.uscc(serial, prefix="91350100MA")
 
 
 def eventually(probe: Callable[[], T], timeout: float = POLL_SECONDS) -> T:

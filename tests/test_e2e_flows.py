@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from porttrust_dev.stack import Stack
-from porttrust_shared.validators import uscc_check_char
+from porttrust_dev.testdata import uscc
 from tests.helpers_flows import second_admin
 
 pytestmark = pytest.mark.e2e
@@ -24,10 +24,6 @@ def post(stack: Stack, service: str, path: str, token: str, body: dict[str, Any]
 def get(stack: Stack, service: str, path: str, token: str) -> httpx.Response:
     return httpx.get(stack.url(service) + path, timeout=15,
                      headers={"Authorization": f"Bearer {token}"})
-
-
-def uscc(first17: str) -> str:
-    return first17 + uscc_check_char(first17)
 
 
 def eventually(probe: Any, timeout: float = 20.0) -> Any:
@@ -70,7 +66,7 @@ def test_holder_blacklisted_at_credit_is_refused_a_port_by_registry(
 
 def test_whitelist_approval_reaches_registrys_sub_port_flag_through_the_outbox(
         stack: Stack, admin_token: str) -> None:
-    holder, sub_port = uscc("91350100MA2XXXXX0"), "1062000301"
+    holder, sub_port = uscc(0, prefix="91350100MA2XXXXX"), "1062000301"
     register_holder(stack, admin_token, holder, "35")
     assert new_port(stack, admin_token, "10620003", holder, "35").status_code == 201
     created = post(stack, "registry", "/v1/sub-ports", admin_token,

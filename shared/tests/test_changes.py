@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
-from porttrust_dev.testing import drop_postgres, fresh_test_database
+from porttrust_dev.testing import drop_postgres, fresh_test_database, separate_engine
 from porttrust_shared import changes
 from porttrust_shared.changes import CHANNEL, ChangeFeed, ReadCache, change_trigger_sql
 from porttrust_shared.db import create_engine, new_metadata, session_factory
@@ -466,9 +466,8 @@ async def pg_url() -> AsyncIterator[str]:
 @pytest.fixture
 async def writer(pg_url: str) -> AsyncIterator[AsyncEngine]:
     """Another connection's view: Core statements, not this process's ORM sessions."""
-    engine = create_engine(pg_url, poolclass=NullPool)
-    yield engine
-    await engine.dispose()
+    async with separate_engine(pg_url) as engine:
+        yield engine
 
 
 FeedMaker = Callable[..., Awaitable[RecordingFeed]]
@@ -579,15 +578,11 @@ async def test_a_commit_made_here_moves_the_feed_on_before_commit_returns(
         make_feed: FeedMaker, pg_url: str) -> None:
     feed = await make_feed()
     before = feed.generation
-    engine = create_engine(pg_url, poolclass=NullPool)
-    try:
-        async with session_factory(engine)() as session:
-            # `quiet` has no trigger: only the local commit can move the feed on.
-            await session.execute(text("INSERT INTO quiet (note) VALUES ('x')"))
-            await session.commit()
-            assert feed.generation == before + 1
-    finally:
-        await engine.dispose()
+    async with separate_engine(pg_url) as engine, session_factory(engine)() as session:
+        # `quiet` has no trigger: only the local commit can move the feed on.
+        await session.execute(text("INSERT INTO quiet (note) VALUES ('x')"))
+        await session.commit()
+        assert feed.generation == before + 1
     assert feed.heard == []
 
 

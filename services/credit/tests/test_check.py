@@ -6,16 +6,15 @@ from credit.deps import CreditState
 from credit.main import freeze_heap
 from credit.models import BlacklistEntry
 from credit.service.subjects import IdNumberIndex
+from porttrust_dev.testdata import uscc
 from porttrust_shared.pii import PiiCipher
-from porttrust_shared.validators import uscc_check_char
 
 ID_A = "11010519491231002X"
 LISTED = "91440300000000001H"
 
 
 def many_usccs(n: int) -> list[str]:
-    bodies = [f"91440300{i:09d}" for i in range(100, 100 + n)]
-    return [b + uscc_check_char(b) for b in bodies]
+    return [uscc(i, prefix="91440300") for i in range(100, 100 + n)]
 
 
 async def list_unit(client, headers, uscc):

@@ -9,11 +9,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlalchemy.pool import NullPool
 
-from porttrust_dev.testing import TEST_ISSUER, ServiceSpec, drop_postgres, migrated_database
-from porttrust_shared.db import create_engine, utcnow
-from porttrust_shared.validators import id_check_char, uscc_check_char
+from porttrust_dev import testdata
+from porttrust_dev.testing import (
+    TEST_ISSUER,
+    ServiceSpec,
+    drop_postgres,
+    migrated_database,
+    separate_engine,
+)
+from porttrust_shared.db import utcnow
 from registry.clients import CreditClient, WhitelistClient
 from registry.main import create_app
 from registry.models import EntityVersion
@@ -25,22 +30,6 @@ from registry.settings import ImportSettings, Settings
 def service_spec() -> ServiceSpec:
     return ServiceSpec(name="registry", service_dir=Path(__file__).resolve().parents[1],
                        settings_cls=Settings, create_app=create_app)
-
-
-def make_uscc(n: int) -> str:
-    first17 = f"91440300MA5{n:06d}"
-    return first17 + uscc_check_char(first17)
-
-
-def make_id_number(n: int) -> str:
-    first17 = f"11010519800101{n:03d}"
-    return first17 + id_check_char(first17)
-
-
-@pytest.fixture(scope="session")
-def id_makers() -> tuple[Callable[[int], str], Callable[[int], str]]:
-    """(make_uscc, make_id_number) for test modules, which cannot import this file's names."""
-    return make_uscc, make_id_number
 
 
 class FakeCredit:
@@ -121,10 +110,10 @@ class Registry:
         return self._n
 
     def new_uscc(self) -> str:
-        return make_uscc(900 + self.next())
+        return testdata.uscc(900 + self.next())
 
     def new_id_number(self) -> str:
-        return make_id_number(900 + self.next())
+        return testdata.id_number(900 + self.next())
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.post(path, json=body, headers=self.hq)
@@ -135,11 +124,11 @@ class Registry:
     async def org(self, province: str = "44", **kw: Any) -> dict[str, Any]:
         n = self.next()
         return await self.post("/v1/organizations", {
-            "uscc": make_uscc(n), "name": f"单位{n}", "province": province, **kw})
+            "uscc": testdata.uscc(n), "name": f"单位{n}", "province": province, **kw})
 
     async def handler(self, org: dict[str, Any], *, verified: bool = True) -> dict[str, Any]:
         n = self.next()
-        body = {"name": "张三", "id_number": make_id_number(n),
+        body = {"name": "张三", "id_number": testdata.id_number(n),
                 "phone": f"138{n:08d}", "organization_uscc": org["uscc"]}
         handler = await self.post("/v1/handlers", body)
         if verified:
@@ -313,9 +302,8 @@ async def cache_db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
 @pytest.fixture
 async def writer(cache_db: str) -> AsyncIterator[Any]:
     """Another connection, as psql or another replica would change the database."""
-    engine = create_engine(cache_db, poolclass=NullPool)
-    yield engine
-    await engine.dispose()
+    async with separate_engine(cache_db) as engine:
+        yield engine
 
 
 Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]

@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from porttrust_shared.validators import id_check_char
+from porttrust_dev import testdata
 from registry.models import Handler, WhitelistEntry
 
 HEADER = ["number", "province", "user_unit_uscc", "handler_id", "business_type", "purpose",
@@ -17,8 +17,7 @@ CSV = {"Content-Type": "text/csv"}
 
 
 def make_id_number(n):
-    first17 = f"44010619850101{n:03d}"
-    return first17 + id_check_char(first17)
+    return testdata.id_number(n, region="440106", born="19850101")
 
 
 def csv_bytes(rows, header=HEADER, encoding="utf-8"):

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from porttrust_dev import testdata
 from porttrust_dev.testing import drop_postgres, migrated_database
 from porttrust_shared.db import create_engine, session_factory
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import DEV_INDEX_KEY, DEV_PII_KEY
 from porttrust_shared.tokens import Principal
-from porttrust_shared.validators import id_check_char, uscc_check_char
 from registry.clients import BlacklistResult, Subject
 from registry.models import Handler, ImportJob, ImportRowError, Organization, Port, SubPort
 from registry.service.imports import planner, writer
@@ -30,18 +30,8 @@ from registry.service.imports.parsing import parse_file
 pytestmark = pytest.mark.postgres  # chunks overlap only on a PostgreSQL engine
 
 
-def make_uscc(n: int) -> str:
-    first17 = f"91440300MA5{n:06d}"
-    return first17 + uscc_check_char(first17)
-
-
-def make_id_number(n: int) -> str:
-    first17 = f"11010519800101{n:03d}"
-    return first17 + id_check_char(first17)
-
-
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-HOLDER, UNIT = make_uscc(501), make_uscc(502)
+HOLDER, UNIT = testdata.uscc(501), testdata.uscc(502)
 PERSON = "handler_name,handler_id_number,handler_phone"
 
 
@@ -73,7 +63,7 @@ def csv_rows(rows: list[str]) -> bytes:
 
 def row(n: int, person: int) -> str:
     return (f"10690123{n:04d},44,{UNIT},新单位,notification,发货通知,机房A,SMSC-1,"
-            f"张三,{make_id_number(600 + person)},138{person:08d}")
+            f"张三,{testdata.id_number(600 + person)},138{person:08d}")
 
 
 async def run(sessions: async_sessionmaker[AsyncSession], data: bytes) -> ImportJob:

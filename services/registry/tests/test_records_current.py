@@ -3,14 +3,13 @@ versioned and audited; a handler's new name or ID number must be verified again.
 
 import json
 
-from porttrust_shared.validators import id_check_char
+from porttrust_dev import testdata
 
 NUMBER = "106901234567"
 
 
 def make_id_number(n):
-    first17 = f"44010619850101{n:03d}"
-    return first17 + id_check_char(first17)
+    return testdata.id_number(n, region="440106", born="19850101")
 
 
 async def etag_of(client, headers, path):

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from porttrust_dev import testdata
 from porttrust_shared.db import utcnow
 from registry.service.agreements import REQUIRED_CLAUSES
 from registry.service.send_log_writer import CopyLogWriter, LogRow
@@ -41,14 +42,14 @@ class Registry:
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
-    async def active_sub_port(self, make_uscc: Callable[[int], str],
-                              make_id: Callable[[int], str]) -> str:
+    async def active_sub_port(self) -> str:
         n = next(_numbers)
         port, number = f"1069{n:04d}", f"1069{n:04d}4567"
-        holder = await self.post("/v1/organizations", {"uscc": make_uscc(n), "name": "持有",
-                                                       "province": "44", "roles": ["holder"]})
-        unit = await self.post("/v1/organizations", {"uscc": make_uscc(n + 5000), "name": "使用",
-                                                     "province": "44", "roles": ["user_unit"]})
+        holder = await self.post("/v1/organizations", {
+            "uscc": testdata.uscc(n), "name": "持有", "province": "44", "roles": ["holder"]})
+        unit = await self.post("/v1/organizations", {
+            "uscc": testdata.uscc(n + 5000), "name": "使用", "province": "44",
+            "roles": ["user_unit"]})
         await self.post("/v1/ports", {"number": port, "holder_uscc": holder["uscc"],
                                       "province": "44", "scope": "provincial"})
         await self.post(f"/v1/organizations/{unit['uscc']}/agreements", {
@@ -56,7 +57,7 @@ class Registry:
             "signed_at": "2026-03-01T00:00:00Z", "document_ref": "服务合同",
             "clauses": list(REQUIRED_CLAUSES["service"])})
         handler = await self.post("/v1/handlers", {
-            "name": "张三", "id_number": make_id(n), "phone": "13800000001",
+            "name": "张三", "id_number": testdata.id_number(n % 1000), "phone": "13800000001",
             "organization_uscc": unit["uscc"]})
         await self.post(f"/v1/handlers/{handler['id']}/verify")
         signature = await self.post(f"/v1/organizations/{unit['uscc']}/signatures",
@@ -110,15 +111,9 @@ def held(app: Any, number: str) -> bool:
     return all(caches[name].get(number)[0] for name in caches)
 
 
-@pytest.fixture
-def ids(id_makers: Any) -> tuple[Callable[[int], str], Callable[[int], str]]:
-    make_uscc, make_id_number = id_makers
-    return make_uscc, lambda n: make_id_number(n % 1000)
-
-
-async def test_a_template_approved_in_another_process_is_seen_once_heard(two, ids):
+async def test_a_template_approved_in_another_process_is_seen_once_heard(two):
     (_, a), (app_b, b) = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     template = await a.template(number)
     assert (await b.check(number))["reasons"] == ["template_not_approved"]
     # Held in memory once the set-up's own notifications (which may arrive late) are heard.
@@ -127,18 +122,18 @@ async def test_a_template_approved_in_another_process_is_seen_once_heard(two, id
     assert (await check_until(b, number, lambda r: r["allowed"]))["template_id"] == template
 
 
-async def test_a_sub_port_suspended_in_another_process_is_seen_once_heard(two, ids):
+async def test_a_sub_port_suspended_in_another_process_is_seen_once_heard(two):
     (_, a), (_, b) = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     await a.approve(await a.template(number))
     assert (await b.check(number))["allowed"]
     await a.post(f"/v1/sub-ports/{number}/suspend", {"reason": "投诉核查"})
     await check_until(b, number, lambda r: r["reasons"] == ["sub_port_not_active"])
 
 
-async def test_an_opt_out_received_in_another_process_is_seen_once_heard(two, ids):
+async def test_an_opt_out_received_in_another_process_is_seen_once_heard(two):
     (_, a), (_, b) = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     await a.approve(await a.template(number))
     assert (await b.check(number))["allowed"]
     await a.post("/v1/mo-messages", {"sub_port": number, "sender": PHONE, "text": "TD",
@@ -147,9 +142,9 @@ async def test_an_opt_out_received_in_another_process_is_seen_once_heard(two, id
     await check_until(b, number, lambda r: r["reasons"] == ["recipient_opted_out"])
 
 
-async def test_a_process_sees_its_own_approval_on_its_very_next_check(two, ids, writer):
+async def test_a_process_sees_its_own_approval_on_its_very_next_check(two, writer):
     (_, a), (_, b) = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     template = await b.template(number)
     assert (await b.check(number))["reasons"] == ["template_not_approved"]
     async with writer.begin() as conn:  # no notification may be what shows it
@@ -162,9 +157,9 @@ async def test_a_process_sees_its_own_approval_on_its_very_next_check(two, ids, 
             await conn.execute(text("ALTER TABLE message_templates ENABLE TRIGGER USER"))
 
 
-async def test_a_check_s_log_row_is_committed_when_its_answer_arrives(two, ids, writer):
+async def test_a_check_s_log_row_is_committed_when_its_answer_arrives(two, writer):
     (_, a), _ = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     await a.approve(await a.template(number))
     await a.check(number)
     async with writer.connect() as conn:  # another connection sees only committed rows
@@ -174,9 +169,9 @@ async def test_a_check_s_log_row_is_committed_when_its_answer_arrives(two, ids, 
 
 
 async def test_with_the_listener_down_a_quiet_change_shows_on_the_very_next_check(
-        two, ids, writer):
+        two, writer):
     (_, a), (app_b, b) = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     await a.approve(await a.template(number))
     assert (await b.check(number))["allowed"]
     await app_b.state.changes.stop()  # as when the listening connection is lost
@@ -192,10 +187,10 @@ def _logged(rows: list[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row)[1:] for row in rows]  # without checked_at
 
 
-async def test_a_few_rows_and_a_batch_s_rows_are_logged_alike(two, ids, writer):
+async def test_a_few_rows_and_a_batch_s_rows_are_logged_alike(two, writer):
     """A few rows go in one INSERT of arrays, many by COPY: the rows are the same."""
     (_, a), _ = two
-    number = await a.active_sub_port(*ids)
+    number = await a.active_sub_port()
     await a.approve(await a.template(number))
     one = {"sub_port": number, "recipient": PHONE, "content": GOOD}
     refused = {**one, "content": GOOD + "优惠券"}

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from porttrust_shared.validators import id_check_char, uscc_check_char
+from porttrust_dev import testdata
 from registry.service.agreements import REQUIRED_CLAUSES
 
 pytestmark = pytest.mark.postgres  # the read cache only runs on PostgreSQL
@@ -50,9 +50,8 @@ class Api:
 
     async def org(self, role: str) -> dict[str, Any]:
         n = next(_counter)
-        first17 = f"91440300MA5{n:06d}"
         return await self.post("/v1/organizations", {
-            "uscc": first17 + uscc_check_char(first17), "name": f"单位{n}", "province": "44",
+            "uscc": testdata.uscc(n), "name": f"单位{n}", "province": "44",
             "roles": [role]})
 
     async def port(self) -> None:
@@ -68,9 +67,8 @@ class Api:
 
     async def handler(self, unit: dict[str, Any], *, verified: bool) -> dict[str, Any]:
         n = next(_counter)
-        first17 = f"11010519800101{n % 1000:03d}"
         handler = await self.post("/v1/handlers", {
-            "name": "张三", "id_number": first17 + id_check_char(first17),
+            "name": "张三", "id_number": testdata.id_number(n % 1000),
             "phone": f"138{n:08d}", "organization_uscc": unit["uscc"]})
         if verified:
             handler = await self.post(f"/v1/handlers/{handler['id']}/verify", {})

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from porttrust_dev import testdata
 from registry.clients import LocalVerifier
 
 
@@ -9,11 +10,9 @@ async def test_local_verifier_accepts_a_valid_id_number():
 
 
 async def test_local_verifier_refuses_a_future_birth_date():
-    from porttrust_shared.validators import id_check_char
-
     year = dt.date.today().year + 1
-    first17 = f"110105{year}0101001"
-    result = await LocalVerifier().verify(name="张三", id_number=first17 + id_check_char(first17))
+    id_number = testdata.id_number(1, born=f"{year}0101")
+    result = await LocalVerifier().verify(name="张三", id_number=id_number)
     assert not result.verified
 
 

@@ -2,12 +2,7 @@
 
 import uuid
 
-from porttrust_shared.validators import uscc_check_char
-
-
-def uscc(n: int) -> str:
-    first17 = f"91440300MA5{n:06d}"
-    return first17 + uscc_check_char(first17)
+from porttrust_dev.testdata import uscc
 
 
 async def candidate(client, headers, code, province="44", public_service="government_regulatory"):

@@ -5,11 +5,10 @@ import uuid
 
 from sqlalchemy import select
 
-from porttrust_shared.validators import uscc_check_char
+from porttrust_dev.testdata import uscc
 from whitelist.models import OutboxEvent
 
-CUSTOMER = "91440300MA5000001" + uscc_check_char("91440300MA5000001")
-OTHER_UNIT = "91440300MA5000002" + uscc_check_char("91440300MA5000002")
+CUSTOMER, OTHER_UNIT = uscc(1), uscc(2)
 FIRST, LATER = "106901234567", "106901234599"
 
 

@@ -17,6 +17,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
 
 from porttrust_dev.databases import (
     POSTGRES_ENV,
@@ -35,6 +37,7 @@ from porttrust_dev.databases import (
     fresh_postgres,
 )
 from porttrust_shared.clients import ServiceClient
+from porttrust_shared.db import create_engine
 from porttrust_shared.migrations import upgrade
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
@@ -115,6 +118,18 @@ async def drop_postgres(url: str) -> None:
     """Drop the database `url` names (one a test made with migrated_database or the like),
     connecting through the admin URL in PORTTRUST_TEST_POSTGRES_URL."""
     await drop_databases(os.environ[POSTGRES_ENV], [str(make_url(url).database)])
+
+
+@asynccontextmanager
+async def separate_engine(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine of its own on `url` (no pool), disposed after the block: another
+    connection's view, as psql or another replica sees the database, outside the app's
+    sessions and the test's transaction."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 async def migrated_database(name: str, service_dir: Path, tmp: Path) -> str:
