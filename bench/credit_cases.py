@@ -41,12 +41,12 @@ from bench.harness import Load, LoadResult, Request, Verdict
 from credit.models import BlacklistEntry, Subject
 from credit.schemas import BlacklistCheck
 from credit.settings import Settings as CreditSettings
-from porttrust_shared.db import create_engine, new_id, utcnow
+from porttrust_dev import testdata
+from porttrust_shared.db import create_engine, is_postgres, new_id, utcnow
 from porttrust_shared.deps import PrincipalDep
 from porttrust_shared.errors import install_error_handlers
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import TokenVerifier
-from porttrust_shared.validators import id_check_char, uscc_check_char
 
 TARGET_SUBJECTS_PER_SECOND = 50_000
 CHECK_SIZE = 1_000
@@ -65,23 +65,19 @@ class Population:
     blacklisted: frozenset[tuple[str, str]]
 
 
-def _uscc(prefix: str, serial: int) -> str:
-    first17 = f"{prefix}{serial:09d}"
-    return first17 + uscc_check_char(first17)
-
-
 def _id_number(serial: int) -> str:
     # 1,000 people per birth day from 1970-01-01 on; months of 28 days keep dates real.
     day, seq = divmod(serial, 1000)
     year, rest = divmod(day, 12 * 28)
     month, dom = divmod(rest, 28)
-    first17 = f"110105{1970 + year:04d}{month + 1:02d}{dom + 1:02d}{seq:03d}"
-    return first17 + id_check_char(first17)
+    return testdata.id_number(seq, born=f"{1970 + year:04d}{month + 1:02d}{dom + 1:02d}")
 
 
 def make_population(seed: int = 7) -> Population:
-    keys = {"holder": [_uscc("91350100", i) for i in range(POPULATION["holder"])],
-            "user_unit": [_uscc("92440300", i) for i in range(POPULATION["user_unit"])],
+    keys = {"holder": [testdata.uscc(i, prefix="91350100")
+                       for i in range(POPULATION["holder"])],
+            "user_unit": [testdata.uscc(i, prefix="92440300")
+                          for i in range(POPULATION["user_unit"])],
             "handler": [_id_number(i) for i in range(POPULATION["handler"])]}
     everyone = [(kind, key) for kind, values in keys.items() for key in values]
     listed = random.Random(seed).sample(everyone, BLACKLISTED)
@@ -177,7 +173,7 @@ async def seed(database_url: str, population: Population) -> None:
             for model, rows in ((Subject, subjects), (BlacklistEntry, entries)):
                 for start in range(0, len(rows), SEED_BATCH):
                     await conn.execute(insert(model), rows[start:start + SEED_BATCH])
-        if engine.dialect.name == "postgresql":
+        if is_postgres(engine):
             # Planner statistics, as autovacuum would have them for a table this old; in a
             # committed transaction, or the rollback at close discards them.
             async with engine.begin() as conn:

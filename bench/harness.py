@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from bench.http_client import ConnectionPool, encode
+from porttrust_dev import databases
 from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
 
 ISSUER = "http://bench.identity"
@@ -54,31 +56,20 @@ class Signer:
 
 # ----------------------------------------------------------------------------- databases
 
+# The admin URL the throwaway databases are made with (porttrust_dev.databases, as the tests).
 POSTGRES_ADMIN_URL = (os.environ.get("PORTTRUST_BENCH_POSTGRES_URL")
-                      or os.environ.get("PORTTRUST_TEST_POSTGRES_URL")
-                      or "postgresql://postgres@127.0.0.1:5432/postgres").replace("+asyncpg", "")
+                      or os.environ.get(databases.POSTGRES_ENV) or databases.LOCAL_POSTGRES)
 
 
 async def fresh_postgres(name: str) -> str:
     """A new, empty PostgreSQL database `name` (dropped first if it exists): its plain
     postgresql:// URL. Services run on PostgreSQL in production, so cases measure on it."""
-    await _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = await databases.fresh_postgres(asyncpg_url(POSTGRES_ADMIN_URL), name)
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def drop_postgres(name: str) -> None:
-    await _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin_sql(*statements: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    try:
-        for statement in statements:
-            await admin.execute(statement)
-    finally:
-        await admin.close()
+    await databases.drop_databases(asyncpg_url(POSTGRES_ADMIN_URL), [name])
 
 
 def asyncpg_url(url: str) -> str:
@@ -227,7 +218,7 @@ class Request:
 async def generate(request: Request, load: Load) -> LoadResult:
     """Send `load.warmup` unmeasured requests, then up to `load.requests` measured ones with
     `load.concurrency` in flight, stopping early at `load.max_seconds`."""
-    async with _Pool(load.concurrency) as client:
+    async with ConnectionPool(load.concurrency) as client:
         await _drive(client, request, load.warmup, load.concurrency, load.max_seconds, [],
                      Counter())
         latencies: list[float] = []
@@ -250,7 +241,7 @@ async def generate_pair(candidate: Request, baseline: Request, load: Load,
     statuses: dict[str, Counter[int]] = {name: Counter() for name in sides}
     seconds = dict.fromkeys(sides, 0.0)
     truncated = dict.fromkeys(sides, False)
-    async with _Pool(load.concurrency) as client:
+    async with ConnectionPool(load.concurrency) as client:
         for request in (baseline, candidate):
             await _drive(client, request, load.warmup, load.concurrency, load.max_seconds, [],
                          Counter())
@@ -266,11 +257,11 @@ async def generate_pair(candidate: Request, baseline: Request, load: Load,
     return cand, base
 
 
-async def _drive(client: _Pool, request: Request, total: int, concurrency: int,
+async def _drive(client: ConnectionPool, request: Request, total: int, concurrency: int,
                  max_seconds: float, latencies: list[float], statuses: Counter[int]) -> bool:
     deadline = time.perf_counter() + max_seconds
     remaining = [total]
-    target, raw = _encode(request)
+    target, raw = encode(request.method, request.url, request.headers, request.json)
 
     async def worker(slot: int) -> None:
         while remaining[0] > 0 and time.perf_counter() < deadline:
@@ -282,146 +273,6 @@ async def _drive(client: _Pool, request: Request, total: int, concurrency: int,
 
     await asyncio.gather(*(worker(n) for n in range(max(1, min(concurrency, total)))))
     return remaining[0] > 0
-
-
-# The load generator shares the machine with the servers it measures, so it must cost far less
-# per request than they do: a bare endpoint answers in well under a millisecond, about what an
-# httpx request costs the client, so an httpx generator measured itself as much as the server
-# and pulled every ratio towards 1. This one writes pre-encoded HTTP/1.1 requests on kept-alive
-# sockets (one per request in flight, as httpx's pool did) and reads only the status line and
-# the body's length.
-
-TIMEOUT_SECONDS = 10.0
-
-
-def _encode(request: Request) -> tuple[tuple[str, int], bytes]:
-    url = httpx.URL(request.url)
-    body = b"" if request.json is None else json.dumps(
-        request.json, ensure_ascii=False, separators=(",", ":")).encode()
-    host = url.host or "127.0.0.1"
-    port = url.port or 80
-    path = url.raw_path.decode("ascii") or "/"
-    lines = [f"{request.method} {path} HTTP/1.1", f"Host: {host}:{port}",
-             "Accept: */*", "Connection: keep-alive"]
-    lines += [f"{name}: {value}" for name, value in request.headers.items()]
-    if request.json is not None:
-        lines.append("Content-Type: application/json")
-    if body or request.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-        lines.append(f"Content-Length: {len(body)}")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-    return (host, port), head + body
-
-
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: one request at a time, answered by its status."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.waiter: asyncio.Future[tuple[int, bool]] | None = None
-        self.closed = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if self.waiter is None or self.waiter.done():
-            return
-        parsed = _parse_response(self.buffer)
-        if parsed is not None:
-            status, used, keep_alive = parsed
-            del self.buffer[:used]
-            self.waiter.set_result((status, keep_alive))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(ConnectionError("connection closed"))
-
-    async def request(self, raw: bytes) -> tuple[int, bool]:
-        assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(raw)
-        return await self.waiter
-
-    def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-
-
-def _parse_response(buffer: bytearray) -> tuple[int, int, bool] | None:
-    """(status, bytes used, keep-alive) once a whole response is in `buffer`, else None."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
-    version, status = lines[0].split(" ", 2)[:2]
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-    start = end + 4
-    if "content-length" in headers:
-        length = start + int(headers["content-length"])
-        return (int(status), length, keep_alive) if len(buffer) >= length else None
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunked = _chunked_end(buffer, start)
-        return None if chunked is None else (int(status), chunked, keep_alive)
-    return int(status), start, keep_alive
-
-
-def _chunked_end(buffer: bytearray, at: int) -> int | None:
-    while True:
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
-        if size == 0:
-            trailer_end = buffer.find(b"\r\n\r\n", line_end)
-            return None if trailer_end < 0 else trailer_end + 4
-        at = line_end + 2 + size + 2
-        if len(buffer) < at:
-            return None
-
-
-async def _open(target: tuple[str, int]) -> _Connection:
-    _, conn = await asyncio.get_running_loop().create_connection(_Connection, *target)
-    return conn
-
-
-class _Pool:
-    """One connection per (server, worker slot), opened on first use and reopened after an
-    error; a failed or timed-out request counts as status 0, as a transport error did."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
-        self._connections: dict[tuple[tuple[str, int], int], _Connection] = {}
-
-    async def __aenter__(self) -> _Pool:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        for conn in self._connections.values():
-            conn.close()
-        self._connections.clear()
-
-    async def send(self, slot: int, target: tuple[str, int], raw: bytes) -> int:
-        conn = self._connections.get((target, slot))
-        status, keep_alive = 0, False
-        try:
-            if conn is None or conn.closed:
-                conn = await asyncio.wait_for(_open(target), TIMEOUT_SECONDS)
-                self._connections[(target, slot)] = conn
-            status, keep_alive = await asyncio.wait_for(conn.request(raw), TIMEOUT_SECONDS)
-        except (OSError, TimeoutError, ValueError):
-            pass
-        if not keep_alive and conn is not None:
-            conn.close()
-            self._connections.pop((target, slot), None)
-        return status
 
 
 # ------------------------------------------------------------------------------- verdict

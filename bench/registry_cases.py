@@ -26,7 +26,7 @@ from fastapi import FastAPI
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import LoadResult, Request, Verdict
-from porttrust_shared.validators import id_check_char, uscc_check_char
+from porttrust_dev import testdata
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_IMPORT_ROWS", "100000"))
 # Rounds of (import, COPY); medians compared.
@@ -68,14 +68,8 @@ def fake_credit(work_dir: Path) -> Any:
     return stub_server(work_dir, "credit-stub", "bench.registry_cases:fake_credit_app")
 
 
-def _uscc(n: int) -> str:
-    first17 = f"91440300MA5{n:06d}"
-    return first17 + uscc_check_char(first17)
-
-
 def _id_number(n: int) -> str:
-    first17 = f"44010619850101{n:03d}"
-    return first17 + id_check_char(first17)
+    return testdata.id_number(n, region="440106", born="19850101")
 
 
 async def _seed(url: str, headers: dict[str, str]) -> tuple[str, str]:
@@ -88,9 +82,9 @@ async def _seed(url: str, headers: dict[str, str]) -> tuple[str, str]:
             data: dict[str, Any] = response.json()
             return data
 
-        holder = await post("/v1/organizations", {"uscc": _uscc(1), "name": "持有单位",
+        holder = await post("/v1/organizations", {"uscc": testdata.uscc(1), "name": "持有单位",
                                                   "province": "44", "roles": ["holder"]})
-        unit = await post("/v1/organizations", {"uscc": _uscc(2), "name": "使用单位",
+        unit = await post("/v1/organizations", {"uscc": testdata.uscc(2), "name": "使用单位",
                                                 "province": "44", "roles": ["user_unit"]})
         await post("/v1/ports", {"number": PORT, "holder_uscc": holder["uscc"],
                                  "province": "44", "scope": "provincial"})
