@@ -1,9 +1,11 @@
 """End-to-end fixture: the four services as real processes on free ports.
 
-SQLite files in a temporary var dir by default; with PORTTRUST_TEST_POSTGRES_URL set, a fresh
-PostgreSQL database per service. When a test using the stack fails, the tail of every
-service log is attached to its report; when the stack stops, its logs are searched for
-unmasked ID numbers and mobile numbers (an error at teardown if any is found).
+A fresh PostgreSQL database per service when the tests run on PostgreSQL
+(PORTTRUST_TEST_POSTGRES_URL, set by porttrust_dev.testing when a server answers), else SQLite
+files in a temporary var dir; `private_stack` makes stacks of a module's own, to stop and
+restart. When a test using the stack fails, the tail of every service log is attached to its
+report; when the shared stack stops, its logs are searched for unmasked ID numbers and mobile
+numbers (an error at teardown if any is found).
 """
 
 from __future__ import annotations
@@ -13,17 +15,28 @@ import re
 import secrets
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Generator,
+    Iterator,
+    Mapping,
+)
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
+from porttrust_dev.databases import POSTGRES_ENV, create_databases, drop_databases
 from porttrust_dev.stack import SERVICES, Stack
-from porttrust_shared.db import create_engine
 from porttrust_shared.validators import check_id_number
+
+if TYPE_CHECKING:
+    from tests.helpers_flows import Api
 
 # `bench` and helper modules here (`tests.<module>`) are not installed: make them importable
 # when pytest runs as `.venv/bin/pytest` (`python -m pytest` has the cwd on sys.path already).
@@ -31,7 +44,6 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
 ADMIN_PASSWORD = "e2e-" + secrets.token_urlsafe(16)
 LOG_TAIL_LINES = 40
 
@@ -84,18 +96,6 @@ def log_tails(var_dir: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(parts)
 
 
-async def _postgres_databases(admin_url: str, names: dict[str, str], *, drop_only: bool) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
-    try:
-        async with engine.connect() as conn:
-            for database in names.values():
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-                if not drop_only:
-                    await conn.execute(text(f'CREATE DATABASE "{database}"'))
-    finally:
-        await engine.dispose()
-
-
 DatabaseMaker = Callable[[str], Awaitable[dict[str, str]]]
 
 
@@ -107,20 +107,18 @@ async def fresh_databases() -> AsyncIterator[DatabaseMaker]:
 
     async def make(prefix: str) -> dict[str, str]:
         assert admin, f"{POSTGRES_ENV} is not set"
-        names = {svc: f"{prefix}_{svc}_{os.getpid()}" for svc in SERVICES}
+        names = [f"{prefix}_{svc}_{os.getpid()}" for svc in SERVICES]
         try:
-            await _postgres_databases(admin, names, drop_only=False)
+            urls = await create_databases(admin, names)
         except Exception as exc:
             pytest.fail(f"PostgreSQL selected by {POSTGRES_ENV} but unreachable: {exc!r}",
                         pytrace=False)
-        made.append(names)
-        base = make_url(admin)
-        return {svc: base.set(database=db).render_as_string(hide_password=False)
-                for svc, db in names.items()}
+        made.extend(names)
+        return dict(zip(SERVICES, urls, strict=True))
 
     yield make
-    for names in made:
-        await _postgres_databases(str(admin), names, drop_only=True)
+    if made:
+        await drop_databases(str(admin), made)
 
 
 @pytest.fixture(scope="session")
@@ -135,22 +133,58 @@ def service_ports() -> Callable[[], dict[str, int]]:
     return lambda: dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
 
 
+@contextmanager
+def started(running: Stack, services: Collection[str] = SERVICES) -> Iterator[Stack]:
+    """`running` with `services` started (identity first), stopped after the block; a service
+    that does not start fails the test with the tail of every log."""
+    try:
+        try:
+            running.start_all(services)
+        except Exception as exc:
+            pytest.fail(f"the stack did not start: {exc}\n{log_tails(running.var_dir)}",
+                        pytrace=False)
+        yield running
+    finally:
+        running.stop_all()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, e2e_database_urls: dict[str, str],
           service_ports: Callable[[], dict[str, int]]) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
-    running = Stack(var_dir=var_dir, ports=service_ports(), database_urls=e2e_database_urls,
-                    admin_password=ADMIN_PASSWORD)
-    try:
-        try:
-            running.start_all()
-        except Exception as exc:
-            pytest.fail(f"the stack did not start: {exc}\n{log_tails(var_dir)}", pytrace=False)
+    with started(Stack(var_dir=var_dir, ports=service_ports(), database_urls=e2e_database_urls,
+                       admin_password=ADMIN_PASSWORD)) as running:
         yield running
-    finally:
-        running.stop_all()
     leaks = unmasked_pii(var_dir)
     assert not leaks, "unmasked personal data in service logs:\n" + "\n".join(leaks)
+
+
+PrivateStack = Callable[..., AbstractAsyncContextManager[Stack]]
+
+
+@pytest.fixture(scope="session")
+def private_stack(tmp_path_factory: pytest.TempPathFactory, fresh_databases: DatabaseMaker,
+                  service_ports: Callable[[], dict[str, int]]) -> PrivateStack:
+    """`async with private_stack("outage") as stack:` the services as processes of a module's
+    own (to stop, restart or break), never the shared `stack`: free ports, fresh databases
+    named after the module's word when the tests run on PostgreSQL (or `database_urls`),
+    `admin_password`, `extra_env`; `services` to start only some (identity first)."""
+
+    @asynccontextmanager
+    async def start(name: str, *, admin_password: str = ADMIN_PASSWORD,
+                    database_urls: Mapping[str, str] | None = None,
+                    extra_env: Mapping[str, str] | None = None,
+                    services: Collection[str] = SERVICES) -> AsyncIterator[Stack]:
+        if database_urls is None:
+            on_postgres = bool(os.environ.get(POSTGRES_ENV))
+            database_urls = await fresh_databases(f"pt_{name}") if on_postgres else {}
+        running = Stack(var_dir=tmp_path_factory.mktemp(f"{name}-var"), ports=service_ports(),
+                        database_urls=database_urls, admin_password=admin_password,
+                        extra_env=extra_env or {})
+        with started(running, services) as ready:
+            yield ready
+
+    return start
 
 
 @pytest.hookimpl(wrapper=True)
@@ -181,6 +215,15 @@ def admin_token(stack: Stack) -> str:
     """The bootstrap admin's token, for every service (identity's default audience). It is
     issued when first asked for and lives 15 minutes: ample for the end-to-end tests."""
     return password_token(stack)
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Stack) -> Api:
+    """The bootstrap admin on the shared stack, with a token of the module's own (a token lives
+    15 minutes). A module with a stack of its own defines its own `admin`."""
+    from tests.helpers_flows import Api  # importable once ROOT is on sys.path (above)
+
+    return Api(stack, password_token(stack))
 
 
 @pytest.fixture(scope="session")

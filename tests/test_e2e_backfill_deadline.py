@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ import pytest
 
 from porttrust_dev.stack import Stack
 from registry.service.agreements import REQUIRED_CLAUSES
+from tests.conftest import PrivateStack
 from tests.helpers_flows import (
     Api,
     created,
@@ -33,7 +33,6 @@ from tests.helpers_flows import (
 )
 
 pytestmark = pytest.mark.e2e
-POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
 
 PASSWORD = "backfill-" + secrets.token_urlsafe(16)
 PORT, PROVINCE = "10627801", "35"
@@ -41,18 +40,10 @@ COMPLETE, INCOMPLETE, PROTECTED = PORT + "01", PORT + "02", PORT + "03"
 
 
 @pytest.fixture(scope="module")
-async def backfill_stack(tmp_path_factory: pytest.TempPathFactory,
-                         fresh_databases: Callable[[str], Awaitable[dict[str, str]]],
-                         service_ports: Callable[[], dict[str, int]]) -> AsyncIterator[Stack]:
-    urls = await fresh_databases("pt_backfill") if os.environ.get(POSTGRES_ENV) else {}
-    running = Stack(var_dir=tmp_path_factory.mktemp("backfill-var"), ports=service_ports(),
-                    database_urls=urls, admin_password=PASSWORD,
-                    extra_env={"REGISTRY_BACKFILL_SWEEP_SECONDS": "0.5"})
-    try:
-        running.start_all()
+async def backfill_stack(private_stack: PrivateStack) -> AsyncIterator[Stack]:
+    async with private_stack("backfill", admin_password=PASSWORD,
+                             extra_env={"REGISTRY_BACKFILL_SWEEP_SECONDS": "0.5"}) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def _put_campaign(admin: Api, seconds: float) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from porttrust_dev.stack import SERVICES
+from porttrust_dev.stack import SERVICES, start_in_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]  # prod settings refuse SQLite
 
@@ -128,12 +128,7 @@ def compose(compose_databases: dict[str, str], tmp_path_factory: pytest.TempPath
             migrations = list(pool.map(stack.migrate, SERVICES))
         for migrated in migrations:
             assert migrated.returncode == 0, migrated.stderr.decode(errors="replace")[-3000:]
-        stack.serve("identity")
-        stack.wait_healthy("identity")
-        for service in SERVICES[1:]:
-            stack.serve(service)
-        for service in SERVICES[1:]:
-            stack.wait_healthy(service)
+        start_in_order(stack.serve, stack.wait_healthy)
         yield stack
     finally:
         stack.stop()

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from porttrust_dev.stack import Stack
-from tests.conftest import ADMIN_PASSWORD
 from tests.helpers_flows import (
     Api,
     created,
     eventually,
-    password_token,
     register_organization,
     register_parties,
     second_admin,
@@ -22,11 +19,6 @@ from tests.helpers_flows import (
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack) -> Api:
-    return Api(stack, password_token(stack, "admin", ADMIN_PASSWORD))
 
 
 def whitelisted_at_whitelist(api: Api, number: str) -> bool:

@@ -9,7 +9,6 @@ a failure.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -17,14 +16,15 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from porttrust_dev.databases import create_databases
 from porttrust_dev.stack import SERVICES, Stack
-from tests.conftest import ADMIN_PASSWORD, _postgres_databases, free_ports
+from tests.conftest import ADMIN_PASSWORD, PrivateStack, free_ports
 from tests.helpers_flows import Api, Parties, eventually, password_token, register_parties
 from tests.private_postgres import PrivatePostgres, binary
 
@@ -53,21 +53,13 @@ def postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture(scope="module")
-def faults(postgres: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    names = {svc: f"pt_faults_{svc}" for svc in SERVICES}
-    asyncio.run(_postgres_databases(postgres.admin_url, names, drop_only=False))
-    running = Stack(var_dir=tmp_path_factory.mktemp("faults-var"),
-                    ports=dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True)),
-                    database_urls={svc: postgres.url(db) for svc, db in names.items()},
-                    admin_password=ADMIN_PASSWORD,
-                    # A job commits every 100 rows: a kill lands between commits.
-                    extra_env={"REGISTRY_IMPORT_CHUNK_SIZE": "100",
-                               "REGISTRY_IMPORT_JOB_THRESHOLD": "2000"})
-    try:
-        running.start_all()
+async def faults(postgres: PrivatePostgres, private_stack: PrivateStack) -> AsyncIterator[Stack]:
+    urls = await create_databases(postgres.admin_url, [f"pt_faults_{svc}" for svc in SERVICES])
+    async with private_stack("faults", database_urls=dict(zip(SERVICES, urls, strict=True)),
+                             # A job commits every 100 rows: a kill lands between commits.
+                             extra_env={"REGISTRY_IMPORT_CHUNK_SIZE": "100",
+                                        "REGISTRY_IMPORT_JOB_THRESHOLD": "2000"}) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,16 @@ from typing import Any
 
 import pytest
 
-from porttrust_dev.stack import Stack
-from tests.conftest import ADMIN_PASSWORD
 from tests.helpers_flows import (
     Api,
     Parties,
     eventually,
-    password_token,
     register_active,
     sub_port,
     utc_now,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack) -> Api:
-    return Api(stack, password_token(stack, "admin", ADMIN_PASSWORD))
 
 
 def complain(api: Api, number: str, reporter: str) -> dict[str, Any]:

@@ -10,14 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_dev.stack import Stack
-from tests.conftest import ADMIN_PASSWORD
 from tests.helpers_flows import (
     Api,
     Parties,
     eventually,
     new_user,
-    password_token,
     register_active,
     second_admin,
     status_becomes,
@@ -30,11 +27,6 @@ pytestmark = pytest.mark.e2e
 
 TEMPLATE = "【闽流物流】您的订单{order:digits:12}已由顺丰快递发出，请留意查收并保管好单据。"
 MESSAGE = "【闽流物流】您的订单202612060001已由顺丰快递发出，请留意查收并保管好单据。"
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack) -> Api:
-    return Api(stack, password_token(stack, "admin", ADMIN_PASSWORD))
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,14 @@ stack of their own (never the shared one other tests use).
 
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
-import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from porttrust_dev.stack import SERVICES, Stack
-from porttrust_shared.db import create_engine
+from porttrust_dev.stack import Stack
+from tests.conftest import PrivateStack
 from tests.helpers_flows import (
     Api,
     Parties,
@@ -38,61 +33,16 @@ from tests.helpers_flows import (
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
 PASSWORD = "outage-" + secrets.token_urlsafe(16)
 # The relay backs off exponentially (with jitter) while registry is down, so the next attempt
 # after its return may be up to ~16 s away: poll longer here than elsewhere, still bounded.
 AFTER_OUTAGE_SECONDS = 30.0
 
 
-def _free_ports(count: int) -> list[int]:
-    held = [socket.socket() for _ in range(count)]
-    for sock in held:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in held]
-    for sock in held:
-        sock.close()
-    return ports
-
-
-async def _databases(admin_url: str, names: list[str], *, create: bool) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
-    try:
-        async with engine.connect() as conn:
-            for name in names:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                if create:
-                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module")
-def database_urls() -> Iterator[dict[str, str]]:
-    """Fresh PostgreSQL databases of this module's own when PostgreSQL is selected."""
-    admin = os.environ.get(POSTGRES_ENV)
-    if not admin:
-        yield {}
-        return
-    names = {svc: f"pt_outage_{svc}_{os.getpid()}" for svc in SERVICES}
-    asyncio.run(_databases(admin, list(names.values()), create=True))
-    base = make_url(admin)
-    yield {svc: base.set(database=name).render_as_string(hide_password=False)
-           for svc, name in names.items()}
-    asyncio.run(_databases(admin, list(names.values()), create=False))
-
-
-@pytest.fixture(scope="module")
-def outage_stack(tmp_path_factory: pytest.TempPathFactory,
-                 database_urls: dict[str, str]) -> Iterator[Stack]:
-    running = Stack(var_dir=tmp_path_factory.mktemp("outage-var"),
-                    ports=dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True)),
-                    database_urls=database_urls, admin_password=PASSWORD)
-    try:
-        running.start_all()
+async def outage_stack(private_stack: PrivateStack) -> AsyncIterator[Stack]:
+    async with private_stack("outage", admin_password=PASSWORD) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from porttrust_dev.stack import Stack
 from tests.helpers_flows import (
     Api,
     Parties,
@@ -36,11 +35,6 @@ pytestmark = pytest.mark.e2e
 CHECK_METRIC = re.compile(
     r'^http_requests_total\{method="POST",route="/v1/blacklist/check",status="200"\} (\S+)$',
     re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, admin_token: str) -> Api:
-    return Api(stack, admin_token)
 
 
 @pytest.fixture(scope="module")

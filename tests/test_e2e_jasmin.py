@@ -8,18 +8,18 @@ which also sends the recipients' replies back through Jasmin.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from porttrust_dev.stack import SERVICES, Stack
+from porttrust_dev.stack import Stack
 from porttrust_jasmin.gateway import PortTrustAccess
-from porttrust_jasmin.rig import Rig, free_ports, rig
+from porttrust_jasmin.rig import Rig, rig
+from tests.conftest import PrivateStack
 from tests.helpers_flows import (
     Api,
     Parties,
@@ -41,8 +41,6 @@ from tests.jasmin_harness import (
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES_ENV = "PORTTRUST_TEST_POSTGRES_URL"
-DatabaseMaker = Callable[[str], Awaitable[dict[str, str]]]
 PASSWORD = "jasmin-" + secrets.token_urlsafe(16)
 PHONE, OTHER_PHONE = "13912345678", "13787654321"
 TEMPLATE = "【好物商城】会员{name:text:10}您好，积分{points:digits}即将到期，回T退订"
@@ -53,18 +51,10 @@ ALERT_TEXT = "【市应急管理局】鼓楼区已发布暴雨红色预警信号
 
 
 @pytest.fixture(scope="module")
-async def jasmin_stack(tmp_path_factory: pytest.TempPathFactory,
-                       fresh_databases: DatabaseMaker) -> AsyncIterator[Stack]:
+async def jasmin_stack(private_stack: PrivateStack) -> AsyncIterator[Stack]:
     jasmin_or_skip()
-    urls = await fresh_databases("pt_jasmin") if os.environ.get(POSTGRES_ENV) else {}
-    running = Stack(var_dir=tmp_path_factory.mktemp("jasmin-var"),
-                    ports=dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True)),
-                    database_urls=urls, admin_password=PASSWORD)
-    try:
-        running.start_all()
+    async with private_stack("jasmin", admin_password=PASSWORD) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from porttrust_dev.stack import Stack
 from tests.helpers_flows import (
     Api,
     Parties,
@@ -34,11 +33,6 @@ from tests.helpers_flows import (
 
 pytestmark = pytest.mark.e2e
 NOBODY = uscc(9_999_999)  # right shape, registered by nobody
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, admin_token: str) -> Api:
-    return Api(stack, admin_token)
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,17 @@ X-Forwarded-For, which uvicorn trusts from 127.0.0.1 (FORWARDED_ALLOW_IPS).
 
 from __future__ import annotations
 
-import os
 import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
 from porttrust_dev.stack import Stack
-from tests.conftest import POSTGRES_ENV, DatabaseMaker
+from tests.conftest import PrivateStack
 
 pytestmark = pytest.mark.e2e
 ADMIN_PASSWORD = "flood-" + uuid.uuid4().hex
@@ -27,22 +25,10 @@ NAME_LIMIT = 10  # IDENTITY_LOGIN_NAME_MAX_FAILURES's default
 
 
 @pytest.fixture(scope="module")
-async def flood_databases(fresh_databases: DatabaseMaker) -> dict[str, str]:
-    return await fresh_databases("pt_e2e_flood") if os.environ.get(POSTGRES_ENV) else {}
-
-
-@pytest.fixture(scope="module")
-def identity(tmp_path_factory: pytest.TempPathFactory, flood_databases: dict[str, str],
-             service_ports: Callable[[], dict[str, int]]) -> Iterator[Stack]:
-    running = Stack(var_dir=Path(tmp_path_factory.mktemp("flood-var")), ports=service_ports(),
-                    database_urls=flood_databases, admin_password=ADMIN_PASSWORD)
-    running.var_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        running.start("identity")
-        running.wait_ready("identity")
+async def identity(private_stack: PrivateStack) -> AsyncIterator[Stack]:
+    async with private_stack("e2e_flood", admin_password=ADMIN_PASSWORD,
+                             services=["identity"]) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def sign_in(stack: Stack, username: str, password: str, address: str) -> httpx.Response:

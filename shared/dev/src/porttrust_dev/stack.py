@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,17 @@ SERVICES = ("identity", "registry", "credit", "whitelist")
 DEFAULT_PORTS = {"identity": 8000, "registry": 8001, "credit": 8002, "whitelist": 8003}
 CALLS = {"registry": ("credit", "whitelist"), "credit": ("registry",),
          "whitelist": ("registry",)}
+
+
+def start_in_order(start: Callable[[str], object], wait_ready: Callable[[str], object],
+                   services: Collection[str] = SERVICES) -> None:
+    """Identity first and ready (the others fetch its keys), then the others together."""
+    for group in (SERVICES[:1], SERVICES[1:]):
+        names = [name for name in group if name in services]
+        for name in names:
+            start(name)
+        for name in names:
+            wait_ready(name)
 
 
 @dataclass
@@ -112,14 +123,9 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"{name} did not become ready within {timeout}s")
 
-    def start_all(self) -> None:
+    def start_all(self, services: Collection[str] = SERVICES) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.start("identity")
-        self.wait_ready("identity")
-        for name in SERVICES[1:]:
-            self.start(name)
-        for name in SERVICES[1:]:
-            self.wait_ready(name)
+        start_in_order(self.start, self.wait_ready, services)
 
     def stop_all(self) -> None:
         for name in reversed(list(self.processes)):
