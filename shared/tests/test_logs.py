@@ -12,13 +12,25 @@ def test_scrub_masks_id_numbers_and_phones():
     assert line == "id 110105********002X phone 138****5678 port 106901234567"
 
 
-def test_json_line_has_the_request_id_and_masks_personal_data():
-    record = logging.LogRecord("t", logging.INFO, __file__, 1, "looked up %s", ("13812345678",),
-                               None)
-    token = request_id_var.set("rid-1")
+def log_entry(message: str, *args: object, request_id: str) -> dict[str, str]:
+    """The JSON line a service writes for `message % args` inside request `request_id`."""
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, message, args, None)
+    token = request_id_var.set(request_id)
     try:
-        entry = json.loads(JsonFormatter().format(record))
+        entry: dict[str, str] = json.loads(JsonFormatter().format(record))
     finally:
         request_id_var.reset(token)
+    return entry
+
+
+def test_json_line_has_the_request_id_and_masks_personal_data():
+    entry = log_entry("looked up %s", "13812345678", request_id="rid-1")
     assert entry["request_id"] == "rid-1"
     assert entry["msg"] == "looked up 138****5678"
+
+
+def test_log_lines_mask_phones_but_keep_request_ids_whole():
+    entry = log_entry("%s rang\n%s", "+86 139 6769 2564", "13812345678",
+                      request_id="a13812345678b")
+    assert entry["request_id"] == "a13812345678b"
+    assert entry["msg"] == "139****2564 rang\n138****5678"

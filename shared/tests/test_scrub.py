@@ -1,11 +1,8 @@
 """One scrubber for personal numbers inside free text: every common spelling, one pass."""
 
-import json
-import logging
 
 import pytest
 
-from porttrust_shared.logs import JsonFormatter, request_id_var
 from porttrust_shared.pii import scrub, scrub_data
 
 
@@ -39,15 +36,3 @@ def test_scrub_data_masks_every_string_inside_json_like_data():
     data = {"a": ["call 13967692564", 3, None], "b": {"c": "11010519491231002X"}}
     assert scrub_data(data) == {"a": ["call 139****2564", 3, None],
                                 "b": {"c": "110105********002X"}}
-
-
-def test_log_lines_mask_phones_but_keep_request_ids_whole():
-    record = logging.LogRecord("t", logging.INFO, __file__, 1, "%s rang\n%s", (
-        "+86 139 6769 2564", "13812345678"), None)
-    token = request_id_var.set("a13812345678b")
-    try:
-        entry = json.loads(JsonFormatter().format(record))
-    finally:
-        request_id_var.reset(token)
-    assert entry["request_id"] == "a13812345678b"
-    assert entry["msg"] == "139****2564 rang\n138****5678"

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -145,11 +146,11 @@ class Gateway:
         self.prepare()
         cfg = str(self.home / "etc")
         self._spawn("interceptor", ["interceptord", "-c", cfg + "/interceptor.cfg"])
-        _wait_port(self.ports["interceptor"], timeout)
+        wait_port(self.ports["interceptor"], timeout)
         self._spawn("jasmin", ["jasmind", "-c", cfg + "/jasmin.cfg", "--enable-interceptor-client",
                                "--enable-dlr-thrower", "--enable-dlr-lookup",
                                "--enable-deliver-thrower"])
-        _wait_port(self.ports["jcli"], timeout)
+        wait_port(self.ports["jcli"], timeout)
         self.provision()
 
     def provision(self) -> None:
@@ -230,9 +231,8 @@ def _terminate(pid: int, timeout: float) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _wait_port(port: int, timeout: float) -> None:
-    import socket
-
+def wait_port(port: int, timeout: float = 20) -> None:
+    """Until something accepts connections on 127.0.0.1:`port` (TimeoutError after `timeout`)."""
     until = time.monotonic() + timeout
     while time.monotonic() < until:
         try:

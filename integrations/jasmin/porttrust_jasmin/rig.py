@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from porttrust_jasmin.gateway import PORT_NAMES, Gateway, PortTrustAccess, Upstream
+from porttrust_jasmin.gateway import PORT_NAMES, Gateway, PortTrustAccess, Upstream, wait_port
 from porttrust_jasmin.smsc import Smsc
 
 
@@ -27,17 +27,6 @@ def free_ports(count: int) -> list[int]:
     for sock in held:
         sock.close()
     return ports
-
-
-def wait_port(port: int, timeout: float = 20) -> None:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 @contextmanager
