@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from porttrust_shared.db import utcnow
+from porttrust_shared.db import is_postgres, is_sqlite, utcnow
 from porttrust_shared.retention import retention_cutoff
 from registry.models import MoMessage, SendLogEntry
 from registry.service.send_log import (
@@ -94,7 +94,7 @@ def test_cutoff_never_reaches_into_the_last_six_months():
 
 
 def needs_postgres(db_session) -> None:
-    if db_session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(db_session):
         pytest.skip("monthly partitions exist on PostgreSQL only")
 
 
@@ -136,6 +136,6 @@ async def test_month_straddling_the_cutoff_is_kept_and_trimmed_by_age(db_session
 
 
 async def test_partitions_are_a_no_op_on_sqlite(db_session):
-    if db_session.get_bind().dialect.name != "sqlite":
+    if not is_sqlite(db_session):
         pytest.skip("SQLite behaviour")
     assert await ensure_partitions(db_session, now=NOW) == []

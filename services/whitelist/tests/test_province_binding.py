@@ -7,12 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from porttrust_shared.validators import uscc_check_char
+from porttrust_dev.testdata import uscc
 from whitelist.models import Application
 
 BEIJING_NUMBER, NOBODYS_NUMBER = "106901110001", "106901119999"
-BEIJING_UNIT = "91110000MA5000001" + uscc_check_char("91110000MA5000001")
-NOBODYS_UNIT = "91110000MA5000009" + uscc_check_char("91110000MA5000009")
+BEIJING_UNIT, NOBODYS_UNIT = uscc(1, prefix="91110000MA5"), uscc(9, prefix="91110000MA5")
 GUANGDONG = {"province": "44"}
 
 
