@@ -22,13 +22,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from porttrust_dev.databases import POSTGRES_ENV
 from porttrust_dev.testing import TEST_ISSUER, ServiceSpec, fresh_test_database
+from porttrust_shared import tables
 from porttrust_shared.app import create_service_app
-from porttrust_shared.audit import AuditEventMixin
 from porttrust_shared.audit_api import audit_router
-from porttrust_shared.db import create_engine, new_metadata, shared_table
+from porttrust_shared.db import create_engine, new_metadata
 from porttrust_shared.deps import CipherDep, PrincipalDep, SessionDep
-from porttrust_shared.idempotency import IdempotencyDep, IdempotencyRecordMixin
-from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin, events_router
+from porttrust_shared.idempotency import IdempotencyDep
+from porttrust_shared.outbox import events_router
 from porttrust_shared.pagination import Keyset, Page
 from porttrust_shared.pii import mask_id_number
 from porttrust_shared.settings import ServiceSettings
@@ -55,10 +55,9 @@ class Received(DemoBase):
 
 
 # The shared machinery's tables, as every service declares them.
-AuditEvent = shared_table(AuditEventMixin, DemoBase)
-IdempotencyRecord = shared_table(IdempotencyRecordMixin, DemoBase)
-OutboxEvent = shared_table(OutboxEventMixin, DemoBase)
-InboxEvent = shared_table(InboxEventMixin, DemoBase)
+AuditEvent = tables.audit(DemoBase)
+IdempotencyRecord = tables.idempotency(DemoBase)
+OutboxEvent, InboxEvent = tables.outbox(DemoBase)
 
 
 class DemoSettings(ServiceSettings):

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
@@ -35,18 +35,6 @@ NAMING = {
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
-
-
-M = TypeVar("M")
-
-
-def shared_table(mixin: type[M], base: type[DeclarativeBase]) -> type[M]:
-    """A table of the shared machinery (`AuditEventMixin`, `IdempotencyRecordMixin`,
-    `OutboxEventMixin`, `InboxEventMixin`) mapped on a service's `Base`, under the mixin's
-    `__tablename__` and its name less "Mixin":
-    `AuditEvent = shared_table(AuditEventMixin, Base)`."""
-    name = mixin.__name__.removesuffix("Mixin")
-    return cast("type[M]", type(name, (mixin, base), {"__module__": base.__module__}))
 
 
 def utcnow() -> dt.datetime:

@@ -4,10 +4,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_id, new_metadata, shared_table, utcnow
-from porttrust_shared.idempotency import IdempotencyRecordMixin
-from porttrust_shared.outbox import InboxEventMixin, OutboxEventMixin
+from porttrust_shared import tables
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 
 
 class Base(DeclarativeBase):
@@ -121,7 +119,6 @@ class ListingProposal(Base):
 
 
 # The shared machinery's tables: audit trail, idempotency, outbox and inbox.
-AuditEvent = shared_table(AuditEventMixin, Base)
-IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
-OutboxEvent = shared_table(OutboxEventMixin, Base)
-InboxEvent = shared_table(InboxEventMixin, Base)
+AuditEvent = tables.audit(Base)
+IdempotencyRecord = tables.idempotency(Base)
+OutboxEvent, InboxEvent = tables.outbox(Base)

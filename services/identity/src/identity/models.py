@@ -3,9 +3,8 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from porttrust_shared.audit import AuditEventMixin
-from porttrust_shared.db import UTCDateTime, new_id, new_metadata, shared_table, utcnow
-from porttrust_shared.idempotency import IdempotencyRecordMixin
+from porttrust_shared import tables
+from porttrust_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 
 
 class Base(DeclarativeBase):
@@ -72,5 +71,5 @@ class SigningKey(Base):
 
 
 # The shared machinery's tables: audit trail, idempotency.
-AuditEvent = shared_table(AuditEventMixin, Base)
-IdempotencyRecord = shared_table(IdempotencyRecordMixin, Base)
+AuditEvent = tables.audit(Base)
+IdempotencyRecord = tables.idempotency(Base)
