@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import httpx
 
 from bench.http_client import ConnectionPool, encode
 from porttrust_dev import databases
+from porttrust_dev.stack import free_ports
 from porttrust_shared.tokens import generate_private_key, issue_token, public_jwk
 
 ISSUER = "http://bench.identity"
@@ -29,10 +29,8 @@ KID = "bench-1"
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    [port] = free_ports(1)
+    return port
 
 
 # ------------------------------------------------------------------------------- tokens

@@ -19,9 +19,9 @@ from pathlib import Path
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import Request, Verdict
-from porttrust_dev.stack import SERVICES, Stack
+from porttrust_dev.stack import SERVICES, Stack, service_ports
 from porttrust_jasmin.gateway import PortTrustAccess
-from porttrust_jasmin.rig import Rig, free_ports, rig
+from porttrust_jasmin.rig import Rig, rig
 from porttrust_jasmin.smsc import Smsc
 from tests.helpers_flows import (
     Api,
@@ -45,7 +45,7 @@ PHONE = "13912345678"
 @contextmanager
 def porttrust(work_dir: Path, urls: dict[str, str], password: str) -> Iterator[Stack]:
     stack = Stack(var_dir=work_dir / "porttrust", database_urls=urls, admin_password=password,
-                  ports=dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True)),
+                  ports=service_ports(),
                   extra_env={f"{s.upper()}_LOG_LEVEL": "WARNING" for s in SERVICES})
     try:
         stack.start_all()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import sys
 from collections.abc import (
     AsyncIterator,
@@ -32,7 +31,7 @@ import httpx
 import pytest
 
 from porttrust_dev.databases import POSTGRES_ENV, create_databases, drop_databases
-from porttrust_dev.stack import SERVICES, Stack
+from porttrust_dev.stack import SERVICES, Stack, service_ports
 from porttrust_shared.validators import check_id_number
 
 if TYPE_CHECKING:
@@ -46,19 +45,6 @@ if ROOT not in sys.path:
 
 ADMIN_PASSWORD = "e2e-" + secrets.token_urlsafe(16)
 LOG_TAIL_LINES = 40
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the OS hands out as free; all held open together so they are distinct."""
-    held = []
-    for _ in range(count):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        held.append(sock)
-    ports = [sock.getsockname()[1] for sock in held]
-    for sock in held:
-        sock.close()
-    return ports
 
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
@@ -127,12 +113,6 @@ async def e2e_database_urls(fresh_databases: DatabaseMaker) -> dict[str, str]:
     return await fresh_databases("pt_e2e") if os.environ.get(POSTGRES_ENV) else {}
 
 
-@pytest.fixture(scope="session")
-def service_ports() -> Callable[[], dict[str, int]]:
-    """service_ports() → a free loopback port for each service."""
-    return lambda: dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-
-
 @contextmanager
 def started(running: Stack, services: Collection[str] = SERVICES) -> Iterator[Stack]:
     """`running` with `services` started (identity first), stopped after the block; a service
@@ -149,8 +129,8 @@ def started(running: Stack, services: Collection[str] = SERVICES) -> Iterator[St
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, e2e_database_urls: dict[str, str],
-          service_ports: Callable[[], dict[str, int]]) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory,
+          e2e_database_urls: dict[str, str]) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
     with started(Stack(var_dir=var_dir, ports=service_ports(), database_urls=e2e_database_urls,
                        admin_password=ADMIN_PASSWORD)) as running:
@@ -163,8 +143,8 @@ PrivateStack = Callable[..., AbstractAsyncContextManager[Stack]]
 
 
 @pytest.fixture(scope="session")
-def private_stack(tmp_path_factory: pytest.TempPathFactory, fresh_databases: DatabaseMaker,
-                  service_ports: Callable[[], dict[str, int]]) -> PrivateStack:
+def private_stack(tmp_path_factory: pytest.TempPathFactory,
+                  fresh_databases: DatabaseMaker) -> PrivateStack:
     """`async with private_stack("outage") as stack:` the services as processes of a module's
     own (to stop, restart or break), never the shared `stack`: free ports, fresh databases
     named after the module's word when the tests run on PostgreSQL (or `database_urls`),

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from porttrust_dev.stack import SERVICES, start_in_order
+from porttrust_dev.stack import SERVICES, service_ports, start_in_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]  # prod settings refuse SQLite
 
@@ -118,8 +118,8 @@ async def compose_databases(fresh_databases: Callable[[str], Awaitable[dict[str,
 
 
 @pytest.fixture(scope="module")
-def compose(compose_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
-            service_ports: Callable[[], dict[str, int]]) -> Iterator[ComposeOnLoopback]:
+def compose(compose_databases: dict[str, str],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeOnLoopback]:
     stack = ComposeOnLoopback(compose_databases, service_ports(),
                               tmp_path_factory.mktemp("compose"))
     try:

@@ -23,8 +23,8 @@ import httpx
 import pytest
 
 from porttrust_dev.databases import create_databases
-from porttrust_dev.stack import SERVICES, Stack
-from tests.conftest import ADMIN_PASSWORD, PrivateStack, free_ports
+from porttrust_dev.stack import SERVICES, Stack, free_ports
+from tests.conftest import ADMIN_PASSWORD, PrivateStack
 from tests.helpers_flows import Api, Parties, eventually, password_token, register_parties
 from tests.private_postgres import PrivatePostgres, binary
 

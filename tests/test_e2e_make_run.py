@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from porttrust_dev.stack import SERVICES
-from tests.conftest import free_ports
+from porttrust_dev.stack import service_ports
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +20,7 @@ def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = os.environ | {"PORTTRUST_VAR_DIR": str(tmp_path / "var"),
                         "PORTTRUST_ADMIN_PASSWORD": "make-run-password-1"}
     env |= {f"{name.upper()}_PORT": str(port)
-            for name, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True)}
+            for name, port in service_ports().items()}
     # Its own process group, with SIGINT at its default (a background job inherits it
     # ignored): the signal goes to the group, as a terminal's Ctrl-C does.
     with (tmp_path / "out.txt").open("wb") as out:

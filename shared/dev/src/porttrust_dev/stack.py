@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,22 @@ SERVICES = ("identity", "registry", "credit", "whitelist")
 DEFAULT_PORTS = {"identity": 8000, "registry": 8001, "credit": 8002, "whitelist": 8003}
 CALLS = {"registry": ("credit", "whitelist"), "credit": ("registry",),
          "whitelist": ("registry",)}
+
+
+def free_ports(count: int) -> list[int]:
+    """Loopback ports the OS hands out as free; all held open together so they are distinct."""
+    held = [socket.socket() for _ in range(count)]
+    for sock in held:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in held]
+    for sock in held:
+        sock.close()
+    return ports
+
+
+def service_ports() -> dict[str, int]:
+    """A free loopback port for each service."""
+    return dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
 
 
 def start_in_order(start: Callable[[str], object], wait_ready: Callable[[str], object],
