@@ -44,6 +44,9 @@ SettingsDep = Annotated[Settings, Depends(state_dep(RegistryState, lambda s: s.s
 CreditDep = Annotated[BlacklistChecker, Depends(state_dep(RegistryState, lambda s: s.credit))]
 VerifierDep = Annotated[IdentityVerifier, Depends(
     state_dep(RegistryState, lambda s: s.identity_verifier))]
+# Built at start-up; None in an app that has none (then combing is unknown).
+WhitelistOrNone = Annotated[WhitelistClient | None, Depends(
+    state_dep(RegistryState, lambda s: s.whitelist))]
 IfMatch = Annotated[str | None, Header()]
 Limit = Annotated[int | None, Query(ge=1)]
 Cursor = Annotated[str | None, Query(max_length=512)]
@@ -56,8 +59,10 @@ StatusReader = Annotated[Principal, Depends(require_roles(
 Tracer = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor", "service", "enforcement"))]
 Auditor = Annotated[Principal, Depends(require_roles("hq_admin", "auditor"))]
+HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
 Checker = Annotated[Principal, Depends(require_roles(
     "hq_admin", "province_operator", "auditor"))]
+ReportReader = Checker  # who checks records reads the reports
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -2,11 +2,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.deps import SessionDep
 from porttrust_shared.pagination import Page
-from porttrust_shared.tokens import Principal
 from registry.clients import WhitelistChecker
-from registry.deps import Cursor, Limit, Reader, RegistryState, SettingsDep, Writer
+from registry.deps import (
+    Cursor,
+    HqAdmin,
+    Limit,
+    Reader,
+    RegistryState,
+    ReportReader,
+    SettingsDep,
+    Writer,
+)
 from registry.schemas.enforcement import (
     BackfillReport,
     CampaignIn,
@@ -20,9 +28,6 @@ from registry.service import backfill as svc
 from registry.service import campaigns
 
 router = APIRouter(tags=["back-fill"])
-ReportReader = Annotated[Principal, Depends(require_roles(
-    "hq_admin", "province_operator", "auditor"))]
-HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
 
 
 async def _whitelist(request: Request) -> WhitelistChecker:

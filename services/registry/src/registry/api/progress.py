@@ -1,49 +1,28 @@
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
-from porttrust_shared.deps import SessionDep, require_roles
+from porttrust_shared.deps import SessionDep
 from porttrust_shared.fields import IsoDate
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
-from porttrust_shared.tokens import Principal
-from registry.api.reports import ReportReader, WhitelistOrNone
-from registry.deps import Cursor, Limit, SettingsDep, problems
+from registry.deps import (
+    Cursor,
+    HqAdmin,
+    Limit,
+    ReportReader,
+    SettingsDep,
+    WhitelistOrNone,
+    problems,
+)
 from registry.models import ProgressSnapshot
 from registry.schemas.fields import Province
+from registry.schemas.reports import ProgressPoint, TakenSnapshots
 from registry.service import progress as svc
 
 router = APIRouter(tags=["reports"])
-HqAdmin = Annotated[Principal, Depends(require_roles("hq_admin"))]
-
-
-class ProgressPoint(BaseModel):
-    """One province on one day (UTC)."""
-
-    province: str
-    day: dt.date
-    taken_at: dt.datetime
-    live: int = Field(description="Active sub-ports.")
-    complete: int = Field(description="Active sub-ports whose record is complete.")
-    pending: int = Field(description="Active, incomplete, before the province's deadline.")
-    overdue: int = Field(description="Active, incomplete, after the deadline (not swept yet, "
-                                     "or whitelisted).")
-    suspended_deadline: int = Field(description="Suspended with reason backfill_deadline.")
-    holders_signed: int
-    holders_total: int
-    complete_rate: float | None = Field(description="complete / live; null when nothing is "
-                                                    "live (no data, not 0 %).")
-    combing: dict[str, Any] | None = Field(description="Whitelist's combing figures for the "
-                                                       "province as it reported them; null "
-                                                       "when it could not be asked.")
-
-
-class TakenSnapshots(BaseModel):
-    day: dt.date
-    items: list[ProgressPoint]
 
 
 def _point(row: ProgressSnapshot) -> ProgressPoint:

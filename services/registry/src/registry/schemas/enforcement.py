@@ -1,11 +1,11 @@
 """Complaints, complaint reviews and back-fill: request and response shapes."""
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from porttrust_shared.fields import Iso8601, Text
+from porttrust_shared.fields import Iso8601, IsoDate, Text
 from porttrust_shared.pii import ScrubbedData, ScrubbedText
 from registry.schemas.fields import Forbid, MaskedPhone, Mobile, Province
 from registry.schemas.trace import TraceHandler, TraceParty, TracePort, TraceSubPort
@@ -160,3 +160,22 @@ class CampaignRead(BaseModel):
     updated_by: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class ScanIn(BaseModel):
+    model_config = Forbid
+    day: IsoDate = Field(description="A calendar day in China Standard Time (UTC+8).")
+
+
+class GatewayViolationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    sub_port_number: str
+    day: dt.date
+    type: str = Field(description="marketing_on_service_port | template_mismatch")
+    evidence: dict[str, Any] = Field(description="counts and send-log ids, never text")
+    created_at: dt.datetime
+
+
+class ScanRead(BaseModel):
+    day: dt.date
+    reports: list[GatewayViolationRead]

@@ -28,13 +28,12 @@ from registry.models import (
     Signature,
     SubPort,
 )
+from registry.schemas.reports import SELF_CHECK_CODES
 from registry.service.matching.keywords import has_opt_out_instruction
 from registry.service.matching.normalize import split_signature
 from registry.service.signatures import names_unit
 
 REPLY_WINDOW = dt.timedelta(days=30)
-CODES = ("signature_not_registered", "signature_not_naming_unit",
-         "opt_out_instruction_missing", "no_reply_channel", "opt_out_not_honoured")
 
 
 def _provinces(actor: Principal, province: str | None) -> list[str]:
@@ -99,7 +98,7 @@ async def _not_honoured(session: AsyncSession, provinces: list[str]) -> dict[str
 def _item(sub: SubPort, codes: set[str], not_honoured: int) -> dict[str, Any]:
     return {"number": sub.number, "province": sub.province, "status": sub.status,
             "user_unit_uscc": sub.user_unit_uscc,
-            "failures": [c for c in CODES if c in codes],
+            "failures": [c for c in SELF_CHECK_CODES if c in codes],
             "opt_outs_not_honoured": not_honoured}
 
 
@@ -141,6 +140,6 @@ def _totals(provinces: list[str], items: list[dict[str, Any]]) -> list[dict[str,
         counted = Counter(c for row in rows for c in row["failures"])
         totals.append({"province": code, "name": PROVINCES[code], "marketing_sub_ports": len(rows),
                        "failing": sum(1 for row in rows if row["failures"]),
-                       "failures": {c: counted.get(c, 0) for c in CODES},
+                       "failures": {c: counted.get(c, 0) for c in SELF_CHECK_CODES},
                        "opt_outs_not_honoured": sum(r["opt_outs_not_honoured"] for r in rows)})
     return totals
