@@ -1,4 +1,6 @@
-"""FastAPI dependencies every service uses: one session per request, the calling principal."""
+"""FastAPI dependencies every service uses, one per concern: a session per request, the read
+sessions and read caches of a hot read, the verified caller and the one role check, the PII
+cipher."""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ from porttrust_shared.tokens import Principal
 _TOKEN_URL = "http://127.0.0.1:8000/v1/token"
 _FLOWS = OAuthFlows(password=OAuthFlowPassword(tokenUrl=_TOKEN_URL),
                     clientCredentials=OAuthFlowClientCredentials(tokenUrl=_TOKEN_URL))
-
 
 
 def _sessions(scope_of: Callable[[async_sessionmaker[AsyncSession]],
