@@ -94,7 +94,7 @@ class ServiceSettings(BaseSettings):
         if self.client_id and (self.client_secret.lower() in PLACEHOLDER_SECRETS
                                or len(self.client_secret) < 16):
             raise ValueError("placeholder or short client_secret is refused outside dev")
-        if self.database_url.startswith("sqlite"):
+        if self.is_sqlite:
             raise ValueError("production needs a PostgreSQL database_url")
 
     @property
