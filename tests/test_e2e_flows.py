@@ -3,7 +3,6 @@ credentials identity bootstrapped, and credit's blacklist decides what registry 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 
 from porttrust_dev.stack import Stack
 from porttrust_dev.testdata import uscc
-from tests.helpers_flows import second_admin
+from tests.helpers_flows import eventually, second_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -24,14 +23,6 @@ def post(stack: Stack, service: str, path: str, token: str, body: dict[str, Any]
 def get(stack: Stack, service: str, path: str, token: str) -> httpx.Response:
     return httpx.get(stack.url(service) + path, timeout=15,
                      headers={"Authorization": f"Bearer {token}"})
-
-
-def eventually(probe: Any, timeout: float = 20.0) -> Any:
-    """Poll `probe` until it returns something truthy: outbox delivery is asynchronous."""
-    deadline = time.monotonic() + timeout
-    while not (result := probe()) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    return result
 
 
 def register_holder(stack: Stack, token: str, uscc: str, province: str) -> None:
@@ -82,5 +73,5 @@ def test_whitelist_approval_reaches_registrys_sub_port_flag_through_the_outbox(
                     approver, {})
     assert approved.status_code in (200, 201), approved.text
     flagged = eventually(lambda: get(stack, "registry", f"/v1/sub-ports/{sub_port}",
-                                     admin_token).json().get("whitelisted"))
+                                     admin_token).json().get("whitelisted"), timeout=20)
     assert flagged is True
