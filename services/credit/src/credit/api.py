@@ -6,6 +6,7 @@ from pydantic import AwareDatetime
 
 from credit.deps import (
     CHECK_BODY_DOC,
+    CheckReadsDep,
     CreditDep,
     Lister,
     Reader,
@@ -29,7 +30,7 @@ from credit.schemas import (
 )
 from credit.service import blacklist, fraud, lookups, proposals
 from credit.service.credit_events import Report, report_event
-from porttrust_shared.deps import ReadsDep, SessionDep
+from porttrust_shared.deps import SessionDep
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 
@@ -101,12 +102,11 @@ async def list_blacklist_entries(
 
 @router.post("/v1/blacklist/check", response_model=CheckResults, tags=["blacklist"],
              openapi_extra=CHECK_BODY_DOC)
-async def check_blacklist(request: Request, _: Reader, reads: ReadsDep,
-                          ctx: CreditDep) -> Response:
+async def check_blacklist(request: Request, _: Reader, reads: CheckReadsDep) -> Response:
     """Up to 1,000 subjects per call, answered in order; ID numbers are never echoed."""
     data = await check_body(request)  # the body as BlacklistCheck, read by pydantic itself
     body = await lookups.check_subjects(
-        reads.sessions, refs=data["subjects"], ctx=ctx,
+        reads.sessions, refs=data["subjects"], ctx=reads.credit,
         cache=reads.cache("blacklist_check", tables=("blacklist_entries",)))
     return Response(body, media_type="application/json")
 

@@ -12,8 +12,9 @@ from credit.schemas import BlacklistCheck
 from credit.service import Credit
 from credit.settings import Settings
 from porttrust_shared.bodies import body_doc, json_body
-from porttrust_shared.deps import require_roles
+from porttrust_shared.deps import Reads, require_roles
 from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
 
@@ -33,6 +34,21 @@ async def _registry(request: Request) -> RegistryClient:
 
 
 CreditDep = Annotated[Credit, Depends(state_dep(CreditState, lambda s: s.credit))]
+
+
+class CheckReads(Reads):
+    """The bulk check's reads (sessions, the check's cache) and the domain context its
+    lookup keys come from, in one dependency: the check is registry's hot path."""
+
+    __slots__ = ("credit",)
+
+    def __init__(self, state: CreditState) -> None:
+        super().__init__(state)
+        self.credit = state.credit
+
+
+CheckReadsDep = Annotated[CheckReads, Depends(declare_statuses(
+    state_dep(CreditState, CheckReads), 503))]
 RegistryDep = Annotated[RegistryClient, Depends(_registry)]
 # Who may do what (README: roles).
 Reporter = Annotated[Principal, Depends(require_roles("hq_admin", "enforcement", "service"))]
