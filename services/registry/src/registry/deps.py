@@ -7,12 +7,12 @@ import asyncio
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Header, Query, Request
 
 from porttrust_shared.deps import require_roles
 from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
-from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistClient
+from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistChecker, WhitelistClient
 from registry.settings import Settings
 
 if TYPE_CHECKING:  # held here, made by the modules that use them
@@ -47,6 +47,18 @@ VerifierDep = Annotated[IdentityVerifier, Depends(
 # Built at start-up; None in an app that has none (then combing is unknown).
 WhitelistOrNone = Annotated[WhitelistClient | None, Depends(
     state_dep(RegistryState, lambda s: s.whitelist))]
+
+
+async def _whitelist(request: Request) -> WhitelistChecker:
+    """Whitelist's status check, for the back-fill routes: built at start-up; tests put
+    their own on the app's state."""
+    whitelist = RegistryState.of(request.app).whitelist
+    if whitelist is None:
+        raise RuntimeError("registry's whitelist client is made at start-up")
+    return whitelist
+
+
+WhitelistDep = Annotated[WhitelistChecker, Depends(_whitelist)]
 IfMatch = Annotated[str | None, Header()]
 Limit = Annotated[int | None, Query(ge=1)]
 Cursor = Annotated[str | None, Query(max_length=512)]

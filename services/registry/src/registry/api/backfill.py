@@ -1,18 +1,16 @@
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from porttrust_shared.deps import SessionDep
 from porttrust_shared.pagination import Page
-from registry.clients import WhitelistChecker
 from registry.deps import (
     Cursor,
     HqAdmin,
     Limit,
     Reader,
-    RegistryState,
     ReportReader,
     SettingsDep,
+    WhitelistDep,
     Writer,
 )
 from registry.schemas.enforcement import (
@@ -28,17 +26,6 @@ from registry.service import backfill as svc
 from registry.service import campaigns
 
 router = APIRouter(tags=["back-fill"])
-
-
-async def _whitelist(request: Request) -> WhitelistChecker:
-    """Built at start-up; tests put their own on the app's state."""
-    whitelist = RegistryState.of(request.app).whitelist
-    if whitelist is None:
-        raise RuntimeError("registry's whitelist client is made at start-up")
-    return whitelist
-
-
-WhitelistDep = Annotated[WhitelistChecker, Depends(_whitelist)]
 
 
 @router.get("/v1/backfill/report")
