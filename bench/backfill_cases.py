@@ -24,7 +24,8 @@ from fastapi import FastAPI
 from bench import harness
 from bench.cases import Context, case
 from bench.harness import LoadResult, Verdict
-from bench.registry_cases import PORT, _import, _seed, _uscc, fake_credit, stub_server
+from bench.registry_cases import PORT, _import, _seed, fake_credit, stub_server
+from porttrust_dev import testdata
 from registry.service.agreements import REQUIRED_CLAUSES
 
 ROWS = int(os.environ.get("PORTTRUST_BENCH_SWEEP_ROWS", "100000"))
@@ -61,7 +62,7 @@ async def _complete_parties(url: str, headers: dict[str, str], unit: str,
     async with httpx.AsyncClient(base_url=url, headers=headers) as http:
         verified = await http.post(f"/v1/handlers/{handler}/verify")
         signed = await http.post(f"/v1/organizations/{unit}/agreements", json={
-            "kind": "service", "counterparty_uscc": _uscc(1), "signed_at": "2026-03-01T00:00Z",
+            "kind": "service", "counterparty_uscc": testdata.uscc(1), "signed_at": "2026-03-01T00:00Z",
             "document_ref": "bench", "clauses": sorted(REQUIRED_CLAUSES["service"])})
     for response in (verified, signed):
         if response.status_code not in (200, 201):
