@@ -62,7 +62,8 @@ async def _complete_parties(url: str, headers: dict[str, str], unit: str,
     async with httpx.AsyncClient(base_url=url, headers=headers) as http:
         verified = await http.post(f"/v1/handlers/{handler}/verify")
         signed = await http.post(f"/v1/organizations/{unit}/agreements", json={
-            "kind": "service", "counterparty_uscc": testdata.uscc(1), "signed_at": "2026-03-01T00:00Z",
+            "kind": "service", "counterparty_uscc": testdata.uscc(1),
+            "signed_at": "2026-03-01T00:00Z",
             "document_ref": "bench", "clauses": sorted(REQUIRED_CLAUSES["service"])})
     for response in (verified, signed):
         if response.status_code not in (200, 201):
