@@ -109,3 +109,13 @@ async def test_the_list_filters_closed_reviews(sub_port, client, headers):
     await close(client, headers, review_id)
     page = await client.get("/v1/complaint-reviews?status=closed", headers=headers("hq_admin"))
     assert [r["id"] for r in page.json()["items"]] == [review_id]
+
+
+@pytest.mark.parametrize("review_id", [0, 2**31, 20496738966, 2**63])
+async def test_an_id_past_any_review_is_404_not_500(client, headers, review_id):
+    """The fuzzer's finding: PostgreSQL refused to compare 20496738966 with the id column."""
+    assert (await close(client, headers, review_id)).status_code == 404
+    decided = await client.post(f"/v1/sanction-reviews/{review_id}/decide",
+                                headers=headers("hq_admin"),
+                                json={"decision": "keep_active", "reason": "核实"})
+    assert decided.status_code == 404
