@@ -18,14 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.schemas.messaging import (
-    Check,
-    SendCheckBatchIn,
-    SendCheckBatchRead,
-    SendCheckIn,
-    SendCheckRead,
-    plain_checks,
-)
+from registry.schemas import messaging
 from registry.service.matching import compile_template
 from registry.service.matching.matcher import Fit
 from registry.service.opt_outs import PHONE
@@ -129,7 +122,8 @@ def _corpus(seed: int, messages: int):
                                               (), T0)]
         message = _mutate(rng, _fill(rng, rng.choice(rows).text))
         recipient = rng.choice([*phones, "12345", "+86 138 0000 0001"])
-        checks.append(SendCheckIn(sub_port=number, recipient=recipient, content=message))
+        checks.append(messaging.SendCheckIn(sub_port=number, recipient=recipient,
+                                            content=message))
     return subs, templates, opted, checks
 
 
@@ -166,14 +160,14 @@ def test_a_matched_message_is_explained_by_the_template_that_fits():
     subs, templates, opted, _ = _corpus(4, 0)
     number = next(n for n, rows in templates.items() if rows and subs[n].status == "active")
     row = templates[number][0]
-    check = SendCheckIn(sub_port=number, recipient="13900000000",
+    check = messaging.SendCheckIn(sub_port=number, recipient="13900000000",
                         content=_fill(random.Random(5), row.text))
     (fast, slow), = _both(subs, templates, opted, [check],
                           GATEWAY)
     assert fast == slow
     assert fast["explanation"] is not None
 
-BATCH, ONE = TypeAdapter(SendCheckBatchIn), TypeAdapter(SendCheckIn)
+BATCH, ONE = TypeAdapter(messaging.SendCheckBatchIn), TypeAdapter(messaging.SendCheckIn)
 GOOD = {"sub_port": "106900001111", "recipient": "13800000001", "content": "【某某银行】您好"}
 
 
@@ -208,7 +202,7 @@ def test_plain_reading_accepts_only_what_pydantic_accepts_and_reads_it_alike(bod
                                        if isinstance(body, dict) and body.get("checks")
                                        and isinstance(body["checks"], list) else body)):
         raw = json.dumps(value, ensure_ascii=ascii_only).encode()
-        plain = plain_checks(raw, batch=batch)
+        plain = messaging.plain_checks(raw, batch=batch)
         if plain is not None:
             assert [tuple(c) for c in plain] == _pydantic(raw, batch)
 
@@ -222,20 +216,21 @@ def test_plain_reading_accepts_only_what_pydantic_accepts_and_reads_it_alike(bod
     b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]',
 ])
 def test_escapes_other_encodings_and_broken_json_are_left_to_pydantic(raw):
-    assert plain_checks(raw, batch=True) is None
+    assert messaging.plain_checks(raw, batch=True) is None
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
 def test_a_plain_batch_is_read_as_checks(ascii_only):
     emoji = {**GOOD, "content": GOOD["content"] + "\U0001F600"}  # a surrogate pair escaped
     raw = json.dumps({"checks": [GOOD, emoji]}, ensure_ascii=ascii_only).encode()
-    assert plain_checks(raw, batch=True) == [Check(**GOOD), Check(**emoji)]
+    expected = [messaging.Check(**GOOD), messaging.Check(**emoji)]
+    assert messaging.plain_checks(raw, batch=True) == expected
 
 
 @pytest.mark.parametrize("monitored", [False, True])
 def test_answers_are_written_as_pydantic_writes_them(monitored):
     subs, templates, opted, checks = _corpus(7, 1500)
-    checks[0] = SendCheckIn(sub_port='1069"\\\x01\u2028é', recipient="1", content="x")
+    checks[0] = messaging.SendCheckIn(sub_port='1069"\\\x01\u2028é', recipient="1", content="x")
     visible = dict(subs)
     ordered = {n: template_index(rows) for n, rows in templates.items()}
     snapshot = Snapshot(visible, ordered, {})
@@ -250,13 +245,13 @@ def test_answers_are_written_as_pydantic_writes_them(monitored):
         expected = answer(check, phone, reasons, best, monitored=monitored)
         if not reasons and isinstance(best, Fit) and phone:  # check_sends' shortcut
             assert allowed_text(check.sub_port, phone, best) == found.text
-        assert found.text.encode() == SendCheckRead.model_validate(expected).model_dump_json(
-            ).encode()
+        read = messaging.SendCheckRead.model_validate(expected)
+        assert found.text.encode() == read.model_dump_json().encode()
         assert (found.recipient, found.allowed, found.enforced, found.template_id) == (
             expected["recipient"], expected["allowed"], expected["enforced"],
             expected["template_id"])
         texts.append(found.text)
         kinds.add(type(best).__name__)
     assert kinds == {"Fit", "MatchResult", "NoneType"}
-    assert batch_text(texts).encode() == SendCheckBatchRead.model_validate_json(
+    assert batch_text(texts).encode() == messaging.SendCheckBatchRead.model_validate_json(
         batch_text(texts)).model_dump_json().encode()
