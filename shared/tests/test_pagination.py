@@ -112,6 +112,21 @@ def test_a_descending_keyset_orders_and_resumes_downwards(audit_model):
     assert "WHERE audit_events.seq < 7 ORDER BY audit_events.seq DESC" in sql
 
 
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1])
+def test_a_keyset_cursor_past_an_integer_column_is_a_400(item_model, value):
+    """PostgreSQL would refuse to compare it with the column: a 500, not a page."""
+    with pytest.raises(BadRequest):
+        Keyset(item_model.id).after(select(item_model), encode_cursor([value]))
+    Keyset(item_model.id).after(select(item_model), encode_cursor([2**31 - 1]))
+
+
+def test_a_big_integer_column_takes_64_bit_cursor_values(audit_model):
+    keyset = Keyset(audit_model.seq)
+    keyset.after(select(audit_model), encode_cursor([2**62]))
+    with pytest.raises(BadRequest):
+        keyset.after(select(audit_model), encode_cursor([2**63]))
+
+
 def test_a_keyset_cursor_of_the_wrong_types_is_a_400(audit_model):
     keyset = Keyset(audit_model.at, audit_model.seq)
     for values in (["2026-01-02T03:04:05", 7], ["2026-01-02T03:04:05+00:00", "x"], [7]):
@@ -149,3 +164,9 @@ async def test_keyset_pages_result_rows_keyed_by_their_first_entity(db_session, 
                                      cursor=None, limit=2, max_limit=100)
     assert [(row[0].seq, row[1]) for row in rows] == [(1, "a"), (2, "a")]
     assert decode_cursor(cursor) == [rows[1][0].at.isoformat(), 2]
+
+
+async def test_a_forged_cursor_past_the_id_column_is_a_400_problem(client):
+    response = await client.get("/v1/items", params={"cursor": encode_cursor([2**40])})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, and_, or_
+from sqlalchemy import BigInteger, ColumnElement, Row, SmallInteger, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
@@ -107,7 +108,7 @@ def page_of(rows: list[T], limit: int, key: Any) -> tuple[list[T], str | None]:
     return page, encode_cursor(list(key(page[-1])))
 
 
-_PARSERS: dict[type, Callable[[Any], Any]] = {dt.datetime: aware_datetime, int: int, str: str}
+_PARSERS: dict[type, Callable[[Any], Any]] = {dt.datetime: aware_datetime, str: str}
 
 
 class Keyset:
@@ -169,10 +170,22 @@ class Keyset:
 
 def _parser(column: InstrumentedAttribute[Any]) -> Callable[[Any], Any]:
     """How a cursor value of `column` is read back: by the column's Python type (a
-    TypeDecorator's, such as UTCDateTime, by the type it decorates)."""
+    TypeDecorator's, such as UTCDateTime, by the type it decorates); an integer only within
+    the column's range, which PostgreSQL would refuse to compare with it (a 500)."""
     kind = column.type
     kind = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    if kind.python_type is int:
+        bits = 63 if isinstance(kind, BigInteger) else 15 if isinstance(kind, SmallInteger) \
+            else 31
+        return functools.partial(_bounded_int, limit=2 ** bits)
     return _PARSERS[kind.python_type]
+
+
+def _bounded_int(value: Any, *, limit: int) -> int:
+    number = int(value)
+    if not -limit <= number < limit:
+        raise ValueError("cursor value outside the column's range")
+    return number
 
 
 def _one_entity(query: AnySelect) -> bool:
