@@ -1,6 +1,8 @@
 """PII at rest: AES-GCM with key ids, a keyed blind index, masks."""
 
 import base64
+import hmac
+import random
 
 import pytest
 
@@ -115,3 +117,15 @@ def test_masks_of_short_values_hide_everything():
     assert mask_id_number("12345") == "*****"
     assert mask_phone("12345") == "*****"
     assert mask_name("  ") == ""
+
+
+@pytest.mark.parametrize("key_bytes", [16, 32, 64, 65, 200])
+def test_the_blind_index_is_hmac_sha256_of_field_nul_value(key_bytes):
+    rng = random.Random(key_bytes)
+    key = bytes(rng.randrange(256) for _ in range(key_bytes))
+    cipher = PiiCipher("k1:" + base64.b64encode(b"\x01" * 32).decode(),
+                       base64.b64encode(key).decode())
+    for value in ["", "13812345678", "张三" * 50, "x" * 1000, "\x00\n"]:
+        for field in ("phone", "content", ""):
+            expected = hmac.new(key, f"{field}\x00{value}".encode(), "sha256").hexdigest()
+            assert cipher.blind_index(value, field=field) == expected

@@ -4,13 +4,14 @@ UTF-8, no spaces), without building it as objects first: a batch writes a thousa
 A message that fits a template (a `Fit`) is written from that template's explanation with
 only the fixed parts' places filled in: the rest of the text is the same for every message
 the template fits, so it is made once per template and kept. Every other answer (a refusal
-explained part by part, no template) is written by the standard library's JSON writer from
-`answer`'s values. The tests hold every text to pydantic's bytes.
+explained part by part, no template) is written by pydantic's JSON writer from `answer`'s
+values. The tests hold every text to pydantic's bytes.
 """
 
-import json
 from json.encoder import encode_basestring
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from pydantic import TypeAdapter
 
 from porttrust_shared.pii import mask_phone
 from registry.service.matching import Variable
@@ -19,6 +20,7 @@ from registry.service.monitoring import decide
 from registry.service.send_check.verdict import Asked, Best, answer, masked
 
 _BOOL = {True: "true", False: "false"}
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 def _text(value: str) -> str:
@@ -52,7 +54,7 @@ def _reasons(reasons: list[str]) -> str:
     key = tuple(reasons)
     text = _REASONS.get(key)
     if text is None:
-        text = json.dumps(reasons, ensure_ascii=False, separators=(",", ":"))
+        text = _JSON.dump_json(reasons).decode()
         if len(_REASONS) < 4096:  # reason codes are a closed set: a few dozen lists in all
             _REASONS[key] = text
     return text
@@ -73,9 +75,8 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
     """The answer `verdict.answer` gives, written."""
     if best.__class__ is not Fit:
         found = answer(check, phone, reasons, best, monitored=monitored)
-        return Written(json.dumps(found, ensure_ascii=False, separators=(",", ":")),
-                       found["recipient"], found["allowed"], found["enforced"],
-                       found["template_id"])
+        return Written(_JSON.dump_json(found).decode(), found["recipient"], found["allowed"],
+                       found["enforced"], found["template_id"])
     fit: Fit = best
     recipient = masked(check.recipient, phone)
     allowed, enforced = decide(reasons, monitored=monitored)
