@@ -28,9 +28,10 @@ router = APIRouter()
 # routes through a wrapper per level, which cost more than the rest of a GET's routing.
 # The modules' routers carry no prefix or dependencies of their own (their tags are set on
 # each route when it is declared), so their routes are taken as they are.
-# imports first: its /v1/sub-ports/export must win over /v1/sub-ports/{number}. sub-ports next,
-# as routes are tried in order and its GET is the busiest (no later path overlaps its own).
-for module in (imports, sub_ports, organizations, handlers, ports, trace, audit, reports,
-               complaints, backfill, templates, send_checks, mo_messages, signatures,
+# Routes are tried in order: the send checks first (every SMS a gateway sends crosses them; no
+# other path overlaps theirs), then imports (its /v1/sub-ports/export must win over
+# /v1/sub-ports/{number}), then sub-ports, whose GET is the busiest read.
+for module in (send_checks, imports, sub_ports, organizations, handlers, ports, trace, audit,
+               reports, complaints, backfill, templates, mo_messages, signatures,
                self_check, agreements, inaccuracies, gateway_violations, progress, numbers):
     router.routes.extend(module.router.routes)
