@@ -4,13 +4,13 @@ transfer, renting, subletting and out-of-scope use and obliges it to keep its se
 The user of a port must be its contract signer: a sub-port is complete only when its user
 unit holds a service agreement with its port's holder (`service_agreement()`)."""
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Unprocessable
-from porttrust_shared.pagination import aware_datetime, clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 from registry.models import Agreement, AuditEvent, Organization, Port, SubPort
 from registry.schemas.records import AgreementIn
@@ -100,15 +100,12 @@ async def list_agreements(
 ) -> tuple[list[Agreement], str | None]:
     """The organization's agreements (as either party), oldest first."""
     org = await get_organization(session, uscc=uscc, actor=actor)
-    size = clamp_limit(limit, max_limit)
-    query = (select(Agreement).where((Agreement.organization_uscc == org.uscc)
-                                     | (Agreement.counterparty_uscc == org.uscc))
-             .order_by(Agreement.created_at, Agreement.id))
+    query = select(Agreement).where((Agreement.organization_uscc == org.uscc)
+                                    | (Agreement.counterparty_uscc == org.uscc))
     if kind:
         query = query.where(Agreement.kind == kind)
-    after = cursor_values(cursor, aware_datetime, str)
-    if after is not None:
-        query = query.where(or_(Agreement.created_at > after[0], and_(
-            Agreement.created_at == after[0], Agreement.id > after[1])))
-    rows = list((await session.execute(query.limit(size + 1))).scalars())
-    return page_of(rows, size, lambda a: [a.created_at.isoformat(), a.id])
+    return await _OLDEST_FIRST.page(session, query, cursor=cursor, limit=limit,
+                                    max_limit=max_limit)
+
+
+_OLDEST_FIRST = Keyset(Agreement.created_at, Agreement.id)

@@ -12,14 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import NotFound
 from porttrust_shared.outbox import enqueue
-from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.pii import PiiCipher, PiiError, mask_phone, scrub_data
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Complaint, ComplaintReview, OutboxEvent
@@ -214,17 +214,14 @@ async def list_complaints(
     filters: dict[str, Any], max_limit: int = 500,
 ) -> tuple[list[Complaint], str | None]:
     """Newest first. `filters`: sub_port_number, number, traced, valid."""
-    size = clamp_limit(limit, max_limit)
-    query = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    query = select(Complaint)
     if actor.province_scope is not None:
         query = query.where(Complaint.province == actor.province_scope)
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(Complaint, field) == value)
-    after = cursor_values(cursor, dt.datetime.fromisoformat, str)
-    if after:
-        at, last = after
-        query = query.where(or_(Complaint.received_at < at,
-                                (Complaint.received_at == at) & (Complaint.id < last)))
-    rows = list((await session.execute(query.limit(size + 1))).scalars().all())
-    return page_of(rows, size, lambda c: [c.received_at.isoformat(), c.id])
+    return await _NEWEST_FIRST.page(session, query, cursor=cursor, limit=limit,
+                                    max_limit=max_limit)
+
+
+_NEWEST_FIRST = Keyset(Complaint.received_at, Complaint.id, descending=True)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import BadRequest, NotFound
-from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 from porttrust_shared.validators import PROVINCES
 from registry.clients import WhitelistClient
@@ -99,18 +99,14 @@ async def progress_series(
     if wanted is not None and not visible(actor, wanted):
         raise NotFound("No progress for that province in your scope.")
     first, last = _range(start, end)
-    size = clamp_limit(limit, max_limit)
-    query = (select(ProgressSnapshot).where(ProgressSnapshot.day >= first,
-                                            ProgressSnapshot.day <= last)
-             .order_by(ProgressSnapshot.day, ProgressSnapshot.province))
+    query = select(ProgressSnapshot).where(ProgressSnapshot.day >= first,
+                                           ProgressSnapshot.day <= last)
     if wanted is not None:
         query = query.where(ProgressSnapshot.province == wanted)
-    after = cursor_values(cursor, str, str)
-    if after is not None:
-        query = query.where((ProgressSnapshot.day > after[0]) | and_(
-            ProgressSnapshot.day == after[0], ProgressSnapshot.province > after[1]))
-    rows = list((await session.execute(query.limit(size + 1))).scalars())
-    return page_of(rows, size, lambda r: [r.day, r.province])
+    return await _BY_DAY.page(session, query, cursor=cursor, limit=limit, max_limit=max_limit)
+
+
+_BY_DAY = Keyset(ProgressSnapshot.day, ProgressSnapshot.province)
 
 
 

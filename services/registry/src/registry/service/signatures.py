@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from porttrust_shared.audit import append_audit
 from porttrust_shared.db import utcnow
 from porttrust_shared.errors import Conflict, NotFound, Unprocessable
-from porttrust_shared.pagination import clamp_limit, cursor_values, page_of
+from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
 from registry.models import AuditEvent, Signature, SubPort
 from registry.schemas.consent import SignatureCreate, SignatureRead
@@ -103,11 +103,8 @@ async def list_signatures(session: AsyncSession, *, uscc: str, actor: Principal,
     query = select(Signature).where(Signature.organization_uscc == org.uscc)
     if status:
         query = query.where(Signature.status == status)
-    if (start := cursor_values(cursor, str)) is not None:
-        query = query.where(Signature.id > start[0])
-    size = clamp_limit(limit, max_limit)
-    rows = list((await session.execute(query.order_by(Signature.id).limit(size + 1))).scalars())
-    return page_of(rows, size, lambda row: [row.id])
+    return await Keyset(Signature.id).page(session, query, cursor=cursor, limit=limit,
+                                           max_limit=max_limit)
 
 
 async def approved_signatures(session: AsyncSession, uscc: str | None) -> set[str]:
