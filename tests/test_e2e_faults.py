@@ -116,7 +116,7 @@ def _rows(parties: Parties, count: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _import(stack: Stack, token: str, body: bytes) -> httpx.Response:
+def _import(stack: Stack, token: str, body: bytes | Iterator[bytes]) -> httpx.Response:
     return httpx.post(stack.url("registry") + "/v1/sub-ports/import", content=body, timeout=300,
                       headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
 
@@ -169,9 +169,19 @@ def test_sigterm_lets_a_request_in_flight_finish(faults: Stack, admin: Api) -> N
     parties = register_parties(admin, 952, province="44")
     body = _rows(parties, INLINE_ROWS)
     answered: list[tuple[float, httpx.Response]] = []
-    thread = threading.Thread(target=lambda: _answer(answered, faults, admin.token, body))
+    sending = threading.Event()
+
+    def slowly() -> Iterator[bytes]:
+        """The body's first half, a pause, the rest: the request is still in flight when
+        SIGTERM comes, however fast the import itself is."""
+        yield body[:len(body) // 2]
+        sending.set()
+        time.sleep(1.0)
+        yield body[len(body) // 2:]
+
+    thread = threading.Thread(target=lambda: _answer(answered, faults, admin.token, slowly()))
     thread.start()
-    time.sleep(0.3)
+    assert sending.wait(30)
     sigterm_at = time.monotonic()
     faults.stop("registry")  # SIGTERM, then waits for the process to end
     thread.join(timeout=120)
@@ -185,18 +195,23 @@ def test_sigterm_lets_a_request_in_flight_finish(faults: Stack, admin: Api) -> N
 
 
 def _answer(into: list[tuple[float, httpx.Response]], stack: Stack, token: str,
-            body: bytes) -> None:
+            body: bytes | Iterator[bytes]) -> None:
     response = _import(stack, token, body)
     into.append((time.monotonic(), response))
 
 
+PROTECTED = (("registry", "/v1/organizations"), ("credit", "/v1/blacklist"),
+             ("whitelist", "/v1/entries"))
+
+
 def test_identity_down_tokens_already_issued_keep_working(faults: Stack, admin: Api) -> None:
-    for name in SERVICES[1:]:  # each service has fetched identity's keys by now
-        assert httpx.get(faults.url(name) + "/readyz", timeout=10).status_code == 200
+    for name, path in PROTECTED:  # each service has verified a token with identity's keys
+        response = httpx.get(faults.url(name) + path, timeout=10,
+                             headers={"Authorization": f"Bearer {admin.token}"})
+        assert response.status_code == 200, (name, response.text)
     faults.stop("identity")
     try:
-        for name, path in (("registry", "/v1/organizations"), ("credit", "/v1/blacklist"),
-                           ("whitelist", "/v1/entries")):
+        for name, path in PROTECTED:
             response = httpx.get(faults.url(name) + path, timeout=10,
                                  headers={"Authorization": f"Bearer {admin.token}"})
             assert response.status_code == 200, (name, response.text)
