@@ -34,6 +34,7 @@ from porttrust_shared.errors import (
     problem_response,
 )
 from porttrust_shared.gate import gate_routes
+from porttrust_shared.hooks import Hook, outbox_hooks, start_http, stop_http
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, nul_refused
 from porttrust_shared.logs import request_id_var
@@ -43,7 +44,6 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.state import ServiceState
 from porttrust_shared.tokens import TokenVerifier
-from porttrust_shared.wiring import Hook, outbox_hooks, start_http, stop_http
 
 log = logging.getLogger("porttrust.access")
 

@@ -11,9 +11,9 @@ from credit.clients import RegistryClient
 from credit.schemas import BlacklistCheck
 from credit.service import Credit
 from credit.settings import Settings
-from porttrust_shared.bodies import body_doc, json_body
 from porttrust_shared.deps import Reads, require_roles
 from porttrust_shared.errors import DependencyUnavailable
+from porttrust_shared.json_bodies import body_doc, json_body
 from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
@@ -57,7 +57,7 @@ Reader = Annotated[Principal, Depends(
     require_roles("hq_admin", "enforcement", "auditor", "service"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "hq_admin"))]
 
-# The check's request body, read by pydantic straight from the bytes (porttrust_shared.bodies)
+# The check's request body, read by pydantic straight from the bytes (porttrust_shared.json_bodies)
 # after its token dependency ran: the same `BlacklistCheck` rules and 422 problem as FastAPI's
 # parse, and the same request body in OpenAPI (`openapi_extra=CHECK_BODY_DOC`).
 _CHECK = TypeAdapter(BlacklistCheck)

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from credit.deps import CreditState
 from credit.service.blacklist import release_expired
 from porttrust_shared.db import session_scope
-from porttrust_shared.wiring import periodic_hooks
+from porttrust_shared.hooks import periodic_hooks
 
 
 async def _sweep(app: FastAPI) -> None:

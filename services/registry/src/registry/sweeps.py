@@ -1,4 +1,4 @@
-"""registry's periodic jobs, one runner (`porttrust_shared.wiring.periodic_hooks`): each
+"""registry's periodic jobs, one runner (`porttrust_shared.hooks.periodic_hooks`): each
 job runs soon after start-up and then every so many seconds (0: off); a failed pass is logged
 and tried again at the next tick.
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import session_scope, utcnow
 from porttrust_shared.errors import DependencyUnavailable
-from porttrust_shared.wiring import Hook, periodic_hooks
+from porttrust_shared.hooks import Hook, periodic_hooks
 from registry.clients import WhitelistChecker, WhitelistClient
 from registry.deps import RegistryState
 from registry.models import BackfillCampaign

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from porttrust_shared.wiring import periodic_hooks
+from porttrust_shared.hooks import periodic_hooks
 from whitelist.deps import WhitelistState
 from whitelist.service.entries import expire_due
 

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
 
-from porttrust_shared.bodies import body_doc, json_bytes, validated
 from porttrust_shared.deps import Reads, require_roles
+from porttrust_shared.json_bodies import body_doc, json_bytes, validated
 from porttrust_shared.openapi import declare_statuses
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.state import state_dep
