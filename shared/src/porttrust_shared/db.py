@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import BigInteger, DateTime, MetaData, SmallInteger, event
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -43,6 +43,17 @@ def utcnow() -> dt.datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def holds_integer(column: Any, value: int) -> bool:
+    """Whether an integer column (a mapped attribute) can hold `value`: PostgreSQL refuses to
+    compare a column with a number past its type's range (a 500), so a value outside it
+    names no row and is answered before any query."""
+    kind = column.type
+    kind = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    limit = 2 ** (63 if isinstance(kind, BigInteger) else 15 if isinstance(kind, SmallInteger)
+                  else 31)
+    return -limit <= value < limit
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, ColumnElement, Row, SmallInteger, and_, or_
+from sqlalchemy import ColumnElement, Row, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
+from porttrust_shared.db import holds_integer
 from porttrust_shared.errors import BadRequest
 
 T = TypeVar("T")
@@ -175,15 +176,13 @@ def _parser(column: InstrumentedAttribute[Any]) -> Callable[[Any], Any]:
     kind = column.type
     kind = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
     if kind.python_type is int:
-        bits = 63 if isinstance(kind, BigInteger) else 15 if isinstance(kind, SmallInteger) \
-            else 31
-        return functools.partial(_bounded_int, limit=2 ** bits)
+        return functools.partial(_bounded_int, column=column)
     return _PARSERS[kind.python_type]
 
 
-def _bounded_int(value: Any, *, limit: int) -> int:
+def _bounded_int(value: Any, *, column: InstrumentedAttribute[Any]) -> int:
     number = int(value)
-    if not -limit <= number < limit:
+    if not holds_integer(column, number):
         raise ValueError("cursor value outside the column's range")
     return number
 

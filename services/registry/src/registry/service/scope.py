@@ -6,6 +6,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from porttrust_shared.db import holds_integer
 from porttrust_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from porttrust_shared.pagination import Keyset
 from porttrust_shared.tokens import Principal
@@ -29,22 +30,20 @@ def ensure_visible(actor: Principal, obj: T | None, province: str | None,
 
 
 class ReviewRow(Protocol):
+    id: int
     province: str
     status: str
 
 
 R = TypeVar("R", bound=ReviewRow)
-INT32_MAX = 2**31 - 1
 
 
 async def open_review(session: AsyncSession, model: type[R], review_id: int, *,
                       actor: Principal, what: str) -> R:
     """A review a person is about to decide, locked: visible to the caller and still open
     (another province's is a 404, a decided one a 409)."""
-    # Review ids are 32-bit integers: a larger one names no review (PostgreSQL would refuse
-    # to compare it with the column, a 500).
     review = await session.get(model, review_id, with_for_update=True) \
-        if 0 < review_id <= INT32_MAX else None
+        if holds_integer(model.id, review_id) else None
     review = ensure_visible(actor, review, review.province if review else None, what)
     if review.status != "open":
         raise Conflict(f"The {what} is already decided.")
