@@ -95,12 +95,9 @@ class TemplateIndex:
             positions = fit(template, body)
             if positions is not None:
                 return Fit(key, template, positions, self.memo, order)
-        tried: list[tuple[int, MatchResult]] = []
-        for order in selected:
-            result = self._match(order, signature, body)
-            if result.ok:
-                return result
-            tried.append((order, result))
+        # None fits: explain with the one that gets furthest (`fit` fails exactly where
+        # the part-by-part walk does, so none of these is ok either).
+        tried = [(order, self._match(order, signature, body)) for order in selected]
         other = group.first_unselected(selected)
         if other is not None:
             tried.append((other, self._match(other, signature, body)))

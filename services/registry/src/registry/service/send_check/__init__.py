@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import read_session_scope, utcnow
-from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.service.matching.matcher import Fit
 from registry.service.monitoring import monitored, waivable
 from registry.service.opt_outs import PHONE
-from registry.service.send_check.render import allowed_text, written
+from registry.service.send_check.render import written
 from registry.service.send_check.snapshot import Caches, from_database, from_memory
 from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
 from registry.service.send_log import content_digest
@@ -69,12 +68,8 @@ async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
     texts, rows, subs, by = [], [], snapshot.subs, actor.sub
     for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
                                                     strict=True):
-        if not reasons and isinstance(best, Fit) and phone:  # most: allowed, nothing waived
-            text, allowed, enforced = allowed_text(check.sub_port, phone, best), True, True
-            recipient, template = mask_phone(phone), best.key.id
-        else:
-            text, recipient, allowed, enforced, template = written(
-                check, phone, reasons, best, monitored=check.sub_port in waived)
+        text, recipient, allowed, enforced, template = written(
+            check, phone, reasons, best, monitored=check.sub_port in waived)
         sub = subs.get(check.sub_port)
         texts.append(text)
         rows.append(LogRow(

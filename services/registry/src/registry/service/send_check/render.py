@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 
-from porttrust_shared.pii import mask_phone
 from registry.service.matching import Variable
 from registry.service.matching.matcher import Fit
 from registry.service.monitoring import decide
@@ -86,15 +85,6 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
             f'"template_id":{encode_basestring(fit.key.id)},'
             f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
     return Written(text, recipient, allowed, enforced, fit.key.id)
-
-
-def allowed_text(sub_port: str, phone: str, fit: Fit) -> str:
-    """`written(...).text` of a message that fits `fit`'s template with no reason to refuse
-    (most messages): allowed, enforced, no reasons, the phone masked."""
-    return (f'{{"sub_port":{encode_basestring(sub_port)},"recipient":"{mask_phone(phone)}",'
-            f'"allowed":true,"enforced":true,"reasons":[],'
-            f'"template_id":{encode_basestring(fit.key.id)},'
-            f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
 
 
 def batch_text(texts: list[str]) -> str:
