@@ -36,6 +36,19 @@ def _date(value: str) -> bool:
     return True
 
 
+_DATES: dict[str, bool] = {}
+
+
+def _date_seen(value: str) -> bool:
+    """`_date`, remembered: a day's messages carry the same few dates (bounded)."""
+    known = _DATES.get(value)
+    if known is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        known = _DATES[value] = _date(value)
+    return known
+
+
 def _url(value: str) -> bool:
     parts = urlsplit(value)
     return (parts.scheme in ("http", "https") and " " not in value
@@ -46,7 +59,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "digits": lambda v: _DIGITS.fullmatch(v) is not None,
     "text": _text,
     "amount": lambda v: _AMOUNT.fullmatch(v) is not None,
-    "date": _date,
+    "date": _date_seen,
     "url": _url,
     "phone": lambda v: _PHONE.fullmatch(v) is not None,
 }
@@ -64,22 +77,7 @@ def fits(variable: Variable, allowed_domains: tuple[str, ...]) -> Callable[[str]
     if variable.type == "url" and allowed_domains:
         return lambda value: (len(value) <= limit and check(value)
                               and host_allowed(value, allowed_domains))
-    if variable.type == "date":
-        return lambda value: len(value) <= limit and _date_seen(value)
     return lambda value: len(value) <= limit and check(value)
-
-
-_DATES: dict[str, bool] = {}
-
-
-def _date_seen(value: str) -> bool:
-    """`_date`, remembered: a day's messages carry the same few dates."""
-    known = _DATES.get(value)
-    if known is None:
-        if len(_DATES) >= 4096:
-            _DATES.clear()
-        known = _DATES[value] = _date(value)
-    return known
 
 
 def check_value(variable: Variable, value: str, allowed_domains: tuple[str, ...]) -> str | None:
