@@ -3,7 +3,7 @@ read session for whatever memory lacks; from the database alone otherwise."""
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,11 +63,6 @@ async def from_database(session: AsyncSession, numbers: set[str], indexes: set[s
     return Snapshot(subs, await state.load_templates(session, subs), dict(opted))
 
 
-def _missing(cache: KeyedCache[str, Any], numbers: Iterable[str],
-             found: dict[str, Any]) -> list[str]:
-    return cache.get_many(numbers, found)
-
-
 async def _fill(session: AsyncSession, cache: KeyedCache[str, Any], token: int,
                 load: Callable[..., Any], missing: list[str], found: dict[str, Any]) -> None:
     loaded = await load(session, missing) if missing else {}
@@ -104,6 +99,6 @@ def _wanted(caches: Caches, numbers: set[str], found: tuple[dict[str, Any], ...]
     sources: list[tuple[KeyedCache[str, Any], Callable[..., Any]]] = [
         (caches.subs, state.load_sub_ports), (caches.templates, state.load_templates),
         (caches.opt_outs, state.load_opt_outs)]
-    wanted = [(cache, load, _missing(cache, numbers, into))
+    wanted = [(cache, load, cache.get_many(numbers, into))
               for (cache, load), into in zip(sources, found, strict=True)]
     return wanted if any(missing for _, _, missing in wanted) else None
