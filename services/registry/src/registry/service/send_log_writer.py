@@ -70,7 +70,8 @@ _INSERT = (f"INSERT INTO send_log ({', '.join(COLUMNS)}) SELECT "
 
 class SendLogWriter(Protocol):
     async def write(self, rows: Sequence[LogRow]) -> None:
-        """Return once `rows` are durable; raise (the check then fails) when they cannot be."""
+        """Return once `rows` are committed; raise (the check then fails) when they cannot
+        be."""
 
 
 class OrmLogWriter:
