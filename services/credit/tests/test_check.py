@@ -3,10 +3,10 @@ import datetime as dt
 import gc
 
 from credit.deps import CreditState
-from credit.main import freeze_heap
 from credit.models import BlacklistEntry
 from credit.service.subjects import IdNumberIndex
 from porttrust_dev.testdata import uscc
+from porttrust_shared.heap import freeze_on_start
 from porttrust_shared.pii import PiiCipher
 
 ID_A = "11010519491231002X"
@@ -191,7 +191,7 @@ def test_an_index_key_longer_than_a_hash_block_gives_the_cipher_s_index(settings
 
 
 async def test_start_up_freezes_the_heap_it_built(app):
-    await freeze_heap(app)
+    await freeze_on_start(app)
     frozen = gc.get_freeze_count()
     gc.unfreeze()
     assert frozen > 0

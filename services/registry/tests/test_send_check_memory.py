@@ -5,6 +5,7 @@ listener is down every check reads the database; an answer arrives only after it
 committed."""
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -219,3 +220,22 @@ async def test_the_log_waits_for_the_disk_unless_told_not_to(two, synchronous):
     finally:
         await log.close()
     assert setting == ("on" if synchronous else "off")
+
+
+@pytest.mark.parametrize("freeze_after, frozen", [(1, True), (2, False)])
+async def test_a_large_load_is_frozen_out_of_the_collector_s_way(two, monkeypatch, freeze_after,
+                                                                  frozen):
+    """A load of FREEZE_AFTER sub-ports or more is frozen (porttrust_shared.heap); a smaller
+    one is left to the collector."""
+    from registry.service.send_check import snapshot
+
+    (_, a), (app_b, b) = two
+    number = await a.active_sub_port()
+    await a.approve(await a.template(number))
+    monkeypatch.setattr(snapshot, "FREEZE_AFTER", freeze_after)
+    gc.unfreeze()
+    try:
+        await check_until(b, number, lambda _: held(app_b, number))  # loaded: one sub-port
+        assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()

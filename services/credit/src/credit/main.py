@@ -1,7 +1,5 @@
 """credit: Subjects, credit events, scores, blacklist, sanctions and fraud cases."""
 
-import gc
-
 from fastapi import FastAPI
 
 from credit.api import router
@@ -16,15 +14,8 @@ from credit.settings import Settings
 from credit.sweeps import start_sweep, stop_sweep
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
+from porttrust_shared.heap import freeze_on_start
 from porttrust_shared.outbox import Outbox, events_router
-
-
-async def freeze_heap(app: FastAPI) -> None:
-    """Put what start-up built (SQLAlchemy, pydantic, FastAPI internals) out of the garbage
-    collector's way: each full collection re-scanned it, and the thousands of short-lived
-    objects of bulk checks set one off every few dozen calls (about 70 ms each)."""
-    gc.collect()
-    gc.freeze()
 
 
 async def start_registry(app: FastAPI) -> None:
@@ -40,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Subjects, credit events, scores, blacklist, sanctions and fraud cases.",
         routers=[router, audit_router(AuditEvent, default_order="desc")],
         outbox=Outbox(OutboxEvent, {"registry": "registry_url"}),
-        on_startup=[start_registry, start_sweep, freeze_heap],
+        on_startup=[start_registry, start_sweep, freeze_on_start],
         on_shutdown=[stop_sweep],
         read_cache=True,  # the blacklist check (service.lookups.check_subjects)
         state=CreditState, idempotency_model=IdempotencyRecord,

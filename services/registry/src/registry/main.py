@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from porttrust_shared.app import create_service_app
 from porttrust_shared.audit_api import audit_router
+from porttrust_shared.heap import freeze_on_start
 from porttrust_shared.outbox import Outbox, events_router
 from registry.api import router
 from registry.clients import CreditClient, LocalVerifier, WhitelistClient
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         outbox=Outbox(OutboxEvent, {"credit": "credit_url", "whitelist": "whitelist_url"}),
-        on_startup=[start_clients, start_sweeps],
+        on_startup=[start_clients, start_sweeps, freeze_on_start],
         on_shutdown=[stop_sweeps, close_writers],
         body_limits=settings.imports.body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
