@@ -21,10 +21,13 @@ from porttrust_shared.tokens import Principal
 from registry.schemas import messaging
 from registry.service.matching import compile_template
 from registry.service.opt_outs import PHONE
+from registry.service.send_check import lane
 from registry.service.send_check.reference import reference_verdict
 from registry.service.send_check.render import batch_text, written
 from registry.service.send_check.state import SubPortView, TemplateRef, phone_key, template_index
 from registry.service.send_check.verdict import Snapshot, answer, recipient_phone, verdict
+from registry.service.send_log import content_digest
+from registry.service.send_log_writer import LogRow
 
 REASONS = {"recipient_invalid", "m2m_port", "sub_port_unknown", "sub_port_not_active",
            "recipient_opted_out", "no_template", "signature_mismatch", "fixed_text_mismatch",
@@ -252,3 +255,49 @@ def test_answers_are_written_as_pydantic_writes_them(monitored):
     assert kinds == {"Fit", "MatchResult", "NoneType"}
     assert batch_text(texts).encode() == messaging.SendCheckBatchRead.model_validate_json(
         batch_text(texts)).model_dump_json().encode()
+
+
+def test_the_usual_case_answers_and_logs_what_the_general_path_does():
+    """lane.usual answers a message only as the general path (verdict, written) would, log
+    row included, and leaves every other message to it; the corpus has both kinds."""
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    answered = general = 0
+    for seed, actor in ((11, GATEWAY), (12, OPERATOR_44)):
+        subs, templates, opted, checks = _corpus(seed, 1500)
+        checks += [messaging.SendCheckIn(sub_port=c.sub_port, recipient=f"138{n % 30:08d}",
+                                         content=c.content) for n, c in enumerate(checks)]
+        visible = {n: s for n, s in subs.items()
+                   if actor.province_scope is None or s.province == actor.province_scope}
+        snapshot = Snapshot(visible, {n: template_index(r) for n, r in templates.items()}, {})
+        for number, index in opted:
+            snapshot.opted.setdefault(number, set()).add(phone_key(index))
+        for check, found in zip(checks, lane.usual(snapshot, checks, now=now, actor="gw",
+                                                   cipher=CIPHER), strict=True):
+            if found is None:
+                general += 1
+                continue
+            answered += 1
+            phone = recipient_phone(check.recipient)
+            index = CIPHER.blind_index(phone, field=PHONE) if phone else None
+            reasons, best = verdict(snapshot, check, phone, index)
+            text, recipient, allowed, enforced, template = written(
+                check, phone, reasons, best, monitored=False)
+            sub = snapshot.subs[check.sub_port]
+            assert found == (text, LogRow(
+                now, check.sub_port, sub.province, index, recipient, allowed, enforced,
+                reasons, template, "gw", content_digest(check.content, CIPHER),
+                len(check.content)))
+            # A waiver could never change a usual answer (service/monitoring.py).
+            assert written(check, phone, reasons, best, monitored=True).text == text
+    assert answered > 100 and general > 1000, (answered, general)
+
+
+@pytest.mark.parametrize("raw", ["13800000000", "19912345678"])
+def test_a_plain_mobile_is_what_check_mobile_keeps_as_it_is(raw):
+    assert lane.plain_mobile(raw) and recipient_phone(raw) == raw
+
+
+@pytest.mark.parametrize("raw", ["12800000000", "1380000000", "138000000001", "+8613800000000",
+                                 "138 0000 0000", "1380000000\u0661", "\uff11" * 11, ""])
+def test_anything_else_is_left_to_the_general_path(raw):
+    assert not lane.plain_mobile(raw)

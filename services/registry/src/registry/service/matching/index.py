@@ -81,13 +81,12 @@ class TemplateIndex:
         key, template = self.candidates[order]
         return match_split(template, signature, body, key)
 
-    def best(self, signature: str | None, body: str) -> MatchResult | Fit | None:
-        if not self.candidates:
-            return None
-        group = self._signatures.get(signature) if signature is not None else None
-        if group is None:  # every template fails its signature alike: the first one explains
-            return self._match(0, signature, body)
-        selected = group.selected(body)
+    def fitting(self, signature: str, body: str) -> Fit | None:
+        """`best(signature, body)` when that is a template that fits, else None."""
+        group = self._signatures.get(signature)
+        return None if group is None else self._first_fit(group.selected(body), body)
+
+    def _first_fit(self, selected: list[int], body: str) -> Fit | None:
         # Most messages fit a template: the first that fits is the answer, found without
         # explaining the ones tried before it (they fail in both walks alike).
         for order in selected:
@@ -95,6 +94,18 @@ class TemplateIndex:
             positions = fit(template, body)
             if positions is not None:
                 return Fit(key, template, positions, self.memo, order)
+        return None
+
+    def best(self, signature: str | None, body: str) -> MatchResult | Fit | None:
+        if not self.candidates:
+            return None
+        group = self._signatures.get(signature) if signature is not None else None
+        if group is None:  # every template fails its signature alike: the first one explains
+            return self._match(0, signature, body)
+        selected = group.selected(body)
+        found = self._first_fit(selected, body)
+        if found is not None:
+            return found
         # None fits: explain with the one that gets furthest (`fit` fails exactly where
         # the part-by-part walk does, so none of these is ok either).
         tried = [(order, self._match(order, signature, body)) for order in selected]

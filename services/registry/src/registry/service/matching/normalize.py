@@ -44,4 +44,14 @@ def split_normalized(text: str) -> tuple[str | None, str]:
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
-    return squeeze(found.group(1)), text[found.end():]
+    written = found.group(1)
+    signature = _SIGNATURES.get(written)
+    if signature is None:
+        if len(_SIGNATURES) >= 4096:  # bounded whatever callers send
+            _SIGNATURES.clear()
+        signature = _SIGNATURES[written] = squeeze(written)
+    return signature, text[found.end():]
+
+
+# A signature as written → squeezed: a gateway's messages carry a few signatures, over and over.
+_SIGNATURES: dict[str, str] = {}

@@ -2,15 +2,18 @@
 
 The hot path reads nothing from the database while the change feed is fresh: sub-ports,
 their templates (compiled into one `TemplateIndex` per sub-port) and their opt-outs are held
-in memory (snapshot.py); each message is normalised once and matched only against the
-templates it can fit (verdict.py). Its log rows go to a `SendLogWriter` (send_log_writer.py),
-and the check is answered only once they are committed. No other service is asked:
-sanctions and whitelist changes already arrive as sub-port status.
+in memory (snapshot.py). The usual message (a plain mobile, an active sub-port, a template
+that fits) is answered in one pass (lane.py); any other is normalised once, matched only
+against the templates it can fit and explained part by part (verdict.py). Its log rows go
+to a `SendLogWriter` (send_log_writer.py), and the check is answered only once they are
+committed. No other service is asked: sanctions and whitelist changes already arrive as
+sub-port status.
 """
 
 import contextlib
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +22,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.service.monitoring import monitored, waivable
 from registry.service.opt_outs import PHONE
+from registry.service.send_check.lane import Answered, usual
 from registry.service.send_check.render import written
 from registry.service.send_check.snapshot import Caches, from_database, from_memory
 from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
@@ -29,11 +33,14 @@ __all__ = ["Caches", "check_sends"]
 
 
 async def _snapshot(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
-                    numbers: set[str], indexes: set[str], actor: Principal) -> Snapshot:
+                    checks: Sequence[Asked], cipher: PiiCipher, actor: Principal) -> Snapshot:
+    numbers = {c.sub_port for c in checks}
     if caches is not None:
         held = await from_memory(sessions, caches, numbers, actor)
         if held is not None:
             return held
+    phones = {recipient_phone(c.recipient) for c in checks}
+    indexes = {cipher.blind_index(p, field=PHONE) for p in phones if p}
     async with contextlib.aclosing(read_session_scope(sessions)) as scope:
         async for session in scope:
             return await from_database(session, numbers, indexes, actor)
@@ -52,29 +59,44 @@ async def _monitored(sessions: async_sessionmaker[AsyncSession], numbers: set[st
     raise AssertionError("read_session_scope yields once")  # pragma: no cover
 
 
-async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
-                      checks: Sequence[Asked], actor: Principal, cipher: PiiCipher,
-                      caches: Caches | None, log: SendLogWriter) -> list[str]:
-    """Each check's answer as JSON text (render.py), in order, once every check's log row
-    is committed."""
+async def _explained(sessions: async_sessionmaker[AsyncSession], snapshot: Snapshot,
+                     checks: Sequence[Asked], *, now: dt.datetime, actor: str,
+                     cipher: PiiCipher) -> list[Answered]:
+    """The general path: each check's reasons found one by one, a refusal explained part by
+    part (verdict.py), the answer written from its values (render.py)."""
     phones = [recipient_phone(c.recipient) for c in checks]
     indexes = [cipher.blind_index(p, field=PHONE) if p else None for p in phones]
-    snapshot = await _snapshot(sessions, caches, {c.sub_port for c in checks},
-                               {i for i in indexes if i}, actor)
     verdicts = [verdict(snapshot, *asked) for asked in zip(checks, phones, indexes, strict=True)]
-    now = utcnow()
     waived = await _monitored(sessions, {c.sub_port for c, (reasons, _) in zip(
         checks, verdicts, strict=True) if waivable(reasons)}, now)
-    texts, rows, subs, by = [], [], snapshot.subs, actor.sub
+    found, subs = [], snapshot.subs
     for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
                                                     strict=True):
         text, recipient, allowed, enforced, template = written(
             check, phone, reasons, best, monitored=check.sub_port in waived)
         sub = subs.get(check.sub_port)
-        texts.append(text)
-        rows.append(LogRow(
+        found.append((text, LogRow(
             now, check.sub_port, sub.province if sub else None, index, recipient, allowed,
-            enforced, reasons, template, by, content_digest(check.content, cipher),
-            len(check.content)))
-    await log.write(rows)
-    return texts
+            enforced, reasons, template, actor, content_digest(check.content, cipher),
+            len(check.content))))
+    return found
+
+
+async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
+                      checks: Sequence[Asked], actor: Principal, cipher: PiiCipher,
+                      caches: Caches | None, log: SendLogWriter) -> list[str]:
+    """Each check's answer as JSON text (render.py), in order, once every check's log row
+    is committed. The usual case is answered in one pass (lane.py); the rest by the general
+    path."""
+    snapshot = await _snapshot(sessions, caches, checks, cipher, actor)
+    now = utcnow()
+    answered = usual(snapshot, checks, now=now, actor=actor.sub, cipher=cipher)
+    rest = [n for n, found in enumerate(answered) if found is None]
+    if rest:
+        explained = await _explained(sessions, snapshot, [checks[n] for n in rest], now=now,
+                                     actor=actor.sub, cipher=cipher)
+        for n, found in zip(rest, explained, strict=True):
+            answered[n] = found
+    done = cast(list[Answered], answered)
+    await log.write([row for _, row in done])
+    return [text for text, _ in done]

@@ -79,12 +79,18 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
     fit: Fit = best
     recipient = masked(check.recipient, phone)
     allowed, enforced = decide(reasons, monitored=monitored)
-    text = (f'{{"sub_port":{encode_basestring(check.sub_port)},'
+    return Written(fitted(check.sub_port, recipient, allowed, enforced, reasons, fit),
+                   recipient, allowed, enforced, fit.key.id)
+
+
+def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
+           fit: Fit) -> str:
+    """The answer's text for a message that fits its template (`fit`)."""
+    return (f'{{"sub_port":{encode_basestring(sub_port)},'
             f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
             f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},'
             f'"template_id":{encode_basestring(fit.key.id)},'
             f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
-    return Written(text, recipient, allowed, enforced, fit.key.id)
 
 
 def batch_text(texts: list[str]) -> str:
