@@ -10,6 +10,7 @@ from registry.service.matching import (
     TemplateSyntaxError,
     best_match,
     compile_template,
+    keywords,
     match_message,
     rule_violations,
 )
@@ -266,3 +267,22 @@ def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
             fitted += 1
         compared += 1
     assert compared == 60 and 0 < fitted < 60
+
+
+def test_every_marketing_marker_holds_one_of_the_clues_scanned_for_first():
+    """keywords.MARKER_CLUES is a necessary condition for MARKETING_MARKERS: a text the
+    markers match always holds a clue (else marketing_wording would miss a promotion)."""
+    rng = random.Random(8)
+    pieces = ["优惠", "券", "促销", "特价", "限时", "抢购", "秒杀", "满减", "领券", "大促",
+              "低至", "折起", "清仓", "免费领", "抽奖", "sale", "discount", "50", "%", " ",
+              "off", "sales", "x", "您好", "，", "。", "\u3000", "9"]
+    matched = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))).casefold()
+        if keywords.MARKETING_MARKERS.search(text):
+            matched += 1
+            assert keywords.MARKER_CLUES.search(text), text
+    assert matched > 1000
+    for marker in keywords.MARKETING_MARKERS.pattern.split("|"):
+        assert keywords.MARKER_CLUES.search(marker.replace("\\b", "").replace("\\d+", "5")
+                                            .replace("\\s*", " ")), marker

@@ -12,9 +12,14 @@ OPT_OUT_INSTRUCTION = re.compile(
 # Conservative on purpose: words that only promotions use, so a notification is not refused
 # for saying "优惠" in an order summary; an opt-out instruction is itself a marketing marker.
 _OPT_OUT_WORDING = re.compile(r"退订|拒收|unsubscribe|stop|opt.?out")
+_MARKER_WORDS = ("优惠券", "促销", "特价", "限时抢购", "秒杀", "满减", "领券", "大促", "低至",
+                 "折起", "清仓", "免费领", "抽奖")
 MARKETING_MARKERS = re.compile(
-    "优惠券|促销|特价|限时抢购|秒杀|满减|领券|大促|低至|折起|清仓|免费领|抽奖|"
-    r"\bsale\b|\bdiscount\b|\d+%\s*off\b")
+    "|".join(_MARKER_WORDS) + r"|\bsale\b|\bdiscount\b|\d+%\s*off\b")
+# Every marker holds one of these plain strings, which one fast scan finds (the markers'
+# own pattern, with its \b and \d, tries each alternative at every character: ten times
+# slower). A text without any of them, nearly every notification, is no promotion.
+MARKER_CLUES = re.compile("|".join((*_MARKER_WORDS, "sale", "discount", "%")))
 
 
 def has_opt_out_instruction(text: str) -> bool:
@@ -28,7 +33,7 @@ def looks_like_marketing(text: str) -> bool:
 def marketing_wording(normalized: str) -> bool:
     """`looks_like_marketing` of a text `normalize` has already been applied to."""
     folded = normalized.casefold()
-    if MARKETING_MARKERS.search(folded):
+    if MARKER_CLUES.search(folded) and MARKETING_MARKERS.search(folded):
         return True
     # The wording first: rarer, and cheaper than reading the instruction.
     return _OPT_OUT_WORDING.search(folded) is not None and has_opt_out_instruction(folded)
