@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -131,7 +132,8 @@ async def _measure(ctx: Context, batch: bool) -> list[Verdict]:
             candidate = Request("POST", svc.url + path, headers, body)
             bare_request = Request("POST", base.url + "/bare", headers, one)
             if batch:
-                full, bare = await _alternate(candidate, bare_request, ctx.load)
+                full, bare, cpu = await _alternate(candidate, bare_request, ctx.load,
+                                                   lambda: cpu_seconds(svc.process.pid))
             else:
                 full, bare = await harness.generate_pair(candidate, bare_request, ctx.load)
             after = rss_mb(svc.process.pid)
@@ -143,6 +145,9 @@ async def _measure(ctx: Context, batch: bool) -> list[Verdict]:
     finally:
         await harness.drop_postgres(DB_NAME)
     verdict = _verdict(batch, full, bare, before, after)
+    if batch:  # CPU, unlike wall time, hardly depends on what else the machine runs
+        verdict.note += (f"; registry CPU {cpu * 1000 / max(1, full.requests):.0f} ms a batch "
+                         f"({cpu * 1e6 / max(1, full.requests * BATCH):.0f} µs a message)")
     if not batch:
         verdict.note = "; ".join(filter(None, [verdict.note, (
             f"with {ASYNC_COMMIT}=false {unwaited.rps:,.0f} req/s = "
@@ -150,19 +155,29 @@ async def _measure(ctx: Context, batch: bool) -> list[Verdict]:
     return [verdict]
 
 
-async def _alternate(batch: Request, bare: Request, load: Load, rounds: int = 4
-                     ) -> tuple[harness.LoadResult, harness.LoadResult]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _alternate(batch: Request, bare: Request, load: Load, cpu: Callable[[], float],
+                     rounds: int = 4) -> tuple[harness.LoadResult, harness.LoadResult, float]:
     """Alternating rounds, as generate_pair, but with a batch count of its own: a batch takes
-    hundreds of times a bare request, so each side gets about the same wall-clock time."""
+    hundreds of times a bare request, so each side gets about the same wall-clock time. Also
+    the CPU seconds the service spent on the measured batches (`cpu`: its clock)."""
     batch_load = Load(requests=max(rounds, load.requests // BATCH * 20),
                       concurrency=load.concurrency, max_seconds=load.max_seconds * 4,
                       warmup=max(2, load.warmup // 25))
     sides: dict[str, list[harness.LoadResult]] = {"batch": [], "bare": []}
     await harness.generate(batch, Load(requests=1, concurrency=1, warmup=batch_load.warmup))
+    spent = 0.0
     for _ in range(rounds):
         sides["bare"].append(await harness.generate(bare, _share(load, rounds)))
+        started = cpu()
         sides["batch"].append(await harness.generate(batch, _share(batch_load, rounds)))
-    return _merged(sides["batch"]), _merged(sides["bare"])
+        spent += cpu() - started
+    return _merged(sides["batch"]), _merged(sides["bare"]), spent
 
 
 def _share(load: Load, rounds: int) -> Load:
