@@ -34,13 +34,14 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
           cipher: PiiCipher) -> list[Answered | None]:
     """Per check, its answer's text and log row when it is the usual case, else None."""
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
-    found: list[Answered | None] = []
-    for check in checks:
+    found: list[Answered | None] = [None] * len(checks)
+    # Sub-port by sub-port: each one's matcher and opt-outs are fetched from memory once.
+    for at in sorted(range(len(checks)), key=lambda n: checks[n].sub_port):
+        check = checks[at]
         number, recipient, content = check.sub_port, check.recipient, check.content
         sub = subs.get(number)
         if sub is None or sub.status != "active" or not plain_mobile(recipient) \
                 or port_class(number) is PortClass.M2M:
-            found.append(None)
             continue
         normalized = normalize(content)
         signature, body = split_normalized(normalized)
@@ -50,14 +51,13 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         if fit is None or fit.key.status != "approved" or (
                 sub.business_type != "marketing"
                 and (fit.key.kind == "marketing" or marketing_wording(normalized))):
-            found.append(None)
             continue
         phone_index = cipher.blind_index(recipient, field=PHONE)
         reasons = ["recipient_opted_out"] if phone_key(phone_index) in opted.get(number, ()) \
             else []
         masked = recipient[:3] + "****" + recipient[7:]
         allowed = not reasons
-        found.append((fitted(number, masked, allowed, True, reasons, fit), LogRow(
+        found[at] = (fitted(number, masked, allowed, True, reasons, fit), LogRow(
             now, number, sub.province, phone_index, masked, allowed, True, reasons,
-            fit.key.id, actor, content_digest(content, cipher), len(content))))
+            fit.key.id, actor, content_digest(content, cipher), len(content)))
     return found
