@@ -50,12 +50,16 @@ class KeyedCache(Generic[K, V]):
 
     def get_many(self, keys: Iterable[K], into: dict[K, V | None]) -> list[K]:
         """`get` of each key: what is held goes `into`, the keys of the rest are returned."""
-        if not self.feed.fresh():
+        feed = self.feed
+        if not feed.fresh():
             return list(keys)
-        entries, stamp, table, missing = self._entries, self.feed.stamp, self.table, []
+        # `feed.stamp(table, key)`, with its two parts that do not depend on the key read once.
+        base = max(feed.floor, feed.table_stamps.get(self.table, 0))
+        entries, stamps, table, missing = self._entries, feed.key_stamps, self.table, []
         for key in keys:
             entry = entries.get(key)
-            if entry is None or entry[0] < stamp(table, key):
+            if entry is None or entry[0] < base or (stamps and entry[0] < stamps.get(
+                    (table, key), 0)):
                 missing.append(key)
             else:
                 into[key] = entry[1]
