@@ -17,8 +17,12 @@ from registry.service.matching.variables import check_value
 _TRAILING = re.compile(r"\s*\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SegmentResult:
+    """One part's result. Not frozen: a refused message's explanation makes one per part, and
+    a frozen dataclass costs three times as much to make (each field set through
+    object.__setattr__); nothing changes one once made."""
+
     index: int
     part: str  # "signature" | "fixed" | "variable"
     ok: bool | None  # None: not reached, an earlier part failed
