@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from porttrust_shared.changes import ChangeFeed
 from porttrust_shared.db import READ_ONLY, create_engine, session_factory
+from porttrust_shared.direct import direct_routes
 from porttrust_shared.docs import docs_router
 from porttrust_shared.errors import (
     BodyRefused,
@@ -69,6 +70,7 @@ class RequestContextMiddleware:
             return
         if not self._gated:
             # Here rather than in the factory: a service may include routers after it.
+            direct_routes(scope["app"].routes)
             gate_routes(scope["app"].routes)
             self._gated = True
         rid_header, length, content_type = _request_headers(scope)
