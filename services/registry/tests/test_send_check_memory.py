@@ -189,7 +189,7 @@ def _logged(rows: list[Any]) -> list[tuple[Any, ...]]:
 
 
 async def test_a_few_rows_and_a_batch_s_rows_are_logged_alike(two, writer):
-    """A few rows go in one INSERT of arrays, many by COPY: the rows are the same."""
+    """A few rows go in one INSERT, many by COPY: the rows are the same."""
     (_, a), _ = two
     number = await a.active_sub_port()
     await a.approve(await a.template(number))
@@ -239,3 +239,28 @@ async def test_a_large_load_is_frozen_out_of_the_collector_s_way(two, monkeypatc
         assert (gc.get_freeze_count() > 0) is frozen
     finally:
         gc.unfreeze()
+
+
+async def test_rows_written_together_are_committed_together(two, writer):
+    """Concurrent checks' rows go in one statement of as many rows (one transaction, one
+    commit), each read back as written."""
+    (app, _), _ = two
+    log = CopyLogWriter(app.state.engine)
+    rows = [LogRow(utcnow(), "106900000002", province, index, "138****5678", allowed, True,
+                   reasons, template, "gw", str(n) * 64, n)
+            for n, (province, index, allowed, reasons, template) in enumerate([
+                ("44", "a" * 64, True, [], "t1"),
+                (None, None, False, ["sub_port_unknown"], None),
+                ("11", "b" * 64, False, ["fixed_text_mismatch", "opted_out"], None)], 1)]
+    try:
+        await asyncio.gather(*(log.write([row]) for row in rows))
+    finally:
+        await log.close()
+    async with writer.connect() as conn:
+        logged = (await conn.execute(text(
+            "SELECT xmin::text, checked_at, sub_port_number, province, recipient_index, "
+            "recipient_masked, allowed, enforced, reasons, template_id, actor, content_digest, "
+            "content_length FROM send_log WHERE sub_port_number = '106900000002' "
+            "ORDER BY content_length"))).all()
+    assert len({row[0] for row in logged}) == 1
+    assert [tuple(row)[1:] for row in logged] == [tuple(row) for row in rows]
