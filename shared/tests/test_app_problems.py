@@ -176,6 +176,12 @@ async def test_request_id_is_made_when_absent(client):
     assert len(response.headers["x-request-id"]) == 32
 
 
+async def test_each_request_gets_its_own_request_id_of_hex_digits(client):
+    made = {(await client.get("/healthz")).headers["x-request-id"] for _ in range(50)}
+    assert len(made) == 50
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in made)
+
+
 async def test_swagger_token_url_follows_settings(client):
     schema = (await client.get("/openapi.json")).json()
     flows = schema["components"]["securitySchemes"]["PortTrust"]["flows"]

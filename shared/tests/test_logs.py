@@ -34,3 +34,14 @@ def test_log_lines_mask_phones_but_keep_request_ids_whole():
                       request_id="a13812345678b")
     assert entry["request_id"] == "a13812345678b"
     assert entry["msg"] == "139****2564 rang\n138****5678"
+
+
+def test_fields_are_masked_line_after_line_and_clean_ones_kept_whole():
+    """The access line's fields (method, path, service) are masked like the message, however
+    often a value comes back."""
+    formatter = JsonFormatter()
+    for _ in range(3):
+        record = logging.LogRecord("t", logging.INFO, __file__, 1, "access", (), None)
+        record.path, record.service = "/v1/phones/13812345678", "registry"
+        entry = json.loads(formatter.format(record))
+        assert (entry["path"], entry["service"]) == ("/v1/phones/138****5678", "registry")
