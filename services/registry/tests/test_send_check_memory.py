@@ -13,9 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from porttrust_dev import testdata
 from porttrust_shared.db import utcnow
+from registry.api.send_checks import SendCheckReads
+from registry.deps import RegistryState
 from registry.service.agreements import REQUIRED_CLAUSES
 from registry.service.send_log_writer import CopyLogWriter, LogRow
 
@@ -264,3 +267,18 @@ async def test_rows_written_together_are_committed_together(two, writer):
             "ORDER BY content_length"))).all()
     assert len({row[0] for row in logged}) == 1
     assert [tuple(row)[1:] for row in logged] == [tuple(row) for row in rows]
+
+
+async def test_the_check_s_caches_follow_the_app_s_session_factory(two):
+    """Looked up once per factory: a test's factory on its own transaction gets none (the
+    check reads the database), and the app's own gets its caches back."""
+    (app, _), _ = two
+    state = RegistryState.of(app)
+    held = SendCheckReads(state).caches
+    assert held is not None and SendCheckReads(state).caches is held
+    own, state.sessions = state.sessions, async_sessionmaker()
+    try:
+        assert SendCheckReads(state).caches is None
+    finally:
+        state.sessions = own
+    assert SendCheckReads(state).caches == held  # the same caches

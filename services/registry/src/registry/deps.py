@@ -16,7 +16,10 @@ from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistChecke
 from registry.settings import Settings
 
 if TYPE_CHECKING:  # held here, made by the modules that use them
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
     from registry.api.imports import ImportSlots
+    from registry.service.send_check import Caches
     from registry.service.send_log_writer import CopyLogWriter, SendLogWriter
 
 
@@ -31,6 +34,8 @@ class RegistryState(ServiceState):
     # made on first use.
     send_log_writer: SendLogWriter | None = None
     copy_log_writer: CopyLogWriter | None = None
+    # The send check's caches for the session factory they were looked up for (api.send_checks).
+    send_check_caches: tuple[async_sessionmaker[AsyncSession], Caches | None] | None = None
     # The import route's slots per client (made on first use) and the jobs it runs in this
     # process, referenced until done (create_app makes the dict).
     import_slots: ImportSlots | None = None

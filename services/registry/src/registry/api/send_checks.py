@@ -3,6 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.deps import Reads, require_roles
 from porttrust_shared.direct import direct
@@ -49,12 +50,22 @@ class SendCheckReads(Reads):
     deployment's own writer, else COPY or the ORM), in one dependency: the gateways' hot
     path."""
 
-    __slots__ = ("cipher", "log")
+    __slots__ = ("caches", "cipher", "log")
 
     def __init__(self, state: RegistryState) -> None:
         super().__init__(state)
         self.cipher: PiiCipher = state.cipher
         self.log: SendLogWriter = writer_for(state)
+        self.caches = _caches(state, self.sessions)
+
+
+def _caches(state: RegistryState, sessions: async_sessionmaker[AsyncSession]) -> Caches | None:
+    """The check's caches, looked up once per session factory rather than once per request
+    (tests swap the factory for one on their own transaction, which gets none)."""
+    held = state.send_check_caches
+    if held is None or held[0] is not sessions:
+        held = state.send_check_caches = (sessions, Caches.of(state.changes, sessions))
+    return held[1]
 
 
 SendCheckReadsDep = Annotated[SendCheckReads, Depends(declare_statuses(
@@ -64,7 +75,7 @@ SendCheckReadsDep = Annotated[SendCheckReads, Depends(declare_statuses(
 async def _check(reads: SendCheckReads, checks: Sequence[SendCheckIn | Check],
                  actor: Principal) -> list[str]:
     return await check_sends(reads.sessions, checks=checks, actor=actor, cipher=reads.cipher,
-                             caches=Caches.of(reads.changes, reads.sessions), log=reads.log)
+                             caches=reads.caches, log=reads.log)
 
 
 def _json(text: str) -> Response:
