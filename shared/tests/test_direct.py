@@ -7,11 +7,12 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.routing import APIRoute
 
 from porttrust_shared.app import create_service_app
 from porttrust_shared.deps import require_roles
-from porttrust_shared.direct import DirectApp, direct, direct_routes
+from porttrust_shared.direct import DirectApp, DirectDispatch, direct, direct_routes
 from porttrust_shared.errors import Conflict
 from porttrust_shared.state import ServiceState, state_dep
 from porttrust_shared.tokens import Principal
@@ -167,3 +168,36 @@ def test_a_direct_route_with_nested_dependencies_is_refused():
         return Response(value)
 
     assert "dependency value" in _refused(router)
+
+
+async def test_a_direct_route_is_dispatched_past_the_router(direct_client, headers,
+                                                           monkeypatch):
+    """Inside the exception middleware, straight to the route: FastAPI's per-request exit
+    stack and the router's walk are for the other routes."""
+    walked: list[str] = []
+    real = AsyncExitStackMiddleware.__call__
+
+    async def counted(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        walked.append(scope["path"])
+        await real(self, scope, receive, send)
+
+    monkeypatch.setattr(AsyncExitStackMiddleware, "__call__", counted)
+    answers = await _both(direct_client, headers("auditor"))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert walked == ["/v1/solved"]
+
+
+async def test_a_request_under_a_root_path_goes_the_usual_way(direct_api):
+    """Behind a path prefix the router strips it: that request takes the router's way."""
+    direct_routes(direct_api.routes)
+    usual: list[str] = []
+
+    async def router(scope: Any, receive: Any, send: Any) -> None:
+        usual.append(scope["path"])
+
+    dispatch = DirectDispatch(router, direct_api.router, direct_api.routes)
+    scope = {"type": "http", "method": "POST", "path": "/v1/direct", "root_path": "/api"}
+    await dispatch(scope, None, None)  # type: ignore[arg-type]
+    assert usual == ["/v1/direct"]
+    assert ("POST", "/v1/direct") in dispatch.routes
+    assert ("POST", "/v1/solved") not in dispatch.routes

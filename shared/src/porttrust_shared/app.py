@@ -19,11 +19,12 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import text
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from porttrust_shared.changes import ChangeFeed
 from porttrust_shared.db import READ_ONLY, create_engine, session_factory
-from porttrust_shared.direct import direct_routes
+from porttrust_shared.direct import DirectDispatch, direct_routes
 from porttrust_shared.docs import docs_router
 from porttrust_shared.errors import (
     BodyRefused,
@@ -72,6 +73,7 @@ class RequestContextMiddleware:
             # Here rather than in the factory: a service may include routers after it.
             direct_routes(scope["app"].routes)
             gate_routes(scope["app"].routes)
+            self._dispatch_direct(scope["app"])
             self._gated = True
         rid_header, length, content_type = _request_headers(scope)
         rid = (rid_header or new_request_id())[:64]
@@ -105,6 +107,14 @@ class RequestContextMiddleware:
         finally:
             self._observe(scope, status[0], time.perf_counter() - started)
             request_id_var.reset(token)
+
+    def _dispatch_direct(self, app: FastAPI) -> None:
+        """Direct routes of fixed path dispatched inside the exception middleware (as FastAPI
+        builds the stack, the app this middleware calls), past the router."""
+        if isinstance(self.app, ExceptionMiddleware):
+            dispatch = DirectDispatch(self.app.app, app.router, app.routes)
+            if dispatch.routes:
+                self.app.app = dispatch
 
     def _cap(self, scope: Scope) -> int:
         return self.body_limits.get(scope.get("path", ""), self.max_body) if self.body_limits \
