@@ -1,6 +1,7 @@
 """The read path: read-only sessions, pings only for idle pooled connections, cheap scrubbing."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 
@@ -31,8 +32,12 @@ async def postgres():
 
 
 async def _read(engine, sql):
-    async for session in read_session_scope(session_factory(engine)):
-        return (await session.execute(text(sql))).scalar()
+    # aclosing: a `return` inside the loop would leave the generator, and the connection its
+    # session holds, to the garbage collector (an unclosed aiosqlite connection warns then,
+    # in whichever later test the collection happens to run).
+    async with contextlib.aclosing(read_session_scope(session_factory(engine))) as scope:
+        async for session in scope:
+            return (await session.execute(text(sql))).scalar()
     raise AssertionError("read_session_scope yielded nothing")
 
 
