@@ -157,11 +157,8 @@ def _records(rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
 
 
 def _parameters(rows: Sequence[LogRow]) -> list[Any]:
-    """The INSERT's parameters: the rows' values one after another, the reasons as JSON."""
-    values: list[Any] = []
-    for row in rows:
-        values += (*row[:_REASONS], json.dumps(row.reasons), *row[_REASONS + 1:])
-    return values
+    """The INSERT's parameters: COPY's records (`_records`), one after another."""
+    return [value for record in _records(rows) for value in record]
 
 
 def writer_for(state: RegistryState) -> SendLogWriter:
