@@ -10,7 +10,7 @@ paths to the same answers and the same log rows.
 import datetime as dt
 from collections.abc import Sequence
 
-from porttrust_shared.pii import PiiCipher
+from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.validators import PortClass, port_class
 from registry.service.matching.keywords import marketing_wording
 from registry.service.matching.normalize import normalize, split_normalized
@@ -55,7 +55,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         phone_index = cipher.blind_index(recipient, field=PHONE)
         reasons = ["recipient_opted_out"] if phone_key(phone_index) in opted.get(number, ()) \
             else []
-        masked = recipient[:3] + "****" + recipient[7:]
+        masked = mask_phone(recipient)
         allowed = not reasons
         found[at] = (fitted(number, masked, allowed, True, reasons, fit), LogRow(
             now, number, sub.province, phone_index, masked, allowed, True, reasons,
