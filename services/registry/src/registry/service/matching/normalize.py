@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WHITESPACE = re.compile(r"\s+")
 SIGNATURE = re.compile(r"^\s*【([^【】]*)】")
@@ -44,14 +45,8 @@ def split_normalized(text: str) -> tuple[str | None, str]:
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
-    written = found.group(1)
-    signature = _SIGNATURES.get(written)
-    if signature is None:
-        if len(_SIGNATURES) >= 4096:  # bounded whatever callers send
-            _SIGNATURES.clear()
-        signature = _SIGNATURES[written] = squeeze(written)
-    return signature, text[found.end():]
+    return _squeezed_signature(found.group(1)), text[found.end():]
 
 
-# A signature as written → squeezed: a gateway's messages carry a few signatures, over and over.
-_SIGNATURES: dict[str, str] = {}
+# A gateway's messages carry a few signatures, over and over (bounded whatever callers send).
+_squeezed_signature = lru_cache(maxsize=4096)(squeeze)

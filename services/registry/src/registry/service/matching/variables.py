@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from registry.service.matching.template import Variable
@@ -36,17 +37,8 @@ def _date(value: str) -> bool:
     return True
 
 
-_DATES: dict[str, bool] = {}
-
-
-def _date_seen(value: str) -> bool:
-    """`_date`, remembered: a day's messages carry the same few dates (bounded)."""
-    known = _DATES.get(value)
-    if known is None:
-        if len(_DATES) >= 4096:
-            _DATES.clear()
-        known = _DATES[value] = _date(value)
-    return known
+# `_date`, remembered: a day's messages carry the same few dates (bounded).
+_date_seen = lru_cache(maxsize=4096)(_date)
 
 
 def _url(value: str) -> bool:
