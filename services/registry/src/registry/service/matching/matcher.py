@@ -76,7 +76,7 @@ class Fit:
     ok = True
     reasons: tuple[str, ...] = ()
 
-    def __init__(self, key: Any, template: CompiledTemplate, positions: list[int],
+    def __init__(self, key: Any, template: CompiledTemplate, positions: tuple[int, ...],
                  memo: list[Any] | None = None, order: int = 0) -> None:
         self.key, self._template, self.positions = key, template, positions
         # `memo[order]`: where a caller keeps what it derives from this template (the
@@ -145,7 +145,7 @@ def _align(template: CompiledTemplate, body: str) -> tuple[list[SegmentResult], 
     return results, values
 
 
-def fit(template: CompiledTemplate, body: str) -> list[int] | None:
+def fit(template: CompiledTemplate, body: str) -> tuple[int, ...] | None:
     """The fixed parts' places when `match_split` finds the message (of the template's
     signature) ok, else None: the template's whole pattern (`Whole`: the parts `_align` would
     find, in one match), then every variable checked as `_variables` checks it."""
@@ -156,7 +156,7 @@ def fit(template: CompiledTemplate, body: str) -> list[int] | None:
     for group, fits in whole.variables:
         if not fits(found.group(group).strip()):
             return None
-    return [found.start(group) for group in whole.fixed_groups]
+    return tuple(map(found.start, whole.fixed_groups))
 
 
 def _unreached(index: int, segment: Fixed | Variable) -> SegmentResult:

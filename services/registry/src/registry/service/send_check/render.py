@@ -90,7 +90,7 @@ def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons
             f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
             f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},'
             f'"template_id":{encode_basestring(fit.key.id)},'
-            f'"explanation":{_form(fit) % tuple(fit.positions)}}}')
+            f'"explanation":{_form(fit) % fit.positions}}}')
 
 
 def batch_text(texts: list[str]) -> str:
