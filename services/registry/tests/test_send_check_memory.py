@@ -5,6 +5,7 @@ listener is down every check reads the database; an answer arrives only after it
 committed."""
 
 import asyncio
+import datetime as dt
 import gc
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.postgres  # the send check's memory only runs on Postgr
 Serve = Callable[..., Awaitable[tuple[Any, httpx.AsyncClient]]]  # conftest's `serve`
 VERIFY = "【某某银行】您的验证码是{code:digits:6}，5分钟内有效，请勿泄露给他人。"
 GOOD = "【某某银行】您的验证码是123456，5分钟内有效，请勿泄露给他人。"
+OFF_TEMPLATE = "【某某银行】您的验证码已过期，请重新获取。"
 PHONE = "13812345678"
 _numbers = iter(range(1000, 9999))
 
@@ -46,16 +48,17 @@ class Registry:
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
-    async def active_sub_port(self) -> str:
+    async def active_sub_port(self, province: str = "44") -> str:
         n = next(_numbers)
         port, number = f"1069{n:04d}", f"1069{n:04d}4567"
         holder = await self.post("/v1/organizations", {
-            "uscc": testdata.uscc(n), "name": "持有", "province": "44", "roles": ["holder"]})
+            "uscc": testdata.uscc(n), "name": "持有", "province": province,
+            "roles": ["holder"]})
         unit = await self.post("/v1/organizations", {
-            "uscc": testdata.uscc(n + 5000), "name": "使用", "province": "44",
+            "uscc": testdata.uscc(n + 5000), "name": "使用", "province": province,
             "roles": ["user_unit"]})
         await self.post("/v1/ports", {"number": port, "holder_uscc": holder["uscc"],
-                                      "province": "44", "scope": "provincial"})
+                                      "province": province, "scope": "provincial"})
         await self.post(f"/v1/organizations/{unit['uscc']}/agreements", {
             "kind": "service", "counterparty_uscc": holder["uscc"],
             "signed_at": "2026-03-01T00:00:00Z", "document_ref": "服务合同",
@@ -70,7 +73,7 @@ class Registry:
         await self.post(f"/v1/signatures/{signature['id']}/approve",
                         who=self.headers("hq_admin", sub="signature-checker"))
         await self.post("/v1/sub-ports", {
-            "number": number, "province": "44", "user_unit_uscc": unit["uscc"],
+            "number": number, "province": province, "user_unit_uscc": unit["uscc"],
             "handler_id": handler["id"], "business_type": "notification",
             "purpose": "验证码", "machine_room": "广州", "equipment": "SMSC"})
         await self.post(f"/v1/sub-ports/{number}/activate")
@@ -86,9 +89,9 @@ class Registry:
         await self.post(f"/v1/templates/{template_id}/approve",
                         who=self.headers("hq_admin", sub="checker"))
 
-    async def check(self, number: str) -> dict[str, Any]:
+    async def check(self, number: str, content: str = GOOD) -> dict[str, Any]:
         return await self.post("/v1/send-checks", {"sub_port": number, "recipient": PHONE,
-                                                   "content": GOOD},
+                                                   "content": content},
                                who=self.headers("gateway"))
 
 
@@ -100,19 +103,24 @@ async def two(serve: Serve, headers: Callable[..., dict[str, str]]
 
 
 async def check_until(registry: Registry, number: str,
-                      done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+                      done: Callable[[dict[str, Any]], bool], content: str = GOOD
+                      ) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while True:
-        answer = await registry.check(number)
+        answer = await registry.check(number, content)
         if done(answer):
             return answer
         assert time.monotonic() < deadline, f"still {answer}"
         await asyncio.sleep(0.005)  # a check from memory does no I/O: let the listener read
 
 
+SUB_PORT_CACHES = ("send_check.sub_ports", "send_check.message_templates",
+                   "send_check.opt_outs")
+
+
 def held(app: Any, number: str) -> bool:
     caches = app.state.changes.__dict__["_keyed"]
-    return all(caches[name].get(number)[0] for name in caches)
+    return all(caches[name].get(number)[0] for name in SUB_PORT_CACHES)
 
 
 async def test_a_template_approved_in_another_process_is_seen_once_heard(two):
@@ -282,3 +290,47 @@ async def test_the_check_s_caches_follow_the_app_s_session_factory(two):
     finally:
         state.sessions = own
     assert SendCheckReads(state).caches == held  # the same caches
+
+
+async def test_a_campaign_set_in_another_process_waives_once_heard(two, monkeypatch):
+    """Which provinces may waive a template refusal is held in memory too: in a province
+    without a campaign, a refusal is answered without asking the database which sub-ports
+    are monitored; a campaign set in another process, and the start of its template
+    enforcement, are seen once their notification arrives."""
+    from registry.service import send_check
+
+    (_, a), (app_b, b) = two
+    number = await a.active_sub_port(province="65")  # no other test opens a campaign there
+    await a.approve(await a.template(number))
+    await a.post(f"/v1/sub-ports/{number}/inaccuracies",  # incomplete: may be monitored
+                 {"field": "purpose", "reason": "现场核查：用途不符"},
+                 who=a.headers("auditor", sub="auditor"))
+    asked: list[set[str]] = []
+    real = send_check.monitored
+
+    async def counted(session: Any, numbers: set[str], now: Any) -> set[str]:
+        asked.append(set(numbers))
+        return await real(session, numbers, now)
+
+    monkeypatch.setattr(send_check, "monitored", counted)
+    enforced = {"allowed": False, "enforced": True, "reasons": ["fixed_text_mismatch"]}
+    refused = await check_until(b, number, lambda _: held(app_b, number), OFF_TEMPLATE)
+    assert {key: refused[key] for key in enforced} == enforced
+    asked.clear()
+    again = await b.check(number, OFF_TEMPLATE)
+    assert {key: again[key] for key in enforced} == enforced
+    assert asked == []  # no campaign in 65, and memory knows it
+
+    future = (utcnow() + dt.timedelta(days=30)).isoformat()
+    await a.client.put("/v1/backfill/campaigns/65", json={"deadline": future},
+                       headers=a.hq)
+    waived = await check_until(b, number, lambda answer: answer["allowed"], OFF_TEMPLATE)
+    assert (waived["enforced"], waived["reasons"]) == (False, ["fixed_text_mismatch"])
+    assert asked and all(found == {number} for found in asked)
+
+    past = (utcnow() - dt.timedelta(minutes=1)).isoformat()
+    put = await a.client.put("/v1/backfill/campaigns/65", json={
+        "deadline": future, "template_enforcement_from": past}, headers=a.hq)
+    assert put.status_code == 200, put.text
+    again = await check_until(b, number, lambda answer: answer["enforced"], OFF_TEMPLATE)
+    assert {key: again[key] for key in enforced} == enforced

@@ -38,6 +38,16 @@ def enforcement_from(campaign: BackfillCampaign) -> dt.datetime:
     return campaign.template_enforcement_from or campaign.deadline
 
 
+async def enforcement_starts(session: AsyncSession,
+                             provinces: Collection[str]) -> dict[str, dt.datetime]:
+    """When each of `provinces` that has a campaign starts enforcing templates: before then
+    its incomplete sub-ports may be `monitored`; a province without one never waives."""
+    rows = await session.execute(select(
+        BackfillCampaign.province, BackfillCampaign.template_enforcement_from,
+        BackfillCampaign.deadline).where(BackfillCampaign.province.in_(set(provinces))))
+    return {province: start or deadline for province, start, deadline in rows}
+
+
 async def monitored(session: AsyncSession, numbers: Collection[str],
                     now: dt.datetime) -> set[str]:
     """Which of `numbers` are active, incomplete and before their province's template

@@ -18,13 +18,15 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.db import read_session_scope, utcnow
+from porttrust_shared.keyed import KeyedCache
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
-from registry.service.monitoring import monitored, waivable
+from registry.service.monitoring import enforcement_starts, monitored, waivable
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.lane import Answered, usual
 from registry.service.send_check.render import written
 from registry.service.send_check.snapshot import Caches, from_database, from_memory
+from registry.service.send_check.state import SubPortView
 from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
 from registry.service.send_log import content_digest
 from registry.service.send_log_writer import LogRow, SendLogWriter
@@ -47,10 +49,13 @@ async def _snapshot(sessions: async_sessionmaker[AsyncSession], caches: Caches |
     raise AssertionError("read_session_scope yields once")  # pragma: no cover
 
 
-async def _monitored(sessions: async_sessionmaker[AsyncSession], numbers: set[str],
-                     now: dt.datetime) -> set[str]:
+async def _monitored(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
+                     snapshot: Snapshot, numbers: set[str], now: dt.datetime) -> set[str]:
     """Read from the database, and only for checks a waiver could change (refused on
-    template reasons alone): none in normal traffic."""
+    template reasons alone) of sub-ports whose province is in a campaign before template
+    enforcement: none in normal traffic. Which provinces those are is held in memory."""
+    if caches is not None and numbers:
+        numbers = await _in_campaigns(sessions, caches.enforcement, snapshot, numbers, now)
     if not numbers:
         return set()
     async with contextlib.aclosing(read_session_scope(sessions)) as scope:
@@ -59,15 +64,46 @@ async def _monitored(sessions: async_sessionmaker[AsyncSession], numbers: set[st
     raise AssertionError("read_session_scope yields once")  # pragma: no cover
 
 
-async def _explained(sessions: async_sessionmaker[AsyncSession], snapshot: Snapshot,
-                     checks: Sequence[Asked], *, now: dt.datetime, actor: str,
-                     cipher: PiiCipher) -> list[Answered]:
+async def _in_campaigns(sessions: async_sessionmaker[AsyncSession],
+                        cache: KeyedCache[str, dt.datetime | None], snapshot: Snapshot,
+                        numbers: set[str], now: dt.datetime) -> set[str]:
+    """Those of `numbers` whose province's campaign has not yet started enforcing templates
+    (all of them when memory may not say: the feed is not fresh)."""
+    token = cache.token()  # read before anything is loaded
+    provinces = {sub.province for sub in map(snapshot.subs.get, numbers) if sub is not None}
+    starts: dict[str, dt.datetime | None] = {}
+    missing = cache.get_many(provinces, starts)
+    if missing:
+        if token is None:
+            return numbers
+        loaded: dict[str, dt.datetime] = {}
+        async with contextlib.aclosing(read_session_scope(sessions)) as scope:
+            async for session in scope:
+                loaded = await enforcement_starts(session, missing)
+        for province in missing:
+            starts[province] = loaded.get(province)
+            cache.put(province, starts[province], token)
+    return {number for number in numbers if _before(starts, snapshot.subs.get(number), now)}
+
+
+def _before(starts: dict[str, dt.datetime | None], sub: SubPortView | None,
+            now: dt.datetime) -> bool:
+    """Whether `sub`'s province may still waive (unknown: the database says)."""
+    if sub is None:
+        return True
+    start = starts.get(sub.province)
+    return start is not None and start > now
+
+
+async def _explained(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
+                     snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime,
+                     actor: str, cipher: PiiCipher) -> list[Answered]:
     """The general path: each check's reasons found one by one, a refusal explained part by
     part (verdict.py), the answer written from its values (render.py)."""
     phones = [recipient_phone(c.recipient) for c in checks]
     indexes = [cipher.blind_index(p, field=PHONE) if p else None for p in phones]
     verdicts = [verdict(snapshot, *asked) for asked in zip(checks, phones, indexes, strict=True)]
-    waived = await _monitored(sessions, {c.sub_port for c, (reasons, _) in zip(
+    waived = await _monitored(sessions, caches, snapshot, {c.sub_port for c, (reasons, _) in zip(
         checks, verdicts, strict=True) if waivable(reasons)}, now)
     found, subs = [], snapshot.subs
     for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
@@ -93,8 +129,8 @@ async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
     answered = usual(snapshot, checks, now=now, actor=actor.sub, cipher=cipher)
     rest = [n for n, found in enumerate(answered) if found is None]
     if rest:
-        explained = await _explained(sessions, snapshot, [checks[n] for n in rest], now=now,
-                                     actor=actor.sub, cipher=cipher)
+        explained = await _explained(sessions, caches, snapshot, [checks[n] for n in rest],
+                                     now=now, actor=actor.sub, cipher=cipher)
         for n, found in zip(rest, explained, strict=True):
             answered[n] = found
     done = cast(list[Answered], answered)

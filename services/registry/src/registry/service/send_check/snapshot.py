@@ -3,6 +3,7 @@ read session for whatever memory lacks; from the database alone otherwise."""
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +28,14 @@ FREEZE_AFTER = 50
 
 @dataclass(frozen=True)
 class Caches:
-    """Per sub-port number: its row (None: no such sub-port), its templates, its opt-outs."""
+    """Per sub-port number: its row (None: no such sub-port), its templates, its opt-outs;
+    per province: when its back-fill campaign starts enforcing templates (None: no campaign;
+    service/monitoring.py)."""
 
     subs: KeyedCache[str, state.SubPortView | None]
     templates: KeyedCache[str, Any]
     opt_outs: KeyedCache[str, state.PhoneKeys]
+    enforcement: KeyedCache[str, dt.datetime | None]
     # One load at a time: requests that miss the same sub-ports wait for the first one's
     # load instead of each loading (and compiling) them again.
     loading: asyncio.Lock
@@ -42,7 +46,8 @@ class Caches:
                              key_column=column)
                  for table, column in (("sub_ports", "number"),
                                        ("message_templates", "sub_port_number"),
-                                       ("opt_outs", "sub_port_number"))]
+                                       ("opt_outs", "sub_port_number"),
+                                       ("backfill_campaigns", "province"))]
         if None in found:
             return None
         lock = feed.__dict__.get("_send_check_loading")
