@@ -241,7 +241,7 @@ def _bodies(rng, template_text):
         yield "".join(out)
 
 
-@pytest.mark.parametrize("text", [
+WALKED = [
     "【某某银行】您的验证码是{code:digits:6}，5分钟内有效。",
     "【某某银行】{name:text:10}您好，您的账单已出，应还{amount:amount}。",
     "【某某银行】您尾号{tail:digits:4}的账户于{date:date}支出{amount:amount}元",
@@ -250,7 +250,10 @@ def _bodies(rng, template_text):
     "【某某银行】请{a:text:9}请{b:digits:4}请",
     "【顺丰速运】您的快递{no:digits:12}已发出，查询{link:url:40}",
     "【某某银行】 您 的 快递 {no:text:20} 已到 {place:text:12}，请凭码取件。",
-])
+]
+
+
+@pytest.mark.parametrize("text", WALKED)
 def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
     from registry.service.matching.matcher import fit, match_split
     from registry.service.matching.normalize import normalize
@@ -267,6 +270,38 @@ def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
             fitted += 1
         compared += 1
     assert compared == 60 and 0 < fitted < 60
+
+
+def _kind(found) -> str:
+    if found.stop == 0:
+        return "signature"
+    if found.stop is not None and found.stop > len(found.template.segments):
+        return "text after the end"
+    return "parts reached" if found.positions or found.checks else "first part"
+
+
+@pytest.mark.parametrize("text", [*WALKED, "【某某银行】感谢您的来电，祝您生活愉快。"])
+def test_a_miss_has_the_parts_reasons_and_score_the_walk_gives(text):
+    """`miss` (the send check's explanation of a refusal) against `match_split` on every body
+    near the template that it does not fit, under its signature, another and none."""
+    from registry.service.matching.matcher import fit, match_split, miss
+    from registry.service.matching.normalize import normalize
+    template = compile_template(text, ("a.cn",))
+    kinds = set()
+    for raw in _bodies(random.Random(text + "miss"), text):
+        body = normalize(raw)
+        for signature in (template.signature, "其他公司", None):
+            if signature == template.signature and fit(template, body) is not None:
+                continue
+            walked, found = match_split(template, signature, body, "k"), miss(
+                template, signature, body, "k")
+            assert (found.segments, found.reasons, found.score, found.ok) == (
+                walked.segments, walked.reasons, walked.score, walked.ok), body
+            assert found.segment_dicts() == walked.segment_dicts()
+            kinds.add(_kind(found))
+    # Text after a last fixed part is its own failing part only when no variable precedes it.
+    last = "text after the end" if not template.variables else "parts reached"
+    assert kinds >= {"signature", "first part", last}, kinds
 
 
 def test_every_marketing_marker_holds_one_of_the_clues_scanned_for_first():

@@ -14,7 +14,7 @@ position 0, so they explain equally well and only the earliest of them can be ch
 from collections.abc import Sequence
 from typing import Any
 
-from registry.service.matching.matcher import Fit, MatchResult, fit, match_split
+from registry.service.matching.matcher import Fit, Miss, fit, miss
 from registry.service.matching.normalize import WHITESPACE
 from registry.service.matching.template import CompiledTemplate, Fixed
 
@@ -77,9 +77,9 @@ class TemplateIndex:
         for order, (_, template) in enumerate(self.candidates):
             self._signatures.setdefault(template.signature, _Signature()).add(order, template)
 
-    def _match(self, order: int, signature: str | None, body: str) -> MatchResult:
+    def _miss(self, order: int, signature: str | None, body: str) -> Miss:
         key, template = self.candidates[order]
-        return match_split(template, signature, body, key)
+        return miss(template, signature, body, key, order)
 
     def fitting(self, signature: str, body: str) -> Fit | None:
         """`best(signature, body)` when that is a template that fits, else None."""
@@ -96,21 +96,24 @@ class TemplateIndex:
                 return Fit(key, template, positions, self.memo, order)
         return None
 
-    def best(self, signature: str | None, body: str) -> MatchResult | Fit | None:
+    def best(self, signature: str | None, body: str) -> Miss | Fit | None:
         if not self.candidates:
             return None
         group = self._signatures.get(signature) if signature is not None else None
         if group is None:  # every template fails its signature alike: the first one explains
-            return self._match(0, signature, body)
+            return self._miss(0, signature, body)
         selected = group.selected(body)
         found = self._first_fit(selected, body)
         if found is not None:
             return found
         # None fits: explain with the one that gets furthest (`fit` fails exactly where
-        # the part-by-part walk does, so none of these is ok either).
-        tried = [(order, self._match(order, signature, body)) for order in selected]
+        # the part-by-part walk does, so each of these is a `Miss`), its parts made only
+        # when the answer is written.
+        tried = [self._miss(order, signature, body) for order in selected]
         other = group.first_unselected(selected)
         if other is not None:
-            tried.append((other, self._match(other, signature, body)))
+            tried.append(self._miss(other, signature, body))
+        if len(tried) == 1:  # no template of the signature starts as the message does
+            return tried[0]
         # best_match keeps the earliest of the best scores.
-        return max(tried, key=lambda t: (t[1].score, -t[0]))[1]
+        return max(tried, key=lambda m: (m.score, -m.order))

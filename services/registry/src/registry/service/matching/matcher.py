@@ -109,6 +109,71 @@ class Fit:
         return len(self._template.segments) + 1, 0
 
 
+class Miss:
+    """A message its template does not fit: what `match_split` answers for it, kept as the
+    few values its parts are made from. A refused message is scored against each template
+    it may fit (index.py) but explained by one, so the parts are made (`segments`) only for
+    that one.
+
+    `positions`: the places of the fixed parts found, in order; `stop`: the index of the
+    fixed part that failed (0: the signature; one past the last part: text after the end;
+    None: none did), `at` where it was expected; `checks`: each reached variable's reason
+    (None: it fits). The parts reached come first: a variable is reached when the fixed part
+    after it is found (or it ends the template and every fixed part is found)."""
+
+    __slots__ = ("at", "checks", "key", "order", "positions", "stop", "template")
+    ok = False
+
+    def __init__(self, key: Any, template: CompiledTemplate, positions: list[int],
+                 stop: int | None, at: int, checks: list[str | None], order: int = 0) -> None:
+        self.key, self.template, self.order = key, template, order
+        self.positions, self.stop, self.at, self.checks = positions, stop, at, checks
+
+    @property
+    def score(self) -> tuple[int, int]:
+        fitting = self.checks.count(None)
+        good = (self.stop != 0) + len(self.positions) + fitting
+        return good, -((self.stop is not None) + len(self.checks) - fitting)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self.stop == 0:
+            return ("signature_mismatch",)
+        if not self.checks:
+            return ("fixed_text_mismatch",)
+        found = tuple(dict.fromkeys(r for r in self.checks if r is not None))
+        return found if self.stop is None else (*found, "fixed_text_mismatch")
+
+    @property
+    def segments(self) -> tuple[SegmentResult, ...]:
+        """`match_split(...).segments` of this message."""
+        if self.stop == 0:
+            return _unsigned(self.template)
+        parts = [SegmentResult(0, "signature", True)]
+        fixed = reached = 0
+        for index, segment in enumerate(self.template.segments, start=1):
+            if isinstance(segment, Variable) and reached < len(self.checks):
+                reason = self.checks[reached]
+                parts.append(SegmentResult(index, "variable", reason is None, reason,
+                                           segment.name, segment.type))
+                reached += 1
+            elif isinstance(segment, Fixed) and fixed < len(self.positions):
+                parts.append(SegmentResult(index, "fixed", True, position=self.positions[fixed]))
+                fixed += 1
+            else:
+                parts.append(self._failed(index) if index == self.stop
+                             else _unreached(index, segment))
+        if self.stop is not None and self.stop > len(self.template.segments):  # text after
+            parts.append(self._failed(self.stop))
+        return tuple(parts)
+
+    def _failed(self, index: int) -> SegmentResult:
+        return SegmentResult(index, "fixed", False, "fixed_text_mismatch", position=self.at)
+
+    def segment_dicts(self) -> list[dict[str, Any]]:
+        return [s.as_dict() for s in self.segments]
+
+
 def _find(segment: Fixed, body: str, start: int, *, after_variable: bool,
           last: bool) -> re.Match[str] | None:
     if not after_variable:
@@ -165,6 +230,12 @@ def _unreached(index: int, segment: Fixed | Variable) -> SegmentResult:
     return SegmentResult(index, "fixed", None)
 
 
+def _unsigned(template: CompiledTemplate) -> tuple[SegmentResult, ...]:
+    """The parts of a message of another signature: none is reached."""
+    head = SegmentResult(0, "signature", False, "signature_mismatch", position=0)
+    return head, *(_unreached(i, s) for i, s in enumerate(template.segments, start=1))
+
+
 def _variables(template: CompiledTemplate, values: dict[int, str]) -> list[SegmentResult]:
     results = []
     for index, segment in enumerate(template.segments, start=1):
@@ -187,9 +258,7 @@ def match_split(template: CompiledTemplate, signature: str | None, body: str,
                 key: Any = None) -> MatchResult:
     """`match_message` on a message already split (and normalised) by `split_signature`."""
     if signature != template.signature:
-        head = SegmentResult(0, "signature", False, "signature_mismatch", position=0)
-        rest = [_unreached(i, s) for i, s in enumerate(template.segments, start=1)]
-        return MatchResult((head, *rest), key, ("signature_mismatch",))
+        return MatchResult(_unsigned(template), key, ("signature_mismatch",))
     fixed_results, values = _align(template, body)
     parts = [*fixed_results, *_variables(template, values)]
     reached = {s.index for s in parts}
@@ -198,6 +267,40 @@ def match_split(template: CompiledTemplate, signature: str | None, body: str,
     parts.sort(key=lambda s: s.index)
     reasons = tuple(dict.fromkeys(s.reason for s in parts if s.reason))
     return MatchResult((SegmentResult(0, "signature", True), *parts), key, reasons)
+
+
+def miss(template: CompiledTemplate, signature: str | None, body: str, key: Any = None,
+         order: int = 0) -> Miss:
+    """`match_split` of a message (split and normalised) its template does not fit (`fit`
+    found none), as a `Miss`: `_align`'s walk, keeping only the places it finds."""
+    if signature != template.signature:
+        return Miss(key, template, [], 0, 0, [], order)
+    positions: list[int] = []
+    values: list[str] = []
+    position, pending, segments = 0, False, template.segments
+    stop: int | None = None
+    for index, segment in enumerate(segments, start=1):
+        if isinstance(segment, Variable):
+            pending = True
+            continue
+        found = _find(segment, body, position, after_variable=pending,
+                      last=index == len(segments))
+        if found is None:
+            stop = index
+            break
+        if pending:
+            values.append(body[position:found.start()])
+        positions.append(found.start())
+        position, pending = found.end(), False
+    else:
+        if pending:
+            values.append(body[position:])
+        elif _TRAILING.match(body, position) is None:
+            stop = len(segments) + 1
+    checks = [check_value(variable, value.strip(), template.allowed_domains)
+              for variable, value in zip(template.variables, values, strict=False)
+              ] if values else []
+    return Miss(key, template, positions, stop, position, checks, order)
 
 
 def best_match(candidates: Sequence[tuple[Any, CompiledTemplate]],

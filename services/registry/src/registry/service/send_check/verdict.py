@@ -17,7 +17,7 @@ from registry.schemas.messaging import Check, SendCheckIn
 from registry.service.matching import MatchResult
 from registry.service.matching.index import TemplateIndex
 from registry.service.matching.keywords import marketing_wording
-from registry.service.matching.matcher import Fit
+from registry.service.matching.matcher import Fit, Miss
 from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.monitoring import decide
 from registry.service.send_check.state import SubPortView, phone_key
@@ -46,17 +46,18 @@ def masked(raw: str, phone: str | None) -> str:
     return mask_phone(phone or re.sub(r"\D", "", raw))
 
 
-Best = MatchResult | Fit
+Best = Fit | Miss
+Result = Best | MatchResult  # the reference's (reference.py) explains as `Best` does
 Asked = SendCheckIn | Check
 
 
-def explain(best: Best) -> dict[str, Any]:
+def explain(best: Result) -> dict[str, Any]:
     ref = best.key
     return {"template_id": ref.id, "template_status": ref.status, "template_kind": ref.kind,
             "matched": best.ok, "segments": best.segment_dicts()}
 
 
-def template_reasons(best: Best | None) -> list[str]:
+def template_reasons(best: Result | None) -> list[str]:
     if best is None:
         return ["no_template"]
     if not best.ok:
@@ -98,7 +99,7 @@ def verdict(snapshot: Snapshot, check: Asked, phone: str | None,
     return reasons + _content_reasons(sub, best, normalized), best
 
 
-def answer(check: Asked, phone: str | None, reasons: list[str], best: Best | None, *,
+def answer(check: Asked, phone: str | None, reasons: list[str], best: Result | None, *,
            monitored: bool = False) -> dict[str, Any]:
     """A `SendCheckRead` as the plain values it renders to (fields in its order): a batch
     answers a thousand of them, rendered by the standard library's JSON writer (render.py).
