@@ -169,6 +169,62 @@ def test_a_matched_message_is_explained_by_the_template_that_fits():
     assert fast == slow
     assert fast["explanation"] is not None
 
+TEMPLATE_REASONS = {"no_template", "signature_mismatch", "fixed_text_mismatch",
+                    "variable_too_long", "variable_type", "url_off_list"}
+
+
+def _refused(rng: random.Random, message: str) -> str:
+    """A message its templates may not fit: another signature or none, a character changed
+    at the start of the body (no part reached), in the middle, or text after the end; or as
+    filled (its values may not fit)."""
+    body = message.find("】") + 1
+    choice = rng.randrange(6)
+    if choice == 0:
+        return rng.choice(["【其他银行】", ""]) + message[body:]
+    if choice == 1:
+        return message[:body] + "亲" + message[body + 1:]
+    if choice == 2:
+        cut = rng.randrange(body + 1, len(message))
+        return message[:cut] + "转" + message[cut + 1:]
+    if choice == 3:
+        return message + "详询门店"
+    return message
+
+
+def test_refusals_are_explained_and_written_as_the_reference_explains_them():
+    """Refused on every template reason, each message asked twice: the same answer as the
+    reference, written as pydantic writes it, and explanations both with parts reached and
+    with none."""
+    rng = random.Random(21)
+    rows = {f"1069{n:08d}": [_Row(f"t{n}{k}", "approved", kind, text,
+                                  ("shop.example.com",) if "{link" in text else (), T0)
+                             for k, (text, kind) in enumerate(rng.sample(TEXTS, n))]
+            for n in range(len(TEXTS) + 1)}
+    subs = {n: SubPortView(n, "44", "active", "marketing") for n in rows}
+    snapshot = Snapshot(subs, {n: template_index(r) for n, r in rows.items()}, {})
+    reference = {n: index.candidates for n, index in snapshot.templates.items()}
+    seen, reached = set(), set()
+    for _ in range(1500):
+        number = rng.choice(list(rows))
+        text = rng.choice(rows[number] or [_Row("x", "approved", "notification", TEXTS[0][0],
+                                                (), T0)]).text
+        check = messaging.SendCheckIn(sub_port=number, recipient="13800000001",
+                                      content=_refused(rng, _fill(rng, text)))
+        slow = reference_verdict(subs, set(), reference, check, "13800000001", None)
+        for _ in range(2):
+            reasons, best = verdict(snapshot, check, "13800000001", None)
+            expected = answer(check, "13800000001", reasons, best)
+            assert expected == answer(check, "13800000001", *slow)
+            found = written(check, "13800000001", reasons, best, monitored=False)
+            assert found.text.encode() == messaging.SendCheckRead.model_validate(
+                expected).model_dump_json().encode()
+        seen.update(reasons)
+        if best is not None and not best.ok:
+            reached.add(bool(best.positions or best.checks))
+    assert seen >= TEMPLATE_REASONS, TEMPLATE_REASONS - seen
+    assert reached == {True, False}
+
+
 BATCH, ONE = TypeAdapter(messaging.SendCheckBatchIn), TypeAdapter(messaging.SendCheckIn)
 GOOD = {"sub_port": "106900001111", "recipient": "13800000001", "content": "【某某银行】您好"}
 

@@ -3,9 +3,9 @@ UTF-8, no spaces), without building it as objects first: a batch writes a thousa
 
 A message that fits a template (a `Fit`) is written from that template's explanation with
 only the fixed parts' places filled in: the rest of the text is the same for every message
-the template fits, so it is made once per template and kept. Every other answer (a refusal
-explained part by part, no template) is written by pydantic's JSON writer from `answer`'s
-values. The tests hold every text to pydantic's bytes.
+the template fits, so it is made once per template and kept. A refusal is written part by
+part from its `Miss` (the places found, where the walk stopped, the variables' reasons). The
+tests hold every text to pydantic's bytes of `verdict.answer`'s values.
 """
 
 from json.encoder import encode_basestring
@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 from pydantic import TypeAdapter
 
 from registry.service.matching import Variable
-from registry.service.matching.matcher import Fit
+from registry.service.matching.matcher import Fit, Miss
 from registry.service.monitoring import decide
-from registry.service.send_check.verdict import Asked, Best, answer, masked
+from registry.service.send_check.verdict import Asked, Best, masked
 
 _BOOL = {True: "true", False: "false"}
 _JSON: TypeAdapter[Any] = TypeAdapter(Any)
@@ -72,15 +72,13 @@ class Written(NamedTuple):
 def written(check: Asked, phone: str | None, reasons: list[str], best: Best | None, *,
             monitored: bool) -> Written:
     """The answer `verdict.answer` gives, written."""
-    if best.__class__ is not Fit:
-        found = answer(check, phone, reasons, best, monitored=monitored)
-        return Written(_JSON.dump_json(found).decode(), found["recipient"], found["allowed"],
-                       found["enforced"], found["template_id"])
-    fit: Fit = best
     recipient = masked(check.recipient, phone)
     allowed, enforced = decide(reasons, monitored=monitored)
-    return Written(fitted(check.sub_port, recipient, allowed, enforced, reasons, fit),
-                   recipient, allowed, enforced, fit.key.id)
+    if isinstance(best, Fit):
+        return Written(fitted(check.sub_port, recipient, allowed, enforced, reasons, best),
+                       recipient, allowed, enforced, best.key.id)
+    return Written(missed(check.sub_port, recipient, allowed, enforced, reasons, best),
+                   recipient, allowed, enforced, None)
 
 
 def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
@@ -91,6 +89,64 @@ def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons
             f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},'
             f'"template_id":{encode_basestring(fit.key.id)},'
             f'"explanation":{_form(fit) % fit.positions}}}')
+
+
+def missed(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
+           miss: Miss | None) -> str:
+    """The answer's text for a message no template fits (`miss`: the template that explains
+    why; None: the check never reached the templates, or there are none)."""
+    return (f'{{"sub_port":{encode_basestring(sub_port)},'
+            f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
+            f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},"template_id":null,'
+            f'"explanation":{"null" if miss is None else _explanation(miss)}}}')
+
+
+def _explanation(miss: Miss) -> str:
+    ref = miss.key
+    return (f'{{"template_id":{encode_basestring(ref.id)},'
+            f'"template_status":{encode_basestring(ref.status)},'
+            f'"template_kind":{encode_basestring(ref.kind)},"matched":false,"segments":['
+            + ",".join(_parts(miss)) + "]}")
+
+
+_SIGNATURE = {True: '{"index":0,"part":"signature","ok":true}',
+              False: '{"index":0,"part":"signature","ok":false,"reason":"signature_mismatch",'
+                     '"position":0}'}
+
+
+def _parts(miss: Miss) -> list[str]:
+    """`miss.segment_dicts()`, each as JSON text."""
+    stop, positions, checks = miss.stop, miss.positions, miss.checks
+    parts = [_SIGNATURE[stop != 0]]
+    fixed = reached = 0
+    for index, segment in enumerate(miss.template.segments, start=1):
+        if isinstance(segment, Variable):
+            ok = _ok(checks[reached]) if reached < len(checks) else "null"
+            reached += 1
+            parts.append(f'{{"index":{index},"part":"variable","ok":{ok},'
+                         f'"name":{encode_basestring(segment.name)},'
+                         f'"type":{encode_basestring(segment.type)}}}')
+        elif fixed < len(positions):
+            parts.append(f'{{"index":{index},"part":"fixed","ok":true,'
+                         f'"position":{positions[fixed]}}}')
+            fixed += 1
+        else:
+            parts.append(_fixed(index, miss))
+    if stop == len(miss.template.segments) + 1:
+        parts.append(_fixed(stop, miss))
+    return parts
+
+
+def _ok(reason: str | None) -> str:
+    return "true" if reason is None else f'false,"reason":{encode_basestring(reason)}'
+
+
+def _fixed(index: int, miss: Miss) -> str:
+    """A fixed part not found: the one that failed, or one after it."""
+    if index != miss.stop:
+        return f'{{"index":{index},"part":"fixed","ok":null}}'
+    return (f'{{"index":{index},"part":"fixed","ok":false,"reason":"fixed_text_mismatch",'
+            f'"position":{miss.at}}}')
 
 
 def batch_text(texts: list[str]) -> str:

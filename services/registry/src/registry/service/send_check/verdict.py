@@ -101,9 +101,10 @@ def verdict(snapshot: Snapshot, check: Asked, phone: str | None,
 
 def answer(check: Asked, phone: str | None, reasons: list[str], best: Result | None, *,
            monitored: bool = False) -> dict[str, Any]:
-    """A `SendCheckRead` as the plain values it renders to (fields in its order): a batch
-    answers a thousand of them, rendered by the standard library's JSON writer (render.py).
-    `monitored`: the sub-port is in template monitoring (service/monitoring.py)."""
+    """A `SendCheckRead` as the plain values it renders to (fields in its order): what
+    render.py writes as text without making them, and what the tests compare with the
+    reference's answer. `monitored`: the sub-port is in template monitoring
+    (service/monitoring.py)."""
     matched = best.key.id if best is not None and best.ok else None
     allowed, enforced = decide(reasons, monitored=monitored)
     return {"sub_port": check.sub_port, "recipient": masked(check.recipient, phone),
