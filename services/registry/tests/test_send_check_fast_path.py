@@ -192,9 +192,9 @@ def _refused(rng: random.Random, message: str) -> str:
 
 
 def test_refusals_are_explained_and_written_as_the_reference_explains_them():
-    """Refused on every template reason, each message asked twice: the same answer as the
-    reference, written as pydantic writes it, and explanations both with parts reached and
-    with none."""
+    """Refused on every template reason, each message asked twice (the second answer may be
+    a kept explanation): the same answer as the reference, written as pydantic writes it,
+    and explanations both with parts reached and with none."""
     rng = random.Random(21)
     rows = {f"1069{n:08d}": [_Row(f"t{n}{k}", "approved", kind, text,
                                   ("shop.example.com",) if "{link" in text else (), T0)

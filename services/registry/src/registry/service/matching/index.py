@@ -73,13 +73,14 @@ class TemplateIndex:
     def __init__(self, candidates: Sequence[tuple[Any, CompiledTemplate]]) -> None:
         self.candidates = list(candidates)
         self.memo: list[Any] = [None] * len(self.candidates)  # see `Fit.memo`
+        self.missed: list[Any] = [None] * len(self.candidates)  # see `Miss.memo`
         self._signatures: dict[str, _Signature] = {}
         for order, (_, template) in enumerate(self.candidates):
             self._signatures.setdefault(template.signature, _Signature()).add(order, template)
 
     def _miss(self, order: int, signature: str | None, body: str) -> Miss:
         key, template = self.candidates[order]
-        return miss(template, signature, body, key, order)
+        return miss(template, signature, body, key, self.missed, order)
 
     def fitting(self, signature: str, body: str) -> Fit | None:
         """`best(signature, body)` when that is a template that fits, else None."""

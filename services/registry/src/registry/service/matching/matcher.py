@@ -112,8 +112,8 @@ class Fit:
 class Miss:
     """A message its template does not fit: what `match_split` answers for it, kept as the
     few values its parts are made from. A refused message is scored against each template
-    it may fit (index.py) but explained by one, so the parts are made (`segments`) only for
-    that one.
+    it may fit (index.py) but explained by one, so the parts are made (`segments`, or
+    written straight as text by the send check) only for that one.
 
     `positions`: the places of the fixed parts found, in order; `stop`: the index of the
     fixed part that failed (0: the signature; one past the last part: text after the end;
@@ -121,13 +121,15 @@ class Miss:
     (None: it fits). The parts reached come first: a variable is reached when the fixed part
     after it is found (or it ends the template and every fixed part is found)."""
 
-    __slots__ = ("at", "checks", "key", "order", "positions", "stop", "template")
+    __slots__ = ("at", "checks", "key", "memo", "order", "positions", "stop", "template")
     ok = False
 
     def __init__(self, key: Any, template: CompiledTemplate, positions: list[int],
-                 stop: int | None, at: int, checks: list[str | None], order: int = 0) -> None:
-        self.key, self.template, self.order = key, template, order
+                 stop: int | None, at: int, checks: list[str | None],
+                 memo: list[Any] | None = None, order: int = 0) -> None:
+        self.key, self.template = key, template
         self.positions, self.stop, self.at, self.checks = positions, stop, at, checks
+        self.memo, self.order = memo if memo is not None else [None], order  # as `Fit.memo`
 
     @property
     def score(self) -> tuple[int, int]:
@@ -270,11 +272,11 @@ def match_split(template: CompiledTemplate, signature: str | None, body: str,
 
 
 def miss(template: CompiledTemplate, signature: str | None, body: str, key: Any = None,
-         order: int = 0) -> Miss:
+         memo: list[Any] | None = None, order: int = 0) -> Miss:
     """`match_split` of a message (split and normalised) its template does not fit (`fit`
     found none), as a `Miss`: `_align`'s walk, keeping only the places it finds."""
     if signature != template.signature:
-        return Miss(key, template, [], 0, 0, [], order)
+        return Miss(key, template, [], 0, 0, [], memo, order)
     positions: list[int] = []
     values: list[str] = []
     position, pending, segments = 0, False, template.segments
@@ -300,7 +302,7 @@ def miss(template: CompiledTemplate, signature: str | None, body: str, key: Any 
     checks = [check_value(variable, value.strip(), template.allowed_domains)
               for variable, value in zip(template.variables, values, strict=False)
               ] if values else []
-    return Miss(key, template, positions, stop, position, checks, order)
+    return Miss(key, template, positions, stop, position, checks, memo, order)
 
 
 def best_match(candidates: Sequence[tuple[Any, CompiledTemplate]],

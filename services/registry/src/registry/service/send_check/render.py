@@ -4,8 +4,10 @@ UTF-8, no spaces), without building it as objects first: a batch writes a thousa
 A message that fits a template (a `Fit`) is written from that template's explanation with
 only the fixed parts' places filled in: the rest of the text is the same for every message
 the template fits, so it is made once per template and kept. A refusal is written part by
-part from its `Miss` (the places found, where the walk stopped, the variables' reasons). The
-tests hold every text to pydantic's bytes of `verdict.answer`'s values.
+part from its `Miss` (the places found, where the walk stopped, the variables' reasons); one
+that stopped before any part (another signature, the first fixed part) is explained by the
+same text every time, also kept per template. The tests hold every text to pydantic's bytes
+of `verdict.answer`'s values.
 """
 
 from json.encoder import encode_basestring
@@ -102,6 +104,20 @@ def missed(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons
 
 
 def _explanation(miss: Miss) -> str:
+    if miss.positions or miss.checks:
+        return _explained(miss)
+    # Stopping before any part is reached (another signature, the first fixed part not
+    # found) explains every such message alike: its text is made once per template and kept.
+    kept: dict[int | None, str] | None = miss.memo[miss.order]
+    if kept is None:
+        kept = miss.memo[miss.order] = {}
+    text = kept.get(miss.stop)
+    if text is None:
+        text = kept[miss.stop] = _explained(miss)
+    return text
+
+
+def _explained(miss: Miss) -> str:
     ref = miss.key
     return (f'{{"template_id":{encode_basestring(ref.id)},'
             f'"template_status":{encode_basestring(ref.status)},'
