@@ -112,9 +112,9 @@ class TemplateIndex:
         # when the answer is written.
         tried = [self._miss(order, signature, body) for order in selected]
         other = group.first_unselected(selected)
-        if other is not None:
-            tried.append(self._miss(other, signature, body))
-        if len(tried) == 1:  # no template of the signature starts as the message does
+        if other is not None:  # it fails its first part, a fixed one, at position 0 (above)
+            tried.append(Miss(*self.candidates[other], [], 1, 0, [], self.missed, other))
+        if len(tried) == 1:  # most often: no template of the signature starts as it does
             return tried[0]
         # best_match keeps the earliest of the best scores.
         return max(tried, key=lambda m: (m.score, -m.order))
