@@ -29,9 +29,11 @@ class _Signature:
     def __init__(self) -> None:
         self.orders: list[int] = []
         self.unkeyed: list[int] = []  # the body starts with a variable (or is empty)
-        # First SHORT characters → (order, first PREFIX characters); first parts shorter
-        # than SHORT by length → text → orders.
-        self.keyed: dict[str, list[tuple[int, str]]] = {}
+        # First SHORT characters → the distinct lengths (ascending) of the first PREFIX
+        # characters of the first parts that start so, and those characters → orders: a body's
+        # head is looked up once per length instead of compared with every prefix. First
+        # parts shorter than SHORT by length → text → orders.
+        self.keyed: dict[str, tuple[list[int], dict[str, list[int]]]] = {}
         self.short: dict[int, dict[str, list[int]]] = {}
 
     def add(self, order: int, template: CompiledTemplate) -> None:
@@ -44,7 +46,11 @@ class _Signature:
         if len(prefix) < SHORT:
             self.short.setdefault(len(prefix), {}).setdefault(prefix, []).append(order)
         else:
-            self.keyed.setdefault(prefix[:SHORT], []).append((order, prefix))
+            lengths, prefixes = self.keyed.setdefault(prefix[:SHORT], ([], {}))
+            prefixes.setdefault(prefix, []).append(order)
+            if len(prefix) not in lengths:
+                lengths.append(len(prefix))
+                lengths.sort()
 
     def selected(self, body: str) -> list[int]:
         """The templates that may fit `body`, in order; every other one fails at once."""
@@ -58,7 +64,11 @@ class _Signature:
             found += prefixes.get(head[:length], ())
         keyed = self.keyed.get(head[:SHORT])
         if keyed is not None:
-            found += [order for order, prefix in keyed if head.startswith(prefix)]
+            lengths, prefixes = keyed
+            for length in lengths:  # head.startswith(prefix), one length at a time
+                if length > len(head):
+                    break
+                found += prefixes.get(head[:length], ())
         return sorted(found) if len(found) > 1 else found
 
     def first_unselected(self, selected: list[int]) -> int | None:
