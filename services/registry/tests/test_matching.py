@@ -4,6 +4,8 @@ import random
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.service.matching import (
     TemplateRules,
@@ -256,10 +258,10 @@ WALKED = [
 @pytest.mark.parametrize("text", WALKED)
 def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
     from registry.service.matching.matcher import fit, match_split
-    from registry.service.matching.normalize import normalize
+    from registry.service.matching.normalize import normalize, unspaced
     template = compile_template(text, ("a.cn",))
     rng = random.Random(text)
-    compared = fitted = 0
+    compared = fitted = compact = 0
     for raw in _bodies(rng, text):
         body = normalize(raw)
         walked = match_split(template, template.signature, body)
@@ -268,8 +270,37 @@ def test_the_whole_pattern_fits_exactly_what_the_walk_finds_ok(text):
         if places is not None:
             assert places == tuple(s.position for s in walked.segments if s.part == "fixed")
             fitted += 1
+        if unspaced(body):  # the pattern without whitespace finds the same, where it may
+            assert fit(template, body, spaced=False) == places, body
+            compact += 1
         compared += 1
-    assert compared == 60 and 0 < fitted < 60
+    assert compared == 60 and 0 < fitted < 60 and (compact > 0 or " " in text)
+
+
+_SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*_SPACES, "a", "1", "张", "，", "\x00", "\u200b"])))
+def test_unspaced_means_nothing_whitespace_matches(text):
+    """Sure, not exact: an unprintable character that is no whitespace also says False."""
+    from registry.service.matching.normalize import unspaced
+    if unspaced(text):
+        assert re.search(r"\s", text) is None
+    else:
+        assert re.search(r"\s", text) is not None or not text.isprintable()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    ["0", "9", "5", "²", "١", "٣", "a", "W", "w", "ſ", "s", "S", "h", "H", "t", "p", "P", ":",
+     "/", ".", "\r", "\n", " ", "\u2028", "张", "K", "\u212a"]), max_size=12))
+def test_digit_and_text_values_are_judged_as_their_patterns_judge_them(value):
+    """`[0-9]+` and `[^\\r\\n]+`-without-a-link, as written before they were str methods."""
+    from registry.service.matching.variables import _LINK, CHECKS
+    assert CHECKS["digits"](value) == (re.fullmatch(r"[0-9]+", value) is not None)
+    assert CHECKS["text"](value) == (re.fullmatch(r"[^\r\n]+", value) is not None
+                                     and _LINK.search(value) is None)
 
 
 def _kind(found) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from registry.service.matching.matcher import Fit, Miss, fit, miss
-from registry.service.matching.normalize import WHITESPACE
+from registry.service.matching.normalize import WHITESPACE, unspaced
 from registry.service.matching.template import CompiledTemplate, Fixed
 
 PREFIX = 16  # characters of a first fixed part the index keys on
@@ -55,7 +55,7 @@ class _Signature:
     def selected(self, body: str) -> list[int]:
         """The templates that may fit `body`, in order; every other one fails at once."""
         head = body[:_HEAD]
-        if " " in head or not head.isprintable():  # every other whitespace is unprintable
+        if not unspaced(head):
             head = WHITESPACE.sub("", head)
             if len(head) < PREFIX and len(body) > _HEAD:
                 head = WHITESPACE.sub("", body)
@@ -100,9 +100,12 @@ class TemplateIndex:
     def _first_fit(self, selected: list[int], body: str) -> Fit | None:
         # Most messages fit a template: the first that fits is the answer, found without
         # explaining the ones tried before it (they fail in both walks alike).
+        if not selected:
+            return None
+        spaced = not unspaced(body)
         for order in selected:
             key, template = self.candidates[order]
-            positions = fit(template, body)
+            positions = fit(template, body, spaced=spaced)
             if positions is not None:
                 return Fit(key, template, positions, self.memo, order)
         return None

@@ -212,12 +212,13 @@ def _align(template: CompiledTemplate, body: str) -> tuple[list[SegmentResult], 
     return results, values
 
 
-def fit(template: CompiledTemplate, body: str) -> tuple[int, ...] | None:
+def fit(template: CompiledTemplate, body: str, *, spaced: bool = True) -> tuple[int, ...] | None:
     """The fixed parts' places when `match_split` finds the message (of the template's
     signature) ok, else None: the template's whole pattern (`Whole`: the parts `_align` would
-    find, in one match), then every variable checked as `_variables` checks it."""
+    find, in one match), then every variable checked as `_variables` checks it. `spaced`:
+    whether the body may hold whitespace (False only when it holds none: `unspaced`)."""
     whole = template.whole
-    found = whole.pattern.match(body)
+    found = (whole.pattern if spaced else whole.compact).match(body)
     if found is None:
         return None
     for group, fits in whole.variables:

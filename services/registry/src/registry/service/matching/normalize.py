@@ -30,6 +30,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def unspaced(text: str) -> bool:
+    """True only when `text` holds no whitespace (nothing `\\s` matches): every whitespace
+    character but the space is unprintable. (An unprintable character that is not whitespace
+    also answers False: the caller then takes the way that allows for whitespace.)"""
+    return " " not in text and text.isprintable()
+
+
 def squeeze(text: str) -> str:
     """Whitespace is not significant anywhere in fixed text."""
     return WHITESPACE.sub("", normalize(text))
