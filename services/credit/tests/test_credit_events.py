@@ -46,6 +46,15 @@ async def test_score_at_a_past_moment_ignores_later_events(client, headers):
     assert body["score"] == 100.0
 
 
+async def test_score_at_a_bare_number_is_refused_not_read_as_unix_time(client, headers):
+    await report(client, headers, "spam_complaint")
+    for at in ("0", "2026", "1700000000"):
+        response = await client.get(f"/v1/subjects/user_unit/{UNIT}?at={at}",
+                                    headers=headers("auditor"))
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_a_real_name_violation_blacklists_at_once(client, headers):
     response = await report(client, headers, "real_name_violation")
     assert response.json()["blacklist_entry"]["origin"] == "event"

@@ -31,6 +31,7 @@ from credit.schemas import (
 from credit.service import blacklist, fraud, lookups, proposals
 from credit.service.credit_events import Report, report_event
 from porttrust_shared.deps import SessionDep
+from porttrust_shared.fields import Iso8601
 from porttrust_shared.idempotency import IdempotencyDep
 from porttrust_shared.pagination import Page
 
@@ -42,7 +43,8 @@ Filter = Annotated[str | None, Query(max_length=128)]
 
 @router.get("/v1/subjects/{kind}/{key}", response_model=SubjectRead, tags=["subjects"])
 async def get_subject(kind: str, key: str, session: SessionDep, ctx: CreditDep, _: Reader,
-                      at: AwareDatetime | None = None) -> SubjectRead:
+                      at: Annotated[AwareDatetime | None, Iso8601, Query()] = None,
+                      ) -> SubjectRead:
     """Score, level, blacklist state and history. A handler's key is its subject id."""
     return await lookups.subject_record(session, kind=kind, key=key, at=at, ctx=ctx)
 
