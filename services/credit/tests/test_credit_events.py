@@ -55,6 +55,13 @@ async def test_score_at_a_bare_number_is_refused_not_read_as_unix_time(client, h
         assert response.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_an_event_before_the_year_1_in_utc_is_422(client, headers):
+    response = await client.post("/v1/credit-events", headers=headers("enforcement"), json={
+        "subject": {"kind": "user_unit", "key": UNIT}, "type": "spam_complaint",
+        "occurred_at": "0001-01-01T00:00:00+23:59", "evidence": "complaint 17"})
+    assert response.status_code == 422
+
+
 async def test_a_real_name_violation_blacklists_at_once(client, headers):
     response = await report(client, headers, "real_name_violation")
     assert response.json()["blacklist_entry"]["origin"] == "event"

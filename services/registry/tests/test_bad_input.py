@@ -2,6 +2,7 @@
 
 import pytest
 
+LATE, EARLY = "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"
 BAD = [
     ("GET", "/v1/sub-ports?limit=0", None),
     ("GET", "/v1/sub-ports?cursor=%%%", None),
@@ -21,6 +22,17 @@ BAD = [
     ("POST", "/v1/sub-ports/106901234567/suspend", {"reason": "x" * 600}),
     ("PATCH", "/v1/organizations/91440300708461136T", {"province": "XX"}),
     ("POST", "/v1/events", {"id": "1", "source": "credit", "topic": "nope", "payload": {}}),
+    # ISO 8601 whose offset puts the moment outside the years 1-9999 in UTC
+    ("GET", f"/v1/trace/106901234567?at={LATE}", None),
+    ("GET", "/v1/trace/106901234567?at=" + EARLY.replace("+", "%2B"), None),
+    ("POST", "/v1/mo-messages", {"sub_port": "106901234567", "sender": "13812345678",
+                                 "text": "T", "received_at": LATE}),
+    ("POST", "/v1/complaints", {"number": "106901234567", "reporter": "13812345678",
+                                "content": "spam", "received_at": EARLY}),
+    ("PUT", "/v1/backfill/campaigns/44", {"deadline": LATE}),
+    ("POST", "/v1/backfill/enforcement", {"province": "44", "deadline": EARLY}),
+    ("POST", "/v1/ports", {"number": "10690123", "holder_uscc": "91440300708461136T",
+                           "province": "44", "scope": "provincial", "agreement_signed_at": LATE}),
 ]
 
 

@@ -47,6 +47,13 @@ async def test_expires_at_in_the_past_is_422(wl, client, headers):
     assert response.status_code == 422
 
 
+async def test_expires_at_past_the_year_9999_in_utc_is_422(wl, client, headers):
+    response = await client.post("/v1/applications",
+                                 json=wl.body(expires_at="9999-12-31T23:59:59-23:59"),
+                                 headers=headers("hq_admin"))
+    assert response.status_code == 422
+
+
 async def test_future_expires_at_is_kept(wl):
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
     application = await wl.apply(expires_at=future.isoformat())

@@ -8,11 +8,19 @@ birth dates). Use these in request schemas, query and path parameters instead of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from porttrust_shared.tokens import HQ, ROLES
 from porttrust_shared.validators import PROVINCES, check_id_number, check_uscc
@@ -25,6 +33,7 @@ ISO_DATETIME = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME: TypeAdapter[dt.datetime] = TypeAdapter(dt.datetime)
 EXAMPLES = {USCC_PATTERN: "91350100M000100Y43", PORT_PATTERN: "10690123",
             ID_NUMBER_PATTERN: "11010519491231002X"}
 
@@ -53,9 +62,22 @@ def _role(value: str) -> str:
 def _iso_datetime(value: Any) -> Any:
     # pydantic would take 0 or "0" as a Unix timestamp; the contract says ISO 8601.
     if isinstance(value, dt.datetime):
-        return value
+        return _in_utc_years(value)
     if not isinstance(value, str) or not ISO_DATETIME.match(value):
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-01T08:00:00Z")
+    with contextlib.suppress(ValidationError):  # not a real date or time: the type says so
+        _in_utc_years(_DATETIME.validate_python(value))
+    return value
+
+
+def _in_utc_years(value: dt.datetime) -> dt.datetime:
+    """Years 1-9999 *in UTC*: `9999-12-31T23:59:59-23:59` is valid ISO 8601, but every
+    service stores and compares moments in UTC, where Python overflows (a 500, not a 422)."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("must lie between the years 1 and 9999 in UTC") from None
     return value
 
 
@@ -102,6 +124,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Iso8601 = BeforeValidator(_iso_datetime)
 IsoDateTime = Annotated[dt.datetime, Iso8601, Field(
     examples=["2026-01-01T08:00:00Z"],
-    description="ISO 8601 date-time; without an offset it is taken as UTC.")]
+    description="ISO 8601 date-time, years 1-9999 in UTC; without an offset it is "
+                "taken as UTC.")]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(
     examples=["2026-01-01"], description="ISO 8601 calendar date, YYYY-MM-DD.")]
