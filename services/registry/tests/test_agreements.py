@@ -71,6 +71,16 @@ async def test_service_agreement_lacking_clauses_is_422_naming_them(reg, client,
     assert await missing(client, headers) == ["service_agreement"]
 
 
+async def test_signed_at_is_iso_8601_not_a_unix_time(reg, client, headers):
+    holder, unit = await world(reg)
+    for signed_at in (0, "1700000000", "9999-12-31T23:59:59-23:59"):
+        response = await client.post(f"/v1/organizations/{unit}/agreements",
+                                     json=dict(service(holder), signed_at=signed_at),
+                                     headers=headers("hq_admin"))
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_service_agreement_needs_a_counterparty(reg, client, headers):
     _, unit = await world(reg)
     body = {**service(None)}

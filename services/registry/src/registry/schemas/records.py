@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from porttrust_shared.fields import Iso8601
 from registry.schemas.fields import Forbid, Text200, Text500, Uscc
 
 AgreementKind = Literal["holder_supplementary", "service"]
@@ -22,7 +23,7 @@ class AgreementIn(BaseModel):
     counterparty_uscc: Uscc | None = Field(
         default=None, description="service: the holder of the user unit's port; "
                                   "holder_supplementary: absent (the operator).")
-    signed_at: AwareDatetime
+    signed_at: Annotated[AwareDatetime, Iso8601]
     document_ref: Text200
     document_sha256: Sha256 | None = None
     clauses: list[Clause] = Field(max_length=20)
