@@ -42,3 +42,13 @@ async def test_bad_input_is_a_problem_not_a_crash(client, headers, method, path,
                                     headers=headers("hq_admin", "service"))
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("count", [{"monthly_volume": 2**63}, {"value_contribution": 10**30}])
+async def test_a_count_past_a_64_bit_integer_is_422(reg, client, headers, count):
+    await reg.port()
+    response = await client.post("/v1/sub-ports", json={"number": "106901234567",
+                                                        "province": "44", **count},
+                                 headers=headers("hq_admin"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

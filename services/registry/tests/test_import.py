@@ -197,6 +197,16 @@ async def test_an_imported_sub_ports_first_version_holds_its_whole_state(client,
         "value_contribution": 0, "customer_importance": 7}
 
 
+async def test_a_count_past_a_64_bit_integer_is_a_row_error(client, headers, world):
+    header = [*HEADER, "monthly_volume", "value_contribution"]
+    rows = [good(world, "106901230001", monthly_volume=str(2**63)),
+            good(world, "106901230002", value_contribution="9" * 30),
+            good(world, "106901230003", monthly_volume=str(2**63 - 1))]
+    body = (await post(client, headers, csv_bytes(rows, header=header))).json()
+    assert codes(body) == [(2, "invalid_value"), (3, "invalid_value")]
+    assert body["counts"]["created"] == 1
+
+
 async def test_province_operator_imports_only_its_province(client, headers, world, reg):
     await reg.port("10690456", province="11")
     rows = [good(world, "106901230001"),

@@ -21,7 +21,8 @@ Scope = Literal["provincial", "national"]
 # The unit's business is life safety, emergency rescue or government regulation (notice §7):
 # whitelist puts it on the province's list of customers to comb.
 PublicService = Literal["life_safety", "emergency_rescue", "government_regulatory"]
-Amount = Annotated[int, Field(ge=0)]
+# A count stored as a 64-bit integer (BIGINT): beyond it no database could hold it.
+Amount = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Importance = Annotated[int, Field(ge=0, le=10)]
 Forbid = ConfigDict(extra="forbid")
 # A phone as every answer shows it.
