@@ -131,3 +131,11 @@ async def test_the_scan_route_is_for_hq_admin(sub_port, client, headers, db_sess
     assert refused.status_code == 403
     assert [(r["sub_port_number"], r["type"]) for r in response.json()["reports"]] == [
         (NUMBER, "marketing_on_service_port")]
+
+
+async def test_a_day_whose_hours_leave_utcs_years_is_422(client, headers):
+    for day in ("0001-01-01", "9999-12-31"):
+        response = await client.post("/v1/gateway-violations/scan", json={"day": day},
+                                     headers=headers("hq_admin"))
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"

@@ -162,9 +162,18 @@ class CampaignRead(BaseModel):
     updated_at: dt.datetime
 
 
+def _day_in_utc_years(value: dt.date) -> dt.date:
+    # The scan reads the day's hours in UTC: 0001-01-01 in UTC+8 begins before UTC's year 1,
+    # 9999-12-31 ends after its last day.
+    if not dt.date(1, 1, 2) <= value <= dt.date(9999, 12, 30):
+        raise ValueError("day must lie between 0001-01-02 and 9999-12-30")
+    return value
+
+
 class ScanIn(BaseModel):
     model_config = Forbid
-    day: IsoDate = Field(description="A calendar day in China Standard Time (UTC+8).")
+    day: Annotated[IsoDate, AfterValidator(_day_in_utc_years)] = Field(
+        description="A calendar day in China Standard Time (UTC+8), 0001-01-02 to 9999-12-30.")
 
 
 class GatewayViolationRead(BaseModel):
