@@ -58,6 +58,14 @@ async def test_province_uploads_csv_and_ndjson_without_duplicates(client, header
     assert (await combing(client, headers))["combing"]["customers"] == 3
 
 
+async def test_an_ndjson_line_nested_past_the_parsers_depth_is_a_row_error(client, headers):
+    body = f'{{"uscc": "{uscc(3)}"}}\n' + "[" * 100_000 + "\n"
+    response = await upload(client, headers, body, "application/x-ndjson")
+    assert response.status_code == 200
+    assert response.json() == {"added": 1, "already_listed": 0,
+                               "errors": [{"row": 2, "code": "bad_row"}]}
+
+
 async def test_csv_without_uscc_column_is_422(client, headers):
     response = await upload(client, headers, "name\nfoo\n")
     assert response.status_code == 422 and response.json()["code"] == "missing_columns"

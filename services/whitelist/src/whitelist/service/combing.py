@@ -68,7 +68,7 @@ def _usccs(body: bytes, ndjson: bool) -> list[tuple[int, str | None]]:
             if line.strip():
                 try:
                     value = json.loads(line, parse_constant=lambda _: None).get("uscc")
-                except (ValueError, AttributeError):
+                except (ValueError, AttributeError, RecursionError):  # deep nesting too
                     value = None
                 rows.append((n, value if isinstance(value, str) else None))
         return rows
