@@ -1,6 +1,7 @@
 import datetime as dt
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from credit.deps import CreditState
@@ -168,6 +169,13 @@ async def test_blacklist_filters_by_status(client, headers):
                       headers=headers("hq_admin", sub="bob"))
     lifted = (await client.get("/v1/blacklist?status=lifted", headers=headers("auditor"))).json()
     assert [e["id"] for e in lifted["items"]] == [created["id"]]
+
+
+@pytest.mark.parametrize("path", ["/v1/blacklist", "/v1/listing-proposals"])
+async def test_a_limit_below_1_is_422_like_every_other_listing(client, headers, path):
+    response = await client.get(f"{path}?limit=0", headers=headers("auditor"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_a_made_up_cursor_is_400(client, headers):

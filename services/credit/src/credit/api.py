@@ -37,7 +37,7 @@ from porttrust_shared.pagination import Page
 
 router = APIRouter()
 Cursor = Annotated[str | None, Query(max_length=2048)]
-Limit = Annotated[int | None, Query()]
+Limit = Annotated[int | None, Query(ge=1)]
 Filter = Annotated[str | None, Query(max_length=128)]
 
 
