@@ -50,6 +50,26 @@ async def test_the_person_who_flagged_cannot_clear(reg, client, headers):
     assert await missing(client, headers) == ["accurate:purpose"]
 
 
+async def test_an_identity_the_flagger_created_cannot_clear(reg, client, headers):
+    flag = await flagged(reg, client, headers, sub="checker-a")
+    response = await client.post(f"/v1/inaccuracies/{flag['id']}/clear",
+                                 json={"reason": "复核属实"},
+                                 headers=headers("hq_admin", sub="c-proxy", owner="checker-a"))
+    assert response.status_code == 403
+    assert response.json()["code"] == "same_person"
+
+
+async def test_the_creator_of_the_flagging_identity_cannot_clear(reg, client, headers):
+    await reg.port()
+    await reg.complete_sub_port()
+    made = await client.post(f"/v1/sub-ports/{NUMBER}/inaccuracies",
+                             json={"field": "purpose", "reason": "现场核查"},
+                             headers=headers("auditor", sub="c-made", owner="checker-a"))
+    response = await clear(client, headers, made.json()["id"], sub="checker-a")
+    assert response.status_code == 403
+    assert await missing(client, headers) == ["accurate:purpose"]
+
+
 async def test_clearing_twice_is_409(reg, client, headers):
     flag = await flagged(reg, client, headers)
     await clear(client, headers, flag["id"], sub="checker-b")

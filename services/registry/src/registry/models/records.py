@@ -43,6 +43,8 @@ class Inaccuracy(Base):
     value: Mapped[str] = mapped_column(String(500))
     reason: Mapped[str] = mapped_column(String(500))
     flagged_by: Mapped[str] = mapped_column(String(128))
+    # The flagger's root person (token claim `owner`), whom the four-eyes rule compares.
+    flagged_person: Mapped[str | None] = mapped_column(String(128))
     flagged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cleared_by: Mapped[str | None] = mapped_column(String(128))
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

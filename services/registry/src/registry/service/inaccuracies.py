@@ -75,7 +75,7 @@ async def flag_inaccuracy(session: AsyncSession, *, number: str, data: Inaccurac
                             code="field_blank")
     flag = Inaccuracy(sub_port_number=sub.number, province=sub.province, field=data.field,
                       value=value, reason=data.reason, flagged_by=actor.sub,
-                      flagged_at=utcnow())
+                      flagged_person=actor.person, flagged_at=utcnow())
     session.add(flag)
     await session.flush()
     await _audit(session, flag, actor.sub, "sub_port.inaccuracy_flagged")
@@ -87,7 +87,7 @@ async def clear_inaccuracy(session: AsyncSession, *, flag_id: str, reason: str,
     """A second person's word that the data is right after all (four-eyes)."""
     flag = await session.get(Inaccuracy, flag_id)
     flag = ensure_visible(actor, flag, flag.province if flag else None, "inaccuracy")
-    if flag.flagged_by == actor.sub:
+    if actor.sub == flag.flagged_by or actor.person in (flag.flagged_by, flag.flagged_person):
         raise Forbidden("The person who flagged the data cannot clear it; another must.",
                         code="same_person")
     if flag.cleared_at is not None:
