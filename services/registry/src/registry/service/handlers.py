@@ -92,8 +92,11 @@ async def find_handlers(session: AsyncSession, *, id_number: str, actor: Princip
     return list((await session.execute(query)).scalars().all())
 
 
-async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal) -> Handler:
-    handler = await session.get(Handler, handler_id)
+async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal,
+                      for_update: bool = False) -> Handler:
+    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
+    handler = await session.get(Handler, handler_id, with_for_update=for_update or None,
+                                populate_existing=for_update)
     return ensure_visible(actor, handler, handler.province if handler else None, "handler")
 
 
@@ -108,7 +111,7 @@ async def view_handlers(session: AsyncSession, handlers: list[Handler],
 async def verify_handler(session: AsyncSession, *, handler_id: str, actor: Principal,
                          cipher: PiiCipher, verifier: IdentityVerifier) -> Handler:
     """Ask the identity verifier; store the outcome, when, and which verifier said so."""
-    handler = await get_handler(session, handler_id=handler_id, actor=actor)
+    handler = await get_handler(session, handler_id=handler_id, actor=actor, for_update=True)
     result = await verifier.verify(
         name=cipher.decrypt(handler.name_enc, field="name"),
         id_number=cipher.decrypt(handler.id_number_enc, field="id_number"))
@@ -142,7 +145,7 @@ async def update_handler(session: AsyncSession, *, handler_id: str, data: Handle
                          cipher: PiiCipher) -> Handler:
     """Keep the person's details current; a new name or ID number needs verifying again,
     so the handler's sub-ports lack `handler_verified` until it passes (R1)."""
-    handler = await get_handler(session, handler_id=handler_id, actor=actor)
+    handler = await get_handler(session, handler_id=handler_id, actor=actor, for_update=True)
     check_if_match(if_match, handler.version)
     return await change_handler(session, handler, data, actor=actor.sub, cipher=cipher)
 

@@ -85,7 +85,7 @@ async def flag_inaccuracy(session: AsyncSession, *, number: str, data: Inaccurac
 async def clear_inaccuracy(session: AsyncSession, *, flag_id: str, reason: str,
                            actor: Principal) -> tuple[Inaccuracy, SubPort | None]:
     """A second person's word that the data is right after all (four-eyes)."""
-    flag = await session.get(Inaccuracy, flag_id)
+    flag = await session.get(Inaccuracy, flag_id, with_for_update=True)  # one clear wins
     flag = ensure_visible(actor, flag, flag.province if flag else None, "inaccuracy")
     if actor.sub == flag.flagged_by or actor.person in (flag.flagged_by, flag.flagged_person):
         raise Forbidden("The person who flagged the data cannot clear it; another must.",

@@ -47,7 +47,7 @@ async def ensure_activatable(session: AsyncSession, sub: SubPort, *, credit: Bla
 async def change_status(session: AsyncSession, *, number: str, action: str, reason: str,
                         actor: Principal, credit: BlacklistChecker,
                         cipher: PiiCipher) -> SubPort:
-    sub = await get_sub_port(session, number=number, actor=actor)
+    sub = await get_sub_port(session, number=number, actor=actor, for_update=True)
     allowed, target = STEPS[action]
     if sub.status not in allowed:
         raise InvalidTransition(sub.status, action)

@@ -49,15 +49,17 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
     return org
 
 
-async def get_organization(session: AsyncSession, *, uscc: str,
-                           actor: Principal) -> Organization:
-    org = await session.get(Organization, uscc.strip().upper())
+async def get_organization(session: AsyncSession, *, uscc: str, actor: Principal,
+                           for_update: bool = False) -> Organization:
+    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
+    org = await session.get(Organization, uscc.strip().upper(),
+                            with_for_update=for_update or None, populate_existing=for_update)
     return ensure_visible(actor, org, org.province if org else None, "organization")
 
 
 async def update_organization(session: AsyncSession, *, uscc: str, data: OrganizationUpdate,
                               if_match: str | None, actor: Principal) -> Organization:
-    org = await get_organization(session, uscc=uscc, actor=actor)
+    org = await get_organization(session, uscc=uscc, actor=actor, for_update=True)
     check_if_match(if_match, org.version)
     values = data.model_dump(exclude_unset=True, exclude_none=True)
     if "public_service" in data.model_fields_set:  # null withdraws it from combing

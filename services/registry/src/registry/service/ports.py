@@ -64,15 +64,18 @@ async def register_port(session: AsyncSession, *, data: PortCreate, actor: Princ
     return port
 
 
-async def get_port(session: AsyncSession, *, number: str, actor: Principal) -> Port:
-    port = await session.get(Port, number.strip())
+async def get_port(session: AsyncSession, *, number: str, actor: Principal,
+                   for_update: bool = False) -> Port:
+    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
+    port = await session.get(Port, number.strip(), with_for_update=for_update or None,
+                             populate_existing=for_update)
     return ensure_visible(actor, port, port.province if port else None, "port")
 
 
 async def update_port(session: AsyncSession, *, number: str, data: PortUpdate,
                       if_match: str | None, actor: Principal) -> Port:
     """Keep scope and resource certificate current; versioned and audited like sub-ports."""
-    port = await get_port(session, number=number, actor=actor)
+    port = await get_port(session, number=number, actor=actor, for_update=True)
     check_if_match(if_match, port.version)
     values = data.model_dump(exclude_none=True)
     if values.get("scope") == "national" and actor.province_scope is not None:

@@ -206,8 +206,13 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
     return sub
 
 
-async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal) -> SubPort:
-    sub = await session.get(SubPort, number.strip())
+async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal,
+                       for_update: bool = False) -> SubPort:
+    """`for_update`: a writer that bumps the version locks the row first, so one racing it
+    reads the version it wrote and fails If-Match (412) instead of writing that version
+    again (a bare 409 from the versions table)."""
+    sub = await session.get(SubPort, number.strip(), with_for_update=for_update or None,
+                            populate_existing=for_update)
     return ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
 
 
@@ -278,7 +283,7 @@ async def _around_one(sessions: async_sessionmaker[AsyncSession], read: SubPortR
 async def update_sub_port(session: AsyncSession, *, number: str, data: SubPortUpdate,
                           if_match: str | None, actor: Principal, credit: BlacklistChecker,
                           cipher: PiiCipher) -> SubPort:
-    sub = await get_sub_port(session, number=number, actor=actor)
+    sub = await get_sub_port(session, number=number, actor=actor, for_update=True)
     check_if_match(if_match, sub.version)
     if sub.status == "cancelled":
         raise Conflict("A cancelled sub-port is not updated; register it again.")
