@@ -102,3 +102,17 @@ async def test_clears_racing_answer_one_200_and_the_rest_already_cleared(serve, 
                     headers=headers("hq_admin", sub=f"checker-{i}"))
         for i in range(RACERS)))
     assert sorted(answer.status_code for answer in answers) == [200] + [409] * (RACERS - 1)
+
+
+async def test_campaign_puts_racing_on_one_province_all_apply_in_turn(serve, headers):
+    _, client = await serve(read_cache_seconds=0)
+    hq = headers("hq_admin")
+    first = await client.put("/v1/backfill/campaigns/45", json={"deadline": "2027-01-01T00:00:00Z"},
+                             headers=hq)
+    assert first.status_code == 200, first.text
+    answers = await asyncio.gather(*(
+        client.put("/v1/backfill/campaigns/45", json={"deadline": f"2027-02-{i + 1:02d}T00:00:00Z"},
+                   headers=hq)
+        for i in range(RACERS)))
+    assert [answer.status_code for answer in answers] == [200] * RACERS
+    assert sorted(answer.json()["version"] for answer in answers) == list(range(2, RACERS + 2))

@@ -60,7 +60,8 @@ async def put_campaign(session: AsyncSession, *, province: str, data: CampaignIn
     if data.template_enforcement_from and data.template_enforcement_from > data.deadline:
         raise Unprocessable("template_enforcement_from must not be after the deadline.",
                             code="enforcement_after_deadline")
-    campaign = await session.get(BackfillCampaign, province)
+    # Locked: PUTs racing on one province apply in turn, each on the version before it.
+    campaign = await session.get(BackfillCampaign, province, with_for_update=True)
     if campaign is None:
         campaign = BackfillCampaign(province=province, version=0, created_at=utcnow())
         session.add(campaign)
