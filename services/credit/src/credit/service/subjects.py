@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.models import AuditEvent, BlacklistEntry, CreditEvent, ListingProposal, Subject
@@ -72,13 +73,25 @@ async def find(session: AsyncSession, key: SubjectKey) -> Subject | None:
 
 
 async def get_or_create(session: AsyncSession, key: SubjectKey, cipher: PiiCipher) -> Subject:
-    subject = await find(session, key)
-    if subject is None:
-        subject = Subject(kind=key.kind, lookup_key=key.lookup_key)
-        session.add(subject)
+    subject = await find(session, key) or await _create(session, key)
     if key.id_number is not None and subject.id_number_enc is None:
         subject.id_number_enc = cipher.encrypt(key.id_number, field="id_number")
     await session.flush()
+    return subject
+
+
+async def _create(session: AsyncSession, key: SubjectKey) -> Subject:
+    """A new subject; when another request created it meanwhile (two events about a new
+    subject at once), that one, instead of a unique-key 409 for this request."""
+    subject = Subject(kind=key.kind, lookup_key=key.lookup_key)
+    try:
+        async with session.begin_nested():
+            session.add(subject)
+    except IntegrityError:
+        found = await find(session, key)
+        if found is None:
+            raise
+        return found
     return subject
 
 
