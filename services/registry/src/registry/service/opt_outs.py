@@ -1,8 +1,10 @@
 """Recipients' replies (mo messages) and the opt-outs they make (R5): honoured at once."""
 
+import contextlib
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from porttrust_shared.audit import append_audit
@@ -25,14 +27,23 @@ async def remember_opt_out(session: AsyncSession, mo: MoMessage, keyword: str,
         OptOut.sub_port_number == mo.sub_port_number,
         OptOut.phone_index == mo.phone_index))).first()
     if known is None:
-        session.add(OptOut(sub_port_number=mo.sub_port_number, phone_index=mo.phone_index,
-                           phone_enc=mo.phone_enc, keyword=keyword, mo_message_id=mo.id,
-                           received_at=mo.received_at, created_at=utcnow()))
+        await _keep_first(session, OptOut(
+            sub_port_number=mo.sub_port_number, phone_index=mo.phone_index,
+            phone_enc=mo.phone_enc, keyword=keyword, mo_message_id=mo.id,
+            received_at=mo.received_at, created_at=utcnow()))
     await append_audit(session, AuditEvent, actor=actor, action="opt_out.recorded",
                        entity="opt_out", entity_id=mo.id, province=mo.province,
                        data={"sub_port": mo.sub_port_number, "phone": phone_masked,
                              "keyword": keyword})
     await session.flush()
+
+
+async def _keep_first(session: AsyncSession, opt_out: OptOut) -> None:
+    """A reply from the same phone racing this one may have made the opt-out meanwhile: the
+    first is kept, and this reply is still recorded (not a 409 from the unique key)."""
+    with contextlib.suppress(IntegrityError):
+        async with session.begin_nested():
+            session.add(opt_out)
 
 
 async def record_mo_message(session: AsyncSession, *, data: MoMessageIn, actor: Principal,

@@ -1,6 +1,7 @@
-"""PATCHes that race with one If-Match, on PostgreSQL (each request its own transaction, as
-in production): one wins, every other is told the record changed (412), as a stale If-Match
-sent alone would be; never a bare 409 from the versions table."""
+"""Requests that race on one record, on PostgreSQL (each request its own transaction, as in
+production): one wins and the others are answered as if they had come just after it (412 for
+a stale If-Match, the decided/transition conflict, or the first opt-out kept), never a bare
+409 from a unique key."""
 
 import asyncio
 import gc
@@ -116,3 +117,15 @@ async def test_campaign_puts_racing_on_one_province_all_apply_in_turn(serve, hea
         for i in range(RACERS)))
     assert [answer.status_code for answer in answers] == [200] * RACERS
     assert sorted(answer.json()["version"] for answer in answers) == list(range(2, RACERS + 2))
+
+
+async def test_opt_outs_racing_from_one_phone_are_all_kept_as_replies(serve, headers):
+    _, client = await serve(read_cache_seconds=0)
+    made = await records(client, headers("hq_admin"), 4)
+    answers = await asyncio.gather(*(
+        client.post("/v1/mo-messages", headers=headers("gateway"), json={
+            "sub_port": made["sub_port"], "sender": "13900009104", "text": "T",
+            "received_at": "2026-12-01T08:00:00+08:00"})
+        for _ in range(RACERS)))
+    assert [answer.status_code for answer in answers] == [201] * RACERS
+    assert {answer.json()["opt_out"] for answer in answers} == {True}
