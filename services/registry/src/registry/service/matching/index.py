@@ -53,23 +53,29 @@ class _Signature:
                 lengths.sort()
 
     def selected(self, body: str) -> list[int]:
-        """The templates that may fit `body`, in order; every other one fails at once."""
+        """The templates that may fit `body`, in order; every other one fails at once. (The
+        list may be the index's own: callers read it, never change it.)"""
         head = body[:_HEAD]
         if not unspaced(head):
             head = WHITESPACE.sub("", head)
             if len(head) < PREFIX and len(body) > _HEAD:
                 head = WHITESPACE.sub("", body)
-        found = list(self.unkeyed)
+        found, sources = self.unkeyed, 0 if not self.unkeyed else 1
         for length, prefixes in self.short.items():
-            found += prefixes.get(head[:length], ())
+            more = prefixes.get(head[:length])
+            if more is not None:
+                found, sources = found + more, sources + 1
         keyed = self.keyed.get(head[:SHORT])
         if keyed is not None:
             lengths, prefixes = keyed
             for length in lengths:  # head.startswith(prefix), one length at a time
                 if length > len(head):
                     break
-                found += prefixes.get(head[:length], ())
-        return sorted(found) if len(found) > 1 else found
+                more = prefixes.get(head[:length])
+                if more is not None:
+                    found, sources = found + more, sources + 1
+        # Each source is in order already; only two or more need merging.
+        return sorted(found) if sources > 1 else found
 
     def first_unselected(self, selected: list[int]) -> int | None:
         chosen = set(selected)
