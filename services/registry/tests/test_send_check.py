@@ -203,6 +203,15 @@ async def test_unknown_field_in_check_is_rejected(client, headers):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("path", ["/v1/send-checks", "/v1/send-checks/batch"])
+async def test_json_nested_past_any_reader_s_depth_is_a_422(client, headers, path):
+    """The standard library's reader gives up (RecursionError) and pydantic's answers."""
+    response = await client.post(path, content=b"[" * 100_000 + b"]" * 100_000, headers={
+        **headers("gateway"), "content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_batch_answers_each_check_in_order(reg, client, headers):
     await setup(reg, client, headers)
     checks = [{"sub_port": NUMBER, "recipient": PHONE, "content": GOOD},

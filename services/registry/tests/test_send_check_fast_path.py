@@ -250,6 +250,11 @@ BODIES = [
     {"checks": [{**GOOD, "content": None}]}, {"checks": [{**GOOD, "sub_port": 106900001111}]},
     {"checks": [{**GOOD, "content": " 前后有空格 "}]}, {"checks": GOOD}, {"checks": "x"},
     [GOOD], "checks", None, 1.5, {"checks": [[1, 2, 3]]},
+    # One bad check among good ones (the plain reader judges column by column).
+    *({"checks": [GOOD, bad, GOOD]} for bad in (
+        {**GOOD, "content": 5}, {**GOOD, "extra": 1}, "x", None, [1, 2, 3], {},
+        {k: v for k, v in GOOD.items() if k != "recipient"}, {**GOOD, "recipient": " 1"},
+        {**GOOD, "sub_port": ""}, {**GOOD, "content": "字" * 2001}, {"a": 1, "b": 2, "c": 3})),
 ]
 
 
@@ -267,6 +272,8 @@ def test_plain_reading_accepts_only_what_pydantic_accepts_and_reads_it_alike(bod
 
 @pytest.mark.parametrize("raw", [
     b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "\\ud800"}]}',
+    b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "\\u4e2d"}, '
+    b'{"sub_port": "1069", "recipient": "\\uDC00", "content": "x"}]}',
     '{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]}'.encode("utf-16"),
     b'\xef\xbb\xbf{"checks": [{"sub_port": "1069", "recipient": "13", "content": "x"}]}',
     b'{"checks": [{"sub_port": "1069", "recipient": "13", "content": "\xff"}]}',
@@ -275,6 +282,15 @@ def test_plain_reading_accepts_only_what_pydantic_accepts_and_reads_it_alike(bod
 ])
 def test_escapes_other_encodings_and_broken_json_are_left_to_pydantic(raw):
     assert messaging.plain_checks(raw, batch=True) is None
+
+
+def test_json_nested_past_the_reader_s_depth_is_left_to_pydantic():
+    """json.loads raises RecursionError there: no answer of the plain reader, and pydantic's
+    is a 422 (tested through the API in test_send_check)."""
+    raw = b'{"checks": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert messaging.plain_checks(raw, batch=True) is None
+    assert messaging.plain_checks(b"[" * 100_000 + b"]" * 100_000, batch=False) is None
+    assert _pydantic(raw, True) is None
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
