@@ -86,6 +86,17 @@ async def head_only(host: str, port: int, head: bytes, wait: float = 10) -> byte
         await closed(writer)
 
 
+async def answers(host: str, port: int, data: bytes, wait: float = 10) -> bytes:
+    """Send `data` in one write; everything the service answers until it closes."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), wait)
+    finally:
+        await closed(writer)
+
+
 async def closed(writer: asyncio.StreamWriter) -> None:
     """Closed before the loop ends: a transport still closing when `asyncio.run` returns is
     reported as unclosed later, in whichever test the garbage collector happens to run."""
@@ -132,6 +143,21 @@ def test_too_many_header_fields_are_431(stack: Stack) -> None:
     head = f"GET /healthz HTTP/1.1\r\nHost: {stack.host}\r\n{fields}\r\n".encode()
     status = asyncio.run(head_only(stack.host, stack.ports["registry"], head))
     assert status.split()[1] == b"431"
+
+
+@pytest.mark.parametrize("before", ["a request", "a body"])
+def test_a_long_head_that_begins_inside_a_read_is_431(stack: Stack, before: str) -> None:
+    """A head pipelined after another request, or after the end of a body on a kept-alive
+    connection, arrives in the same read and is not counted from its first byte as it
+    arrives; the parser's own count refuses it."""
+    lead = (f"GET /healthz HTTP/1.1\r\nHost: {stack.host}\r\n\r\n" if before == "a request"
+            else f"POST /v1/send-checks HTTP/1.1\r\nHost: {stack.host}\r\n"
+                 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}").encode()
+    long = (f"GET /healthz HTTP/1.1\r\nHost: {stack.host}\r\nX-Big: ".encode()
+            + b"a" * 40_000 + b"\r\n\r\n")
+    answered = asyncio.run(answers(stack.host, stack.ports["registry"], lead + long))
+    assert b"HTTP/1.1 431 " in answered
+    assert httpx.get(stack.url("registry") + "/healthz", timeout=10).status_code == 200
 
 
 def test_an_http_client_reads_the_431_and_the_service_serves_on(stack: Stack) -> None:

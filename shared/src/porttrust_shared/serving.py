@@ -5,6 +5,11 @@ header was read, parsed and answered 200). Here the bytes of a request head are 
 they arrive, before the parser sees them, and the number of header fields as it parses them:
 over `<SERVICE>_MAX_HEADER_BYTES` or `<SERVICE>_MAX_HEADERS` the request is answered 431 and
 the connection closed, without the rest of the head ever being kept.
+
+A head that begins inside a read (pipelined after another request, or after the end of a
+body on a kept-alive connection) is not counted from its first byte that way: the parser's
+callbacks count it too (the URL's and each field's bytes), so such a head over the limit is
+answered 431 when it is complete, having held at most one read's worth of bytes.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head, self._head_bytes, self._fields = True, 0, 0
+        self._parsed = 0  # the head's bytes as the parser hands them over
         self._tail, self._refused = b"", False
 
     def data_received(self, data: bytes) -> None:
@@ -53,17 +59,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         return len(data) if end < 0 else max(0, end + len(HEAD_END) - carried)
 
     def on_message_begin(self) -> None:
-        self._fields = 0
+        self._fields = self._parsed = 0
         super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._parsed += len(url)
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._fields += 1
+        self._parsed += len(name) + len(value) + 4  # ": " and CRLF
         if self._fields <= self.max_headers:
             super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head, self._tail = False, b""
-        if self._fields > self.max_headers:
+        if self._fields > self.max_headers or self._parsed > self.max_head_bytes:
             self._refuse()
             return
         super().on_headers_complete()
