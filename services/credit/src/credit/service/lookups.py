@@ -1,6 +1,5 @@
 """Reads: the bulk blacklist check, the blacklist listing and a subject's record."""
 
-import contextlib
 import datetime as dt
 import json
 import re
@@ -17,7 +16,7 @@ from credit.service.scoring import level_of, score_at
 from credit.service.subjects import HANDLER, KINDS, by_public_key, show
 from credit.service.views import active_entry, is_active, show_entry, show_event
 from porttrust_shared.changes import ReadCache
-from porttrust_shared.db import UTCDateTime, is_postgres, read_session_scope, utcnow
+from porttrust_shared.db import UTCDateTime, is_postgres, read_session, utcnow
 from porttrust_shared.errors import NotFound, Unprocessable
 from porttrust_shared.pagination import Keyset
 from porttrust_shared.validators import ID_SHAPE, USCC_SHAPE
@@ -56,10 +55,8 @@ async def check_subjects(sessions: async_sessionmaker[AsyncSession], *,
                     found[key] = listed
     if wanted:
         now = utcnow()
-        async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-            async for session in scope:
-                listings = await active_listings(session, {lookup for _, lookup in wanted},
-                                                 now)
+        async with read_session(sessions) as session:
+            listings = await active_listings(session, {lookup for _, lookup in wanted}, now)
         for key in wanted:
             listed = listings.get(key)
             if listed is not None:

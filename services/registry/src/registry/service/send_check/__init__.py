@@ -10,14 +10,13 @@ committed. No other service is asked: sanctions and whitelist changes already ar
 sub-port status.
 """
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from porttrust_shared.db import read_session_scope, utcnow
+from porttrust_shared.db import read_session, utcnow
 from porttrust_shared.keyed import KeyedCache
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
@@ -43,10 +42,8 @@ async def _snapshot(sessions: async_sessionmaker[AsyncSession], caches: Caches |
             return held
     phones = {recipient_phone(c.recipient) for c in checks}
     indexes = {cipher.blind_index(p, field=PHONE) for p in phones if p}
-    async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-        async for session in scope:
-            return await from_database(session, numbers, indexes, actor)
-    raise AssertionError("read_session_scope yields once")  # pragma: no cover
+    async with read_session(sessions) as session:
+        return await from_database(session, numbers, indexes, actor)
 
 
 async def _monitored(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
@@ -58,10 +55,8 @@ async def _monitored(sessions: async_sessionmaker[AsyncSession], caches: Caches 
         numbers = await _in_campaigns(sessions, caches.enforcement, snapshot, numbers, now)
     if not numbers:
         return set()
-    async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-        async for session in scope:
-            return await monitored(session, numbers, now)
-    raise AssertionError("read_session_scope yields once")  # pragma: no cover
+    async with read_session(sessions) as session:
+        return await monitored(session, numbers, now)
 
 
 async def _in_campaigns(sessions: async_sessionmaker[AsyncSession],
@@ -77,9 +72,8 @@ async def _in_campaigns(sessions: async_sessionmaker[AsyncSession],
         if token is None:
             return numbers
         loaded: dict[str, dt.datetime] = {}
-        async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-            async for session in scope:
-                loaded = await enforcement_starts(session, missing)
+        async with read_session(sessions) as session:
+            loaded = await enforcement_starts(session, missing)
         for province in missing:
             starts[province] = loaded.get(province)
             cache.put(province, starts[province], token)

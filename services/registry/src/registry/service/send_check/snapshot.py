@@ -2,7 +2,6 @@
 read session for whatever memory lacks; from the database alone otherwise."""
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared import heap
 from porttrust_shared.changes import ChangeFeed
-from porttrust_shared.db import read_session_scope
+from porttrust_shared.db import read_session
 from porttrust_shared.keyed import KeyedCache, keyed_cache
 from porttrust_shared.tokens import Principal
 from registry.service.scope import visible
@@ -95,10 +94,9 @@ async def from_memory(sessions: Sessions, caches: Caches, numbers: set[str],
             if token is None:
                 return None
             if wanted:
-                async with contextlib.aclosing(read_session_scope(sessions)) as scope:
-                    async for session in scope:
-                        for (cache, load, missing), into in zip(wanted, found, strict=True):
-                            await _fill(session, cache, token, load, missing, into)
+                async with read_session(sessions) as session:
+                    for (cache, load, missing), into in zip(wanted, found, strict=True):
+                        await _fill(session, cache, token, load, missing, into)
                 if len(wanted[1][2]) >= FREEZE_AFTER:
                     heap.freeze()
     subs, templates, opted = found
