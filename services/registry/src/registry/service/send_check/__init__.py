@@ -24,7 +24,7 @@ from registry.service.monitoring import enforcement_starts, monitored, waivable
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.lane import Answered, usual
 from registry.service.send_check.render import written
-from registry.service.send_check.snapshot import Caches, from_database, from_memory
+from registry.service.send_check.snapshot import Caches, fill, from_database, from_memory
 from registry.service.send_check.state import SubPortView
 from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
 from registry.service.send_log import content_digest
@@ -71,12 +71,8 @@ async def _in_campaigns(sessions: async_sessionmaker[AsyncSession],
     if missing:
         if token is None:
             return numbers
-        loaded: dict[str, dt.datetime] = {}
         async with read_session(sessions) as session:
-            loaded = await enforcement_starts(session, missing)
-        for province in missing:
-            starts[province] = loaded.get(province)
-            cache.put(province, starts[province], token)
+            await fill(session, cache, token, enforcement_starts, missing, starts)
     return {number for number in numbers if _before(starts, snapshot.subs.get(number), now)}
 
 

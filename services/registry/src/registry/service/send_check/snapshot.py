@@ -72,8 +72,10 @@ async def from_database(session: AsyncSession, numbers: set[str], indexes: set[s
     return Snapshot(subs, await state.load_templates(session, subs), dict(opted))
 
 
-async def _fill(session: AsyncSession, cache: KeyedCache[str, Any], token: int,
-                load: Callable[..., Any], missing: list[str], found: dict[str, Any]) -> None:
+async def fill(session: AsyncSession, cache: KeyedCache[str, Any], token: int,
+               load: Callable[..., Any], missing: list[str], found: dict[str, Any]) -> None:
+    """`load` what `cache` lacks (`missing`: its keys) into `found`, and keep it in `cache`
+    under `token` (taken before the load); a key `load` does not answer is kept as None."""
     loaded = await load(session, missing) if missing else {}
     for number in missing:
         value = loaded.get(number)
@@ -96,7 +98,7 @@ async def from_memory(sessions: Sessions, caches: Caches, numbers: set[str],
             if wanted:
                 async with read_session(sessions) as session:
                     for (cache, load, missing), into in zip(wanted, found, strict=True):
-                        await _fill(session, cache, token, load, missing, into)
+                        await fill(session, cache, token, load, missing, into)
                 if len(wanted[1][2]) >= FREEZE_AFTER:
                     heap.freeze()
     subs, templates, opted = found
