@@ -13,7 +13,7 @@ from porttrust_shared.tokens import Principal
 from registry.clients import IdentityVerifier
 from registry.models import AuditEvent, Handler
 from registry.schemas.organizations import HandlerCreate, HandlerRead, HandlerUpdate, Verification
-from registry.service.scope import ensure_visible, keyset_page, nameable_organization
+from registry.service.scope import keyset_page, nameable_organization, visible_row
 from registry.service.versions import apply_changes, check_if_match, record_version
 
 ENTITY = "handler"
@@ -94,10 +94,9 @@ async def find_handlers(session: AsyncSession, *, id_number: str, actor: Princip
 
 async def get_handler(session: AsyncSession, *, handler_id: str, actor: Principal,
                       for_update: bool = False) -> Handler:
-    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
-    handler = await session.get(Handler, handler_id, with_for_update=for_update or None,
-                                populate_existing=for_update)
-    return ensure_visible(actor, handler, handler.province if handler else None, "handler")
+    """`for_update`: see `scope.visible_row`."""
+    return await visible_row(session, Handler, handler_id, actor=actor, what="handler",
+                             for_update=for_update)
 
 
 async def view_handlers(session: AsyncSession, handlers: list[Handler],

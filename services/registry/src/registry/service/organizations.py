@@ -11,7 +11,7 @@ from porttrust_shared.validators import check_uscc
 from registry.models import Organization
 from registry.schemas.organizations import OrganizationCreate, OrganizationUpdate
 from registry.service.combing import announce_combing_candidate
-from registry.service.scope import ensure_own_province, ensure_visible, keyset_page
+from registry.service.scope import ensure_own_province, keyset_page, visible_row
 from registry.service.versions import apply_changes, check_if_match, record_version
 
 ENTITY = "organization"
@@ -51,10 +51,9 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
 
 async def get_organization(session: AsyncSession, *, uscc: str, actor: Principal,
                            for_update: bool = False) -> Organization:
-    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
-    org = await session.get(Organization, uscc.strip().upper(),
-                            with_for_update=for_update or None, populate_existing=for_update)
-    return ensure_visible(actor, org, org.province if org else None, "organization")
+    """`for_update`: see `scope.visible_row`."""
+    return await visible_row(session, Organization, uscc.strip().upper(), actor=actor,
+                             what="organization", for_update=for_update)
 
 
 async def update_organization(session: AsyncSession, *, uscc: str, data: OrganizationUpdate,

@@ -15,9 +15,9 @@ from registry.schemas.ports import PortCreate, PortRead, PortUpdate
 from registry.service.agreements import record_port_agreement
 from registry.service.scope import (
     ensure_own_province,
-    ensure_visible,
     keyset_page,
     nameable_organization,
+    visible_row,
 )
 from registry.service.screening import organization_party, screen
 from registry.service.versions import apply_changes, check_if_match, record_version
@@ -66,10 +66,9 @@ async def register_port(session: AsyncSession, *, data: PortCreate, actor: Princ
 
 async def get_port(session: AsyncSession, *, number: str, actor: Principal,
                    for_update: bool = False) -> Port:
-    """`for_update`: as `get_sub_port`'s, for a writer that bumps the version."""
-    port = await session.get(Port, number.strip(), with_for_update=for_update or None,
-                             populate_existing=for_update)
-    return ensure_visible(actor, port, port.province if port else None, "port")
+    """`for_update`: see `scope.visible_row`."""
+    return await visible_row(session, Port, number.strip(), actor=actor, what="port",
+                             for_update=for_update)
 
 
 async def update_port(session: AsyncSession, *, number: str, data: PortUpdate,

@@ -29,6 +29,24 @@ def ensure_visible(actor: Principal, obj: T | None, province: str | None,
     return obj
 
 
+class ProvinceRow(Protocol):
+    province: str
+
+
+P = TypeVar("P", bound=ProvinceRow)
+
+
+async def visible_row(session: AsyncSession, model: type[P], key: str, *, actor: Principal,
+                      what: str, for_update: bool = False) -> P:
+    """`model`'s row `key`, if `actor` may see it (another province's is a 404).
+    `for_update`: locked and read afresh, for a writer that bumps its version: one racing it
+    then reads the version it wrote and fails If-Match (412) instead of writing that version
+    again (a bare 409 from the versions table)."""
+    row = await session.get(model, key, with_for_update=for_update or None,
+                            populate_existing=for_update)
+    return ensure_visible(actor, row, row.province if row else None, what)
+
+
 class ReviewRow(Protocol):
     id: int
     province: str

@@ -31,6 +31,7 @@ from registry.service.scope import (
     keyset_page,
     nameable_organization,
     visible,
+    visible_row,
 )
 from registry.service.screening import Party, handler_party, organization_party, screen
 from registry.service.surroundings import Around, around
@@ -208,12 +209,9 @@ async def register_sub_port(session: AsyncSession, *, data: SubPortCreate, actor
 
 async def get_sub_port(session: AsyncSession, *, number: str, actor: Principal,
                        for_update: bool = False) -> SubPort:
-    """`for_update`: a writer that bumps the version locks the row first, so one racing it
-    reads the version it wrote and fails If-Match (412) instead of writing that version
-    again (a bare 409 from the versions table)."""
-    sub = await session.get(SubPort, number.strip(), with_for_update=for_update or None,
-                            populate_existing=for_update)
-    return ensure_visible(actor, sub, sub.province if sub else None, "sub-port")
+    """`for_update`: see `scope.visible_row`."""
+    return await visible_row(session, SubPort, number.strip(), actor=actor, what="sub-port",
+                             for_update=for_update)
 
 
 # Built once: the table's columns (no ORM entity to load) and the handler's verification.
