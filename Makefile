@@ -10,8 +10,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-postgres lint bench install clean
 
+# registry's send-check modules are compiled by its build (services/registry/setup.py): a change
+# to one of them rebuilds, so no test ever runs a stale compiled copy.
+COMPILED := $(addprefix services/registry/src/,$(shell sed -n \
+	's|^    "\(registry/.*\.py\)",$$|\1|p' services/registry/src/registry/compiled.py))
+
 $(STAMP): requirements.lock requirements-dev.lock shared/pyproject.toml shared/dev/pyproject.toml \
-	$(wildcard services/*/pyproject.toml) integrations/jasmin/pyproject.toml
+	$(wildcard services/*/pyproject.toml) integrations/jasmin/pyproject.toml \
+	services/registry/setup.py $(COMPILED)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.lock
@@ -45,4 +51,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache services/registry/build
+	find services -name '*.so' -delete

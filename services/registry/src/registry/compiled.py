@@ -1,0 +1,68 @@
+"""Which of the registry's modules the build compiles with mypyc (setup.py), and whether this
+process runs them compiled.
+
+The send check's usual pass (lane.py, the template index and matcher, normalisation, the
+answer's text) is pure code the batch route runs a thousand times a request; compiled, the
+same source runs in C. Nothing here changes an answer: the tests run the send check both ways
+(`PORTTRUST_INTERPRETED=1` makes the test plugin import these modules from their source).
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+
+# Paths under src/, in the order mypyc is given them.
+SOURCES = (
+    "registry/service/matching/index.py",
+    "registry/service/matching/keywords.py",
+    "registry/service/matching/matcher.py",
+    "registry/service/matching/normalize.py",
+    "registry/service/matching/variables.py",
+    "registry/service/send_check/lane.py",
+    "registry/service/send_check/render.py",
+)
+MODULES = tuple(path.removesuffix(".py").replace("/", ".") for path in SOURCES)
+
+
+def compiled_modules() -> list[str]:
+    """The modules of `MODULES` this process imported compiled (from a shared object)."""
+    return [name for name in MODULES
+            if not str(importlib.import_module(name).__file__).endswith(".py")]
+
+
+def stale_modules() -> list[str]:
+    """Compiled modules whose source changed after they were built (run `make install`)."""
+    stale = []
+    for name in compiled_modules():
+        built = Path(str(importlib.import_module(name).__file__))
+        source = built.with_name(built.name.split(".", 1)[0] + ".py")
+        if source.stat().st_mtime > built.stat().st_mtime:
+            stale.append(name)
+    return stale
+
+
+class _FromSource(importlib.abc.MetaPathFinder):
+    """Finds `MODULES` as their .py source, ahead of the compiled shared objects."""
+
+    def find_spec(self, name: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
+        if name not in MODULES or not path:
+            return None
+        for folder in path:
+            source = Path(folder) / (name.rsplit(".", 1)[1] + ".py")
+            if source.is_file():
+                return importlib.util.spec_from_file_location(name, source)
+        return None
+
+
+def interpreted() -> None:
+    """Import `MODULES` from their source from now on, compiled or not: set by
+    `PORTTRUST_INTERPRETED=1` (registry/__init__.py), for the tests' second run and for an
+    operator who wants to rule the compiled build out."""
+    if not any(isinstance(finder, _FromSource) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _FromSource())
