@@ -14,9 +14,11 @@ import json
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from porttrust_shared.pii import PiiCipher
+from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.schemas import messaging
 from registry.service.matching import compile_template
@@ -367,6 +369,16 @@ def test_the_usual_case_answers_and_logs_what_the_general_path_does():
 @pytest.mark.parametrize("raw", ["13800000000", "19912345678"])
 def test_a_plain_mobile_is_what_check_mobile_keeps_as_it_is(raw):
     assert lane.plain_mobile(raw) and recipient_phone(raw) == raw
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_the_lane_masks_a_plain_mobile_as_mask_phone_does(raw):
+    assert lane.plain_mobile(raw) and lane.masked_mobile(raw) == mask_phone(raw)
+
+
+@given(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
+def test_the_lane_keys_an_opt_out_as_the_state_does(index):
+    assert lane.opt_out_key(index) == phone_key(index)
 
 
 @pytest.mark.parametrize("raw", ["12800000000", "1380000000", "138000000001", "+8613800000000",

@@ -25,6 +25,7 @@ SOURCES = (
     "registry/service/matching/variables.py",
     "registry/service/send_check/lane.py",
     "registry/service/send_check/render.py",
+    "registry/service/send_check/verdict.py",
 )
 MODULES = tuple(path.removesuffix(".py").replace("/", ".") for path in SOURCES)
 

@@ -5,23 +5,30 @@ with what the general path (verdict.py, render.py) answers for it but without it
 no reason lists built part by part, no answer values to write. Every other message is left
 to the general path (None), which explains refusals part by part. The tests hold the two
 paths to the same answers and the same log rows.
+
+Compiled with mypyc (registry.compiled): what it calls per message is kept in compiled
+modules, or is one call into the standard library.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Set
+from functools import partial
+from typing import Any
 
-from porttrust_shared.pii import PiiCipher, mask_phone
+from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import PortClass, port_class
 from registry.service.matching.keywords import marketing_wording
 from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.render import fitted
-from registry.service.send_check.state import phone_key
 from registry.service.send_check.verdict import Asked, Snapshot
-from registry.service.send_log import content_digest
+from registry.service.send_log import CONTENT_FIELD
 from registry.service.send_log_writer import LogRow
 
 Answered = tuple[str, LogRow]
+# A log row made as a plain tuple of its fields (a NamedTuple's own constructor is Python).
+_ROW: Callable[[tuple[Any, ...]], LogRow] = partial(tuple.__new__, LogRow)
+_NOTHING: Set[int] = frozenset()
 
 
 def plain_mobile(raw: str) -> bool:
@@ -30,34 +37,49 @@ def plain_mobile(raw: str) -> bool:
         and raw[1] in "3456789"
 
 
+def masked_mobile(phone: str) -> str:
+    """`mask_phone(phone)` of a plain mobile (11 characters)."""
+    return phone[:3] + "****" + phone[7:]
+
+
+def opt_out_key(index: str) -> int:
+    """`state.phone_key(index)`, compiled: a phone's blind index as its opt-out key."""
+    return int(index[:16], 16)
+
+
 def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, actor: str,
           cipher: PiiCipher) -> list[Answered | None]:
     """Per check, its answer's text and log row when it is the usual case, else None."""
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
     found: list[Answered | None] = [None] * len(checks)
-    # Sub-port by sub-port: each one's matcher and opt-outs are fetched from memory once.
+    last: str | None = None
+    province, index, keys, service = "", None, _NOTHING, False
+    # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
     for at in sorted(range(len(checks)), key=lambda n: checks[n].sub_port):
         check = checks[at]
         number, recipient, content = check.sub_port, check.recipient, check.content
-        sub = subs.get(number)
-        if sub is None or sub.status != "active" or not plain_mobile(recipient) \
-                or port_class(number) is PortClass.M2M:
+        if number != last:
+            last, sub = number, subs.get(number)
+            if sub is None or sub.status != "active" or port_class(number) is PortClass.M2M:
+                index = None
+            else:
+                province, index = sub.province, templates.get(number)
+                keys = opted.get(number, _NOTHING)
+                service = sub.business_type != "marketing"
+        if index is None or not plain_mobile(recipient):
             continue
         normalized = normalize(content)
         signature, body = split_normalized(normalized)
-        index = templates.get(number)
-        fit = index.fitting(signature, body) if index is not None and signature is not None \
-            else None
+        fit = index.fitting(signature, body) if signature is not None else None
         if fit is None or fit.key.status != "approved" or (
-                sub.business_type != "marketing"
-                and (fit.key.kind == "marketing" or marketing_wording(normalized))):
+                service and (fit.key.kind == "marketing" or marketing_wording(normalized))):
             continue
         phone_index = cipher.blind_index(recipient, field=PHONE)
-        reasons = ["recipient_opted_out"] if phone_key(phone_index) in opted.get(number, ()) \
-            else []
-        masked = mask_phone(recipient)
-        allowed = not reasons
-        found[at] = (fitted(number, masked, allowed, True, reasons, fit), LogRow(
-            now, number, sub.province, phone_index, masked, allowed, True, reasons,
-            fit.key.id, actor, content_digest(content, cipher), len(content)))
+        opted_out = opt_out_key(phone_index) in keys
+        reasons = ["recipient_opted_out"] if opted_out else []
+        masked = masked_mobile(recipient)
+        found[at] = (fitted(number, masked, not opted_out, True, reasons, fit), _ROW((
+            now, number, province, phone_index, masked, not opted_out, True, reasons,
+            fit.key.id, actor, cipher.blind_index(content, field=CONTENT_FIELD),
+            len(content))))
     return found
