@@ -376,6 +376,13 @@ def test_the_lane_masks_a_plain_mobile_as_mask_phone_does(raw):
     assert lane.plain_mobile(raw) and lane.masked_mobile(raw) == mask_phone(raw)
 
 
+@given(st.text())
+def test_the_lane_takes_blind_indexes_as_the_cipher_does(value):
+    for field in (PHONE, "sms_content"):
+        assert lane.keyed_hex(CIPHER.index_states(field), value) == CIPHER.blind_index(
+            value, field=field)
+
+
 @given(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
 def test_the_lane_keys_an_opt_out_as_the_state_does(index):
     assert lane.opt_out_key(index) == phone_key(index)

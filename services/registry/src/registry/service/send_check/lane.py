@@ -42,6 +42,16 @@ def masked_mobile(phone: str) -> str:
     return phone[:3] + "****" + phone[7:]
 
 
+def keyed_hex(states: tuple[Any, Any], value: str) -> str:
+    """`cipher.blind_index(value, field=...)` from that field's `cipher.index_states`: the
+    same HMAC-SHA256, continued in compiled code."""
+    inner, outer = states[0].copy(), states[1].copy()
+    inner.update(value.encode())
+    outer.update(inner.digest())
+    found: str = outer.hexdigest()
+    return found
+
+
 def opt_out_key(index: str) -> int:
     """`state.phone_key(index)`, compiled: a phone's blind index as its opt-out key."""
     return int(index[:16], 16)
@@ -52,6 +62,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
     """Per check, its answer's text and log row when it is the usual case, else None."""
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
     found: list[Answered | None] = [None] * len(checks)
+    phones, contents = cipher.index_states(PHONE), cipher.index_states(CONTENT_FIELD)
     last: str | None = None
     province, index, keys, service = "", None, _NOTHING, False
     # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
@@ -74,12 +85,12 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         if fit is None or fit.key.status != "approved" or (
                 service and (fit.key.kind == "marketing" or marketing_wording(normalized))):
             continue
-        phone_index = cipher.blind_index(recipient, field=PHONE)
+        phone_index = keyed_hex(phones, recipient)
         opted_out = opt_out_key(phone_index) in keys
         reasons = ["recipient_opted_out"] if opted_out else []
         masked = masked_mobile(recipient)
         found[at] = (fitted(number, masked, not opted_out, True, reasons, fit), _ROW((
             now, number, province, phone_index, masked, not opted_out, True, reasons,
-            fit.key.id, actor, cipher.blind_index(content, field=CONTENT_FIELD),
+            fit.key.id, actor, keyed_hex(contents, content),
             len(content))))
     return found
