@@ -352,3 +352,25 @@ def test_every_marketing_marker_holds_one_of_the_clues_scanned_for_first():
     for marker in keywords.MARKETING_MARKERS.pattern.split("|"):
         assert keywords.MARKER_CLUES.search(marker.replace("\\b", "").replace("\\d+", "5")
                                             .replace("\\s*", " ")), marker
+
+
+_WIDE_OR_ODD = st.sampled_from(["，", "：", "Ａ", "１", "\u3000", "\x00", "e\u0301", "\u0301",
+                                "ﬁ", "①", "가", "\u1100\u1161", "【", "】", " ", "a", "验证码"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), st.lists(_WIDE_OR_ODD, max_size=8).map("".join)),
+                max_size=12))
+def test_normalize_all_is_normalize_of_each(texts):
+    from registry.service.matching.normalize import normalize, normalize_all
+
+    assert normalize_all(list(texts)) == [normalize(text) for text in texts]
+
+
+def test_normalize_all_of_a_batch_of_chinese_messages():
+    from registry.service.matching.normalize import normalize, normalize_all
+
+    texts = ["【顺丰】您的验证码：１２３４，请勿泄露。", "", "plain ascii",
+             "【银行】尾号１２３４　支出"]
+    assert normalize_all(texts) == [normalize(text) for text in texts]
+    assert normalize_all(texts)[0] == "【顺丰】您的验证码:1234,请勿泄露。"

@@ -30,6 +30,24 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def normalize_all(texts: list[str]) -> list[str]:
+    """`[normalize(text) for text in texts]`, a batch's messages together: the wide
+    characters found and replaced, and the result checked for NFKC, once over all of them
+    joined by NUL (a character NFKC leaves alone and nothing composes with across, so the
+    whole is NFKC exactly when each part is). A text holding NUL, or a batch that is not NFKC
+    once its wide characters are replaced, is normalised text by text."""
+    joined = "\x00".join(texts)
+    if joined.isascii() and "\x00" not in joined:  # nothing to do (a text may be empty)
+        return texts
+    if joined.count("\x00") != len(texts) - 1:
+        return [normalize(text) for text in texts]
+    for wide in set(_WIDE.findall(joined)):
+        joined = joined.replace(wide, _NARROW[wide])
+    if not unicodedata.is_normalized("NFKC", joined):
+        return [normalize(text) for text in texts]
+    return joined.split("\x00")
+
+
 def unspaced(text: str) -> bool:
     """True only when `text` holds no whitespace (nothing `\\s` matches): every whitespace
     character but the space is unprintable. (An unprintable character that is not whitespace

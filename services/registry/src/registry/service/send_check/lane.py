@@ -18,7 +18,7 @@ from typing import Any
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import PortClass, port_class
 from registry.service.matching.keywords import marketing_wording
-from registry.service.matching.normalize import normalize, split_normalized
+from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.render import fitted
 from registry.service.send_check.verdict import Asked, Snapshot
@@ -63,6 +63,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
     found: list[Answered | None] = [None] * len(checks)
     phones, contents = cipher.index_states(PHONE), cipher.index_states(CONTENT_FIELD)
+    texts = normalize_all([check.content for check in checks])
     last: str | None = None
     province, index, keys, service = "", None, _NOTHING, False
     # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
@@ -79,7 +80,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
                 service = sub.business_type != "marketing"
         if index is None or not plain_mobile(recipient):
             continue
-        normalized = normalize(content)
+        normalized = texts[at]
         signature, body = split_normalized(normalized)
         fit = index.fitting(signature, body) if signature is not None else None
         if fit is None or fit.key.status != "approved" or (
