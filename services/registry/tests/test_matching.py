@@ -374,3 +374,32 @@ def test_normalize_all_of_a_batch_of_chinese_messages():
              "【银行】尾号１２３４　支出"]
     assert normalize_all(texts) == [normalize(text) for text in texts]
     assert normalize_all(texts)[0] == "【顺丰】您的验证码:1234,请勿泄露。"
+
+
+_MARKETING_BITS = st.sampled_from(["限时抢购", "优惠", "SALE", "Sale", "50% OFF", "回T退订",
+                                   "reply STOP", "opt-out", "opt\x00out", "ẞ", "折起", "退订",
+                                   "您的验证码", " ", "\x00", "discount", "stop"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=12),
+                          st.lists(_MARKETING_BITS, max_size=5).map("".join)), max_size=10))
+def test_marketing_suspects_are_the_texts_with_a_clue_or_the_wording(texts):
+    from registry.service.matching.keywords import (
+        _OPT_OUT_WORDING,
+        MARKER_CLUES,
+        marketing_suspects,
+        marketing_wording,
+    )
+
+    found = marketing_suspects(list(texts))
+    if any("\x00" in text for text in texts):
+        assert found is None
+        return
+    assert found is not None
+    for at, text in enumerate(texts):
+        folded = text.casefold()
+        clue = bool(MARKER_CLUES.search(folded) or _OPT_OUT_WORDING.search(folded))
+        assert (at in found) == clue
+        if marketing_wording(text):
+            assert at in found

@@ -1,6 +1,8 @@
 """Opt-out instructions and marketing markers (R5, R4); replies: `replies.py`."""
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 
 from registry.service.matching.normalize import normalize
 
@@ -20,6 +22,10 @@ MARKETING_MARKERS = re.compile(
 # own pattern, with its \b and \d, tries each alternative at every character: ten times
 # slower). A text without any of them, nearly every notification, is no promotion.
 MARKER_CLUES = re.compile("|".join((*_MARKER_WORDS, "sale", "discount", "%")))
+# Either clue or the opt-out wording, found in a batch's texts joined by NUL (which no
+# alternative matches: each match lies inside one text).
+_SUSPECT = re.compile(MARKER_CLUES.pattern + "|" + _OPT_OUT_WORDING.pattern.replace(
+    "opt.?out", "opt[^\x00]?out"))
 
 
 def has_opt_out_instruction(text: str) -> bool:
@@ -37,3 +43,19 @@ def marketing_wording(normalized: str) -> bool:
         return True
     # The wording first: rarer, and cheaper than reading the instruction.
     return _OPT_OUT_WORDING.search(folded) is not None and has_opt_out_instruction(folded)
+
+
+def marketing_suspects(normalized: list[str]) -> set[int] | None:
+    """The positions of the texts `marketing_wording` may find promotion in (of the others it
+    finds none): those whose folded text holds a clue or the opt-out wording, found in one
+    scan of all of them. None when a text holds NUL: ask `marketing_wording` of each."""
+    folded = "\x00".join(normalized).casefold()
+    if folded.count("\x00") != max(0, len(normalized) - 1):
+        return None
+    found = set()
+    ends: list[int] | None = None
+    for match in _SUSPECT.finditer(folded):
+        if ends is None:  # where each folded text ends (casefold may change lengths)
+            ends = list(accumulate(len(text) + 1 for text in folded.split("\x00")))
+        found.add(bisect_left(ends, match.start() + 1))
+    return found

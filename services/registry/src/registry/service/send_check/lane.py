@@ -17,7 +17,7 @@ from typing import Any
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import PortClass, port_class
-from registry.service.matching.keywords import marketing_wording
+from registry.service.matching.keywords import marketing_suspects, marketing_wording
 from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.render import fitted
@@ -64,6 +64,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
     found: list[Answered | None] = [None] * len(checks)
     phones, contents = cipher.index_states(PHONE), cipher.index_states(CONTENT_FIELD)
     texts = normalize_all([check.content for check in checks])
+    suspects = marketing_suspects(texts)
     last: str | None = None
     province, index, keys, service = "", None, _NOTHING, False
     # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
@@ -84,7 +85,8 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         signature, body = split_normalized(normalized)
         fit = index.fitting(signature, body) if signature is not None else None
         if fit is None or fit.key.status != "approved" or (
-                service and (fit.key.kind == "marketing" or marketing_wording(normalized))):
+                service and (fit.key.kind == "marketing" or (
+                    (suspects is None or at in suspects) and marketing_wording(normalized)))):
             continue
         phone_index = keyed_hex(phones, recipient)
         opted_out = opt_out_key(phone_index) in keys
