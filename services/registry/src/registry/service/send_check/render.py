@@ -24,27 +24,29 @@ _BOOL = {True: "true", False: "false"}
 _JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 
-def _text(value: str) -> str:
-    """A JSON string, as a %-format's constant part."""
-    return str(encode_basestring(value)).replace("%", "%%")
-
-
-def _form(fit: Fit) -> str:
-    """The explanation of any message `fit`'s template fits, as a %-format of its fixed
-    parts' places; made once per template of an index (rebuilt when templates change)."""
-    form: str | None = fit.memo[fit.order]
+def _form(fit: Fit) -> tuple[str, ...]:
+    """The end of the answer to any message `fit`'s template fits, from its template id on,
+    as the texts between its fixed parts' places; made once per template of an index (rebuilt
+    when templates change)."""
+    form: tuple[str, ...] | None = fit.memo[fit.order]
     if form is None:
         ref = fit.key
-        parts = [f'{{"template_id":{_text(ref.id)},"template_status":{_text(ref.status)},'
-                 f'"template_kind":{_text(ref.kind)},"matched":true,"segments":['
-                 '{"index":0,"part":"signature","ok":true}']
+        text = (f',"template_id":{encode_basestring(ref.id)},"explanation":'
+                f'{{"template_id":{encode_basestring(ref.id)},'
+                f'"template_status":{encode_basestring(ref.status)},'
+                f'"template_kind":{encode_basestring(ref.kind)},"matched":true,"segments":['
+                '{"index":0,"part":"signature","ok":true}')
+        pieces = []
         for index, segment in enumerate(fit.template.segments, start=1):
             if isinstance(segment, Variable):
-                parts.append(f',{{"index":{index},"part":"variable","ok":true,'
-                             f'"name":{_text(segment.name)},"type":{_text(segment.type)}}}')
+                text += (f',{{"index":{index},"part":"variable","ok":true,'
+                         f'"name":{encode_basestring(segment.name)},'
+                         f'"type":{encode_basestring(segment.type)}}}')
             else:
-                parts.append(f',{{"index":{index},"part":"fixed","ok":true,"position":%d}}')
-        form = fit.memo[fit.order] = "".join(parts) + "]}"
+                pieces.append(text + f',{{"index":{index},"part":"fixed","ok":true,"position":')
+                text = "}"
+        pieces.append(text + "]}}")
+        form = fit.memo[fit.order] = tuple(pieces)
     return form
 
 
@@ -86,11 +88,15 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
 def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
            fit: Fit) -> str:
     """The answer's text for a message that fits its template (`fit`)."""
-    return (f'{{"sub_port":{encode_basestring(sub_port)},'
-            f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
-            f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},'
-            f'"template_id":{encode_basestring(fit.key.id)},'
-            f'"explanation":{_form(fit) % fit.positions}}}')
+    texts = [f'{{"sub_port":{encode_basestring(sub_port)},'
+             f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
+             f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)}']
+    pieces = _form(fit)
+    for position, piece in zip(fit.positions, pieces, strict=False):
+        texts.append(piece)
+        texts.append(str(position))
+    texts.append(pieces[-1])
+    return "".join(texts)
 
 
 def missed(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
