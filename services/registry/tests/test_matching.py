@@ -403,3 +403,14 @@ def test_marketing_suspects_are_the_texts_with_a_clue_or_the_wording(texts):
         assert (at in found) == clue
         if marketing_wording(text):
             assert at in found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["【", "】", " ", "\u3000", "a", "顺丰", "\n", "x y"]),
+                max_size=10).map("".join))
+def test_split_normalized_is_the_signature_pattern_s_split(text):
+    from registry.service.matching.normalize import SIGNATURE, split_normalized, squeeze
+
+    found = SIGNATURE.match(text)
+    expected = (None, text) if found is None else (squeeze(found.group(1)), text[found.end():])
+    assert split_normalized(text) == expected

@@ -67,6 +67,10 @@ def split_signature(text: str) -> tuple[str | None, str]:
 
 def split_normalized(text: str) -> tuple[str | None, str]:
     """`split_signature` of a text `normalize` has already been applied to."""
+    if text[:1] == "【":  # most messages: SIGNATURE's match, found by two finds
+        end = text.find("】", 1)
+        if end > 0 and text.find("【", 1, end) < 0:
+            return _squeezed_signature(text[1:end]), text[end + 1:]
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
