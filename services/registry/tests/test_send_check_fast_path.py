@@ -287,8 +287,8 @@ def test_escapes_other_encodings_and_broken_json_are_left_to_pydantic(raw):
 
 
 def test_json_nested_past_the_reader_s_depth_is_left_to_pydantic():
-    """json.loads raises RecursionError there: no answer of the plain reader, and pydantic's
-    is a 422 (tested through the API in test_send_check)."""
+    """Not the schema's shape at the first bracket: no answer of the plain reader, and
+    pydantic's is a 422 (tested through the API in test_send_check)."""
     raw = b'{"checks": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert messaging.plain_checks(raw, batch=True) is None
     assert messaging.plain_checks(b"[" * 100_000 + b"]" * 100_000, batch=False) is None

@@ -35,8 +35,8 @@ _UNLOGGED: dict[int | str, dict[str, Any]] = {
 
 
 async def _checks(request: Request, *, batch: bool) -> Sequence[SendCheckIn | Check]:
-    """The body's checks: read by the standard library when it plainly keeps the schema's
-    rules (a gateway's body always does), else by pydantic, with its 422 for what does not."""
+    """The body's checks: read by msgspec when it plainly keeps the schema's rules (a
+    gateway's body always does), else by pydantic, with its 422 for what does not."""
     raw = await json_bytes(request)
     plain = plain_checks(raw, batch=batch)
     if plain is not None:

@@ -1,13 +1,12 @@
 """Schemas for templates, send checks and mo messages (R4, R5, R6)."""
 
 import datetime as dt
-import json
 import operator
 from collections.abc import Callable
 from functools import partial
-from itertools import chain
 from typing import Annotated, Any, Literal, NamedTuple
 
+import msgspec
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from porttrust_shared.fields import Iso8601
@@ -107,70 +106,47 @@ class Check(NamedTuple):
     content: str
 
 
-_FIELDS = operator.itemgetter(*Check._fields)
+class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """`SendCheckIn`'s rules as msgspec states them (the three keys and no other, strings
+    only, the same lengths in characters); `plain_checks` adds strip_whitespace's. Not
+    tracked by the garbage collector (gc=False): strings only, no cycle possible."""
+
+    sub_port: Annotated[str, msgspec.Meta(min_length=1, max_length=NUMBER_MAX)]
+    recipient: Annotated[str, msgspec.Meta(min_length=1, max_length=NUMBER_MAX)]
+    content: Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
+
+
+class _PlainBatch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    checks: Annotated[list[_Plain], msgspec.Meta(min_length=1, max_length=BATCH_MAX)]
+
+
+_READ_ONE, _READ_BATCH = msgspec.json.Decoder(_Plain), msgspec.json.Decoder(_PlainBatch)
+_SUB_PORT, _RECIPIENT, _CONTENT = map(operator.attrgetter, Check._fields)
 _CHECK: Callable[[tuple[str, str, str]], Check] = partial(tuple.__new__, Check)
-
-
-def _plain(items: list[Any]) -> list[Check] | None:
-    """The items as `Check`s when each is an object of exactly the three keys whose values
-    pydantic would take as they are, else None; judged column by column (a batch is a
-    thousand), each rule as `SendCheckIn` states it."""
-    try:  # every item an object with the three keys (anything else is not subscriptable)
-        rows = list(map(_FIELDS, items))
-    except (KeyError, TypeError):
-        return None
-    if set(map(len, items)) != {3}:  # and no other key
-        return None
-    sub_ports, recipients, contents = zip(*rows, strict=True)
-    for column in (sub_ports, recipients):
-        # Nothing strip_whitespace would remove (else pydantic reads it, and strips).
-        if not _strings(column, NUMBER_MAX) or tuple(map(str.strip, column)) != column:
-            return None
-    if not _strings(contents, CONTENT_MAX):
-        return None
-    return list(map(_CHECK, rows))
-
-
-def _strings(column: tuple[Any, ...], limit: int) -> bool:
-    """Every value a string of 1 to `limit` characters."""
-    return set(map(type, column)) == {str} and min(map(len, column)) > 0 \
-        and max(map(len, column)) <= limit
 
 
 def plain_checks(raw: bytes, *, batch: bool) -> list[Check] | None:
     """The checks of a body that plainly keeps `SendCheckIn`'s (or `SendCheckBatchIn`'s)
-    rules, read by the standard library's JSON reader; None for anything else (a wrong type,
-    whitespace to strip, a length past a limit, a lone surrogate, not UTF-8, nesting past the
-    reader's depth...): pydantic then reads that body and answers exactly as it always has.
-    The gateways' batches never need pydantic."""
-    try:  # UTF-8 only, as pydantic reads (json.loads would guess UTF-16 or UTF-32 from bytes)
-        body = json.loads(raw.decode())
-    except (ValueError, RecursionError):
-        return None
-    if batch:
-        if body.__class__ is not dict or body.keys() != {"checks"}:
-            return None
-        items = body["checks"]
-        if items.__class__ is not list or not 0 < len(items) <= BATCH_MAX:
-            return None
-    else:
-        items = [body]
-    checks = _plain(items)
-    return None if checks is None or _surrogates(raw, checks) else checks
+    rules, decoded by msgspec straight into typed objects (in C, about twice as fast as
+    `json.loads` and a check per column); None for anything else (a wrong type, an unknown or
+    missing key, a length past a limit, whitespace to strip, a lone surrogate, not UTF-8, a
+    BOM, trailing data...): pydantic then reads that body and answers exactly as it always
+    has. The gateways' batches never need pydantic.
 
-
-def _surrogates(raw: bytes, checks: list[Check]) -> bool:
-    """A lone surrogate (`\\ud800`) pydantic refuses; json.loads would read it. Only a \\u
-    escape can write one in UTF-8 text; when the body has any, the texts are written as UTF-8
-    (which can write every code point but those) once, all together: cheaper than searching
-    a body of escapes for `\\ud`."""
-    if b"\\u" not in raw:
-        return False
+    msgspec reads JSON as pydantic does where it accepts (UTF-8 only, a duplicate key's last
+    value; lone surrogates, NaN and anything after the value refused) and never descends
+    past the schema's two levels; tests/test_send_check_body.py holds the two together."""
     try:
-        "".join(chain.from_iterable(checks)).encode()
-    except UnicodeEncodeError:
-        return True
-    return False
+        items = _READ_BATCH.decode(raw).checks if batch else [_READ_ONE.decode(raw)]
+    except msgspec.DecodeError:  # ValidationError included
+        return None
+    sub_ports, recipients = list(map(_SUB_PORT, items)), list(map(_RECIPIENT, items))
+    # Nothing strip_whitespace would remove (else pydantic reads it, and strips): str.strip
+    # removes every character Rust's trim does, and more (the tests hold this).
+    if list(map(str.strip, sub_ports)) != sub_ports \
+            or list(map(str.strip, recipients)) != recipients:
+        return None
+    return list(map(_CHECK, zip(sub_ports, recipients, map(_CONTENT, items), strict=True)))
 
 
 class MoMessageIn(BaseModel):
