@@ -23,7 +23,7 @@ from porttrust_shared.tokens import Principal
 from registry.schemas import messaging
 from registry.service.matching import compile_template
 from registry.service.opt_outs import PHONE
-from registry.service.send_check import lane
+from registry.service.send_check import general, lane
 from registry.service.send_check.reference import reference_verdict
 from registry.service.send_check.render import batch_text, written
 from registry.service.send_check.state import SubPortView, TemplateRef, phone_key, template_index
@@ -364,6 +364,35 @@ def test_the_usual_case_answers_and_logs_what_the_general_path_does():
             # A waiver could never change a usual answer (service/monitoring.py).
             assert written(check, phone, reasons, best, monitored=True).text == text
     assert answered > 100 and general > 1000, (answered, general)
+
+
+def test_the_general_path_answers_and_logs_each_check_from_its_verdict():
+    """general.verdicts and general.answers (compiled) give, check by check, what verdict,
+    written and the log row's fields give, waived sub-ports included."""
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    subs, templates, opted, checks = _corpus(21, 1500)
+    snapshot = Snapshot(subs, {n: template_index(r) for n, r in templates.items()}, {})
+    for number, index in opted:
+        snapshot.opted.setdefault(number, set()).add(phone_key(index))
+    waived = {number for number in subs if number.endswith(("1", "2"))}
+    found = general.verdicts(snapshot, checks, CIPHER)
+    reasons_seen: set[str] = set()
+    for check, phone, index, verdict_found, answered in zip(
+            checks, *found, general.answers(snapshot, checks, found, waived, now=now,
+                                            actor="gw", cipher=CIPHER), strict=True):
+        assert phone == recipient_phone(check.recipient)
+        assert index == (CIPHER.blind_index(phone, field=PHONE) if phone else None)
+        reasons, best = verdict(snapshot, check, phone, index)
+        assert answer(check, phone, *verdict_found) == answer(check, phone, reasons, best)
+        text, recipient, allowed, enforced, template = written(
+            check, phone, reasons, best, monitored=check.sub_port in waived)
+        sub = subs.get(check.sub_port)
+        assert answered == (text, LogRow(
+            now, check.sub_port, sub.province if sub else None, index, recipient, allowed,
+            enforced, reasons, template, "gw", content_digest(check.content, CIPHER),
+            len(check.content)))
+        reasons_seen.update(reasons)
+    assert reasons_seen >= REASONS - {"sub_port_unknown", "no_template"}, REASONS - reasons_seen
 
 
 @pytest.mark.parametrize("raw", ["13800000000", "19912345678"])

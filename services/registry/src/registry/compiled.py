@@ -23,6 +23,7 @@ SOURCES = (
     "registry/service/matching/matcher.py",
     "registry/service/matching/normalize.py",
     "registry/service/matching/variables.py",
+    "registry/service/send_check/general.py",
     "registry/service/send_check/lane.py",
     "registry/service/send_check/render.py",
     "registry/service/send_check/verdict.py",

@@ -22,13 +22,12 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
 from registry.service.monitoring import enforcement_starts, monitored, waivable
 from registry.service.opt_outs import PHONE
+from registry.service.send_check import general
 from registry.service.send_check.lane import Answered, usual
-from registry.service.send_check.render import written
 from registry.service.send_check.snapshot import Caches, fill, from_database, from_memory
 from registry.service.send_check.state import SubPortView
-from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone, verdict
-from registry.service.send_log import content_digest
-from registry.service.send_log_writer import LogRow, SendLogWriter
+from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone
+from registry.service.send_log_writer import SendLogWriter
 
 __all__ = ["Caches", "check_sends"]
 
@@ -89,23 +88,12 @@ async def _explained(sessions: async_sessionmaker[AsyncSession], caches: Caches 
                      snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime,
                      actor: str, cipher: PiiCipher) -> list[Answered]:
     """The general path: each check's reasons found one by one, a refusal explained part by
-    part (verdict.py), the answer written from its values (render.py)."""
-    phones = [recipient_phone(c.recipient) for c in checks]
-    indexes = [cipher.blind_index(p, field=PHONE) if p else None for p in phones]
-    verdicts = [verdict(snapshot, *asked) for asked in zip(checks, phones, indexes, strict=True)]
+    part (verdict.py), the answer written from its values (render.py); general.py holds the
+    steps, this the one that may read the database (which refusals are waived)."""
+    found = general.verdicts(snapshot, checks, cipher)
     waived = await _monitored(sessions, caches, snapshot, {c.sub_port for c, (reasons, _) in zip(
-        checks, verdicts, strict=True) if waivable(reasons)}, now)
-    found, subs = [], snapshot.subs
-    for check, phone, index, (reasons, best) in zip(checks, phones, indexes, verdicts,
-                                                    strict=True):
-        text, recipient, allowed, enforced, template = written(
-            check, phone, reasons, best, monitored=check.sub_port in waived)
-        sub = subs.get(check.sub_port)
-        found.append((text, LogRow(
-            now, check.sub_port, sub.province if sub else None, index, recipient, allowed,
-            enforced, reasons, template, actor, content_digest(check.content, cipher),
-            len(check.content))))
-    return found
+        checks, found[2], strict=True) if waivable(reasons)}, now)
+    return general.answers(snapshot, checks, found, waived, now=now, actor=actor, cipher=cipher)
 
 
 async def check_sends(sessions: async_sessionmaker[AsyncSession], *,

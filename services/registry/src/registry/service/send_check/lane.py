@@ -27,7 +27,7 @@ from registry.service.send_log_writer import LogRow
 
 Answered = tuple[str, LogRow]
 # A log row made as a plain tuple of its fields (a NamedTuple's own constructor is Python).
-_ROW: Callable[[tuple[Any, ...]], LogRow] = partial(tuple.__new__, LogRow)
+ROW: Callable[[tuple[Any, ...]], LogRow] = partial(tuple.__new__, LogRow)
 _NOTHING: Set[int] = frozenset()
 
 
@@ -92,7 +92,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         opted_out = opt_out_key(phone_index) in keys
         reasons = ["recipient_opted_out"] if opted_out else []
         masked = masked_mobile(recipient)
-        found[at] = (fitted(number, masked, not opted_out, True, reasons, fit), _ROW((
+        found[at] = (fitted(number, masked, not opted_out, True, reasons, fit), ROW((
             now, number, province, phone_index, masked, not opted_out, True, reasons,
             fit.key.id, actor, keyed_hex(contents, content),
             len(content))))
