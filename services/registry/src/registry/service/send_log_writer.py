@@ -4,10 +4,11 @@ The check builds `LogRow`s and awaits `SendLogWriter.write`; it is answered only
 returns, and `write` returns only once its rows are committed. Two writers:
 
 - `CopyLogWriter` (PostgreSQL): group commit. Rows of concurrent requests wait together and
-  go in one statement on the asyncpg driver connection (a COPY, or for a few rows one
-  prepared INSERT of arrays: one round trip), in one transaction; every waiting request is
-  answered after that commit. One flush runs at a time; rows that arrive meanwhile form the
-  next group, so the busier the service, the larger (and cheaper per row) the commits.
+  go in one statement on the asyncpg driver connection (a COPY in text format, written here,
+  or for a few rows one prepared INSERT: one round trip), in one transaction; every waiting
+  request is answered after that commit. One flush runs at a time; rows that arrive meanwhile
+  form the next group, so the busier the service, the larger (and cheaper per row) the
+  commits.
   `REGISTRY_SEND_LOG_SYNCHRONOUS_COMMIT` (default true) says whether that commit also waits
   for the disk: false answers once the rows are committed and visible, and a database crash
   can lose the last fraction of a second of them (PostgreSQL's `synchronous_commit = off`
