@@ -11,7 +11,7 @@ modules, or is one call into the standard library.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Container, Sequence
 from functools import partial
 from typing import Any
 
@@ -28,7 +28,7 @@ from registry.service.send_log_writer import LogRow
 Answered = tuple[str, LogRow]
 # A log row made as a plain tuple of its fields (a NamedTuple's own constructor is Python).
 ROW: Callable[[tuple[Any, ...]], LogRow] = partial(tuple.__new__, LogRow)
-_NOTHING: Set[int] = frozenset()
+_NOTHING: Container[int] = frozenset()
 
 
 def plain_mobile(raw: str) -> bool:

@@ -7,7 +7,7 @@ tests hold the two to the same answers.
 """
 
 import re
-from collections.abc import Set
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ class Snapshot:
 
     subs: dict[str, SubPortView] = field(default_factory=dict)
     templates: dict[str, TemplateIndex] = field(default_factory=dict)
-    opted: dict[str, Set[int]] = field(default_factory=dict)
+    opted: dict[str, Container[int]] = field(default_factory=dict)
 
 
 def recipient_phone(raw: str) -> str | None:
