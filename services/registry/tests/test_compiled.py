@@ -1,13 +1,14 @@
 """The send check's hot modules run compiled by mypyc where the build could (setup.py), never
 stale, and can be switched back to their source (`PORTTRUST_INTERPRETED=1`)."""
 
+import logging
 import os
 import subprocess
 import sys
 
 import pytest
 
-from registry.compiled import MODULES, SOURCES, compiled_modules, stale_modules
+from registry.compiled import MODULES, SOURCES, compiled_modules, log_build, stale_modules
 
 INTERPRETED = os.environ.get("PORTTRUST_INTERPRETED") == "1"
 
@@ -43,3 +44,11 @@ def test_interpreted_switch_imports_every_module_from_source() -> None:
 @pytest.mark.skipif(not INTERPRETED, reason="the interpreted run only")
 def test_this_run_is_interpreted() -> None:
     assert compiled_modules() == []
+
+
+async def test_start_up_says_how_the_send_check_runs(caplog):
+    with caplog.at_level(logging.INFO, logger="registry.compiled"):
+        await log_build(None)
+    [record] = caplog.records
+    assert record.getMessage().startswith(
+        f"send check: {len(compiled_modules())} of {len(MODULES)} modules compiled")

@@ -10,6 +10,7 @@ same source runs in C. Nothing here changes an answer: the tests run the send ch
 import importlib
 import importlib.abc
 import importlib.util
+import logging
 import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
@@ -68,3 +69,13 @@ def interpreted() -> None:
     operator who wants to rule the compiled build out."""
     if not any(isinstance(finder, _FromSource) for finder in sys.meta_path):
         sys.meta_path.insert(0, _FromSource())
+
+
+async def log_build(app: object) -> None:
+    """An `on_startup` hook: says in the log how the send check runs (compiled or not, and a
+    stale build, which `make install` mends), for an operator comparing figures."""
+    found, stale = compiled_modules(), stale_modules()
+    logging.getLogger("registry.compiled").log(
+        logging.WARNING if stale else logging.INFO,
+        "send check: %d of %d modules compiled%s", len(found), len(MODULES),
+        f"; older than their source: {', '.join(stale)}" if stale else "")

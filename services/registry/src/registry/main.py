@@ -8,6 +8,7 @@ from porttrust_shared.heap import freeze_on_start
 from porttrust_shared.outbox import Outbox, events_router
 from registry.api import router
 from registry.clients import CreditClient, LocalVerifier, WhitelistClient
+from registry.compiled import log_build
 from registry.deps import RegistryState
 from registry.events import HANDLERS
 from registry.models import AuditEvent, IdempotencyRecord, InboxEvent, OutboxEvent
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, audit_router(AuditEvent),
                  events_router(inbox=InboxEvent, handlers=HANDLERS)],
         outbox=Outbox(OutboxEvent, {"credit": "credit_url", "whitelist": "whitelist_url"}),
-        on_startup=[start_clients, start_sweeps, freeze_on_start],
+        on_startup=[start_clients, start_sweeps, log_build, freeze_on_start],
         on_shutdown=[stop_sweeps, close_writers],
         body_limits=settings.imports.body_limits(),
         read_cache=True,  # GET /v1/sub-ports/{number}
