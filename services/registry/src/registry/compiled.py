@@ -1,10 +1,11 @@
 """Which of the registry's modules the build compiles with mypyc (setup.py), and whether this
 process runs them compiled.
 
-The send check's usual pass (lane.py, the template index and matcher, normalisation, the
-answer's text) is pure code the batch route runs a thousand times a request; compiled, the
-same source runs in C. Nothing here changes an answer: the tests run the send check both ways
-(`PORTTRUST_INTERPRETED=1` makes the test plugin import these modules from their source).
+The send check's pure code (the usual pass and the general path's steps, the template index
+and matcher, normalisation, the answer's text) runs a thousand times a batch request;
+compiled, the same source runs in C. Nothing here changes an answer: CI runs the send-check
+tests both ways (`PORTTRUST_INTERPRETED=1` in the environment makes registry/__init__.py
+import these modules from their source, through `interpreted`).
 """
 
 import importlib
