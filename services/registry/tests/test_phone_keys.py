@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.service.send_check.state import PhoneKeys
+from registry.service.send_check.phone_keys import PhoneKeys
 
 TOP = 2**64 - 1
 # Keys that share slots (a few low bits) with fingerprints alike or not (the top byte), the

@@ -27,6 +27,7 @@ SOURCES = (
     "registry/service/matching/variables.py",
     "registry/service/send_check/general.py",
     "registry/service/send_check/lane.py",
+    "registry/service/send_check/phone_keys.py",
     "registry/service/send_check/render.py",
     "registry/service/send_check/verdict.py",
 )

@@ -14,7 +14,7 @@ position 0, so they explain equally well and only the earliest of them can be ch
 from collections.abc import Sequence
 from typing import Any
 
-from registry.service.matching.matcher import Fit, Miss, fit, miss
+from registry.service.matching.matcher import Fit, Miss, Whole, fit_whole, miss
 from registry.service.matching.normalize import WHITESPACE, unspaced
 from registry.service.matching.template import CompiledTemplate, Fixed
 
@@ -29,11 +29,11 @@ class _Signature:
     def __init__(self) -> None:
         self.orders: list[int] = []
         self.unkeyed: list[int] = []  # the body starts with a variable (or is empty)
-        # First SHORT characters → the distinct lengths (ascending) of the first PREFIX
-        # characters of the first parts that start so, and those characters → orders: a body's
-        # head is looked up once per length instead of compared with every prefix. First
-        # parts shorter than SHORT by length → text → orders.
-        self.keyed: dict[str, tuple[list[int], dict[str, list[int]]]] = {}
+        # First SHORT characters → (the first PREFIX characters of the first parts that start
+        # so, their orders), shortest first: a body's head is compared with each by
+        # `startswith` (no slice to make, no hash to take). First parts shorter than SHORT by
+        # length → text → orders.
+        self.keyed: dict[str, list[tuple[str, list[int]]]] = {}
         self.short: dict[int, dict[str, list[int]]] = {}
 
     def add(self, order: int, template: CompiledTemplate) -> None:
@@ -45,12 +45,14 @@ class _Signature:
         prefix = first.text[:PREFIX]
         if len(prefix) < SHORT:
             self.short.setdefault(len(prefix), {}).setdefault(prefix, []).append(order)
-        else:
-            lengths, prefixes = self.keyed.setdefault(prefix[:SHORT], ([], {}))
-            prefixes.setdefault(prefix, []).append(order)
-            if len(prefix) not in lengths:
-                lengths.append(len(prefix))
-                lengths.sort()
+            return
+        prefixes = self.keyed.setdefault(prefix[:SHORT], [])
+        for known, orders in prefixes:
+            if known == prefix:
+                orders.append(order)
+                return
+        prefixes.append((prefix, [order]))
+        prefixes.sort(key=lambda kept: len(kept[0]))
 
     def selected(self, body: str) -> list[int]:
         """The templates that may fit `body`, in order; every other one fails at once. (The
@@ -61,19 +63,19 @@ class _Signature:
             if len(head) < PREFIX and len(body) > _HEAD:
                 head = WHITESPACE.sub("", body)
         found, sources = self.unkeyed, 0 if not self.unkeyed else 1
-        for length, prefixes in self.short.items():
-            more = prefixes.get(head[:length])
-            if more is not None:
-                found, sources = found + more, sources + 1
+        if self.short:
+            for length, short in self.short.items():
+                more = short.get(head[:length])
+                if more is not None:
+                    found, sources = found + more if sources else more, sources + 1
         keyed = self.keyed.get(head[:SHORT])
         if keyed is not None:
-            lengths, prefixes = keyed
-            for length in lengths:  # head.startswith(prefix), one length at a time
-                if length > len(head):
+            size = len(head)
+            for prefix, more in keyed:
+                if len(prefix) > size:
                     break
-                more = prefixes.get(head[:length])
-                if more is not None:
-                    found, sources = found + more, sources + 1
+                if head.startswith(prefix):
+                    found, sources = found + more if sources else more, sources + 1
         # Each source is in order already; only two or more need merging.
         return sorted(found) if sources > 1 else found
 
@@ -90,6 +92,9 @@ class TemplateIndex:
         self.candidates = list(candidates)
         self.memo: list[Any] = [None] * len(self.candidates)  # see `Fit.memo`
         self.missed: list[Any] = [None] * len(self.candidates)  # see `Miss.memo`
+        # Each template's `whole`, kept here on its first use: read from the index's list, not
+        # through the template's attributes.
+        self.wholes: list[Whole | None] = [None] * len(self.candidates)
         self._signatures: dict[str, _Signature] = {}
         for order, (_, template) in enumerate(self.candidates):
             self._signatures.setdefault(template.signature, _Signature()).add(order, template)
@@ -108,11 +113,14 @@ class TemplateIndex:
         # explaining the ones tried before it (they fail in both walks alike).
         if not selected:
             return None
-        spaced = not unspaced(body)
+        spaced, wholes = not unspaced(body), self.wholes
         for order in selected:
-            key, template = self.candidates[order]
-            positions = fit(template, body, spaced=spaced)
+            whole = wholes[order]
+            if whole is None:
+                whole = wholes[order] = self.candidates[order][1].whole
+            positions = fit_whole(whole, body, spaced)
             if positions is not None:
+                key, template = self.candidates[order]
                 return Fit(key, template, positions, self.memo, order)
         return None
 

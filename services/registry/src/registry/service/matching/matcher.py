@@ -6,13 +6,14 @@ whatever the caller sends.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from registry.service.matching.normalize import split_signature
-from registry.service.matching.template import CompiledTemplate, Fixed, Variable
-from registry.service.matching.variables import check_value
+from registry.service.matching.template import CompiledTemplate, Fixed, Segment, Variable
+from registry.service.matching.variables import check_value, fits
 
 _TRAILING = re.compile(r"\s*\Z")
 
@@ -217,14 +218,19 @@ def fit(template: CompiledTemplate, body: str, *, spaced: bool = True) -> tuple[
     signature) ok, else None: the template's whole pattern (`Whole`: the parts `_align` would
     find, in one match), then every variable checked as `_variables` checks it. `spaced`:
     whether the body may hold whitespace (False only when it holds none: `unspaced`)."""
-    whole = template.whole
+    return fit_whole(template.whole, body, spaced)
+
+
+def fit_whole(whole: "Whole", body: str, spaced: bool) -> tuple[int, ...] | None:
+    """`fit` of the template whose `whole` this is."""
     found = (whole.pattern if spaced else whole.compact).match(body)
     if found is None:
         return None
-    for group, fits in whole.variables:
-        if not fits(found.group(group).strip()):
+    checks = whole.fits
+    for at, group in enumerate(whole.variable_groups):
+        if not checks[at](found.group(group).strip()):
             return None
-    return tuple(map(found.start, whole.fixed_groups))
+    return tuple([found.start(group) for group in whole.fixed_groups])
 
 
 def _unreached(index: int, segment: Fixed | Variable) -> SegmentResult:
@@ -320,3 +326,72 @@ def best_match(candidates: Sequence[tuple[Any, CompiledTemplate]],
         if best is None or result.score > best.score:
             best = result
     return best
+
+
+class Whole:
+    """A template's body as one pattern that matches exactly the bodies `_align` (matcher.py)
+    walks without a failing part, with groups for the fixed parts' places and the variables'
+    values.
+
+    `_align` finds each fixed part at the earliest place it occurs after the previous one and
+    never goes back; a variable then followed by fixed text is written as an atomic group,
+    `(?>(.*?)(fixed))`: the lazy group stops at the earliest place the fixed text is found,
+    and nothing after can make it try a later one. The last fixed part must end the body
+    (`(.*?)(fixed)\\s*\\Z`: its earliest place that does); a variable at the end takes the
+    rest. Fixed text at the start is matched where it stands. Nothing else can backtrack
+    (fixed text holds no whitespace, so `\\s*` before it has one way to match).
+
+    `compact` is the same pattern without any `\\s*`: in a body with no whitespace each of
+    them can only match nothing, so there it matches as `pattern` does, with the same groups
+    in the same places, at half the cost (most messages hold no whitespace at all)."""
+
+    def __init__(self, pattern: re.Pattern[str], compact: re.Pattern[str],
+                 fixed_groups: tuple[int, ...], variable_groups: tuple[int, ...],
+                 fits: tuple[Callable[[str], bool], ...]) -> None:
+        self.pattern, self.compact, self.fixed_groups = pattern, compact, fixed_groups
+        # Per variable, its group and whether a value fits: `check_value(...) is None` of
+        # it, stripped. (A compiled class: `fit` reads each field straight from the object.)
+        self.variable_groups, self.fits = variable_groups, fits
+
+
+def whole(segments: tuple[Segment, ...], allowed_domains: tuple[str, ...]) -> Whole:
+    parts: list[str] = []
+    compact: list[str] = []
+    fixed_groups: list[int] = []
+    variable_groups: list[int] = []
+    group, after_variable, last = 0, False, len(segments) - 1
+    for at, segment in enumerate(segments):
+        if isinstance(segment, Variable):
+            after_variable = True
+            continue
+        end = r"\s*\Z" if at == last else ""
+        for out, source, ending in ((parts, segment.pattern.pattern, end),
+                                    (compact, re.escape(segment.text), end and r"\Z")):
+            if after_variable:
+                out.append(f"(.*?)({source}){ending}" if ending else f"(?>(.*?)({source}))")
+            else:
+                out.append(f"({source}){ending}")
+        if after_variable:
+            variable_groups.append(group + 1)
+            group += 2
+        else:
+            group += 1
+        fixed_groups.append(group)
+        after_variable = False
+    if after_variable:
+        variable_groups.append(group + 1)
+        parts.append(r"(.*)\Z")
+        compact.append(r"(.*)\Z")
+    elif not segments:
+        parts.append(r"\s*\Z")
+        compact.append(r"\Z")
+    variables = [s for s in segments if isinstance(s, Variable)]
+    return Whole(_pattern("".join(parts)), _pattern("".join(compact)), tuple(fixed_groups),
+                 tuple(variable_groups), tuple(fits(variable, allowed_domains)
+                                               for variable in variables))
+
+
+@lru_cache(maxsize=65536)
+def _pattern(source: str) -> re.Pattern[str]:
+    """One compiled pattern per distinct body: templates of many sub-ports share theirs."""
+    return re.compile(source, re.DOTALL)

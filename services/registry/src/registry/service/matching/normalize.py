@@ -2,7 +2,6 @@
 
 import re
 import unicodedata
-from functools import lru_cache
 
 WHITESPACE = re.compile(r"\s+")
 SIGNATURE = re.compile(r"^\s*【([^【】]*)】")
@@ -70,12 +69,25 @@ def split_normalized(text: str) -> tuple[str | None, str]:
     if text[:1] == "【":  # most messages: SIGNATURE's match, found by two finds
         end = text.find("】", 1)
         if end > 0 and text.find("【", 1, end) < 0:
-            return _squeezed_signature(text[1:end]), text[end + 1:]
+            return squeezed_signature(text[1:end]), text[end + 1:]
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
-    return _squeezed_signature(found.group(1)), text[found.end():]
+    return squeezed_signature(found.group(1)), text[found.end():]
 
 
-# A gateway's messages carry a few signatures, over and over (bounded whatever callers send).
-_squeezed_signature = lru_cache(maxsize=4096)(squeeze)
+# A gateway's messages carry a few signatures, over and over: each squeezed once, kept in a
+# dict (a plain lookup from compiled code; an lru_cache is a call through Python's protocol),
+# emptied when full, so bounded whatever callers send.
+_SIGNATURES: dict[str, str] = {}
+_SIGNATURES_HELD = 4096
+
+
+def squeezed_signature(text: str) -> str:
+    """`squeeze(text)`, kept."""
+    found = _SIGNATURES.get(text)
+    if found is None:
+        if len(_SIGNATURES) >= _SIGNATURES_HELD:
+            _SIGNATURES.clear()
+        found = _SIGNATURES[text] = squeeze(text)
+    return found

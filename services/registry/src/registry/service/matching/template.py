@@ -1,12 +1,15 @@
 """Template text → segments: 【signature】, then fixed text and `{name:type[:max]}` variables."""
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from registry.service.matching.keywords import has_opt_out_instruction, looks_like_marketing
 from registry.service.matching.normalize import split_signature, squeeze
+
+if TYPE_CHECKING:
+    from registry.service.matching.matcher import Whole
 
 VARIABLE_TYPES = ("digits", "text", "amount", "date", "url", "phone")
 DEFAULT_MAX = 30
@@ -55,81 +58,13 @@ class CompiledTemplate:
     @cached_property
     def whole(self) -> "Whole":
         """The body as one pattern (matcher.fit), made on first use."""
+        from registry.service.matching.matcher import whole  # matcher reads this module
+
         return whole(self.segments, self.allowed_domains)
 
     @property
     def fixed_chars(self) -> int:
         return sum(len(s.text) for s in self.segments if isinstance(s, Fixed))
-
-
-@dataclass(frozen=True, slots=True)
-class Whole:
-    """A template's body as one pattern that matches exactly the bodies `_align` (matcher.py)
-    walks without a failing part, with groups for the fixed parts' places and the variables'
-    values.
-
-    `_align` finds each fixed part at the earliest place it occurs after the previous one and
-    never goes back; a variable then followed by fixed text is written as an atomic group,
-    `(?>(.*?)(fixed))`: the lazy group stops at the earliest place the fixed text is found,
-    and nothing after can make it try a later one. The last fixed part must end the body
-    (`(.*?)(fixed)\\s*\\Z`: its earliest place that does); a variable at the end takes the
-    rest. Fixed text at the start is matched where it stands. Nothing else can backtrack
-    (fixed text holds no whitespace, so `\\s*` before it has one way to match).
-
-    `compact` is the same pattern without any `\\s*`: in a body with no whitespace each of
-    them can only match nothing, so there it matches as `pattern` does, with the same groups
-    in the same places, at half the cost (most messages hold no whitespace at all)."""
-
-    pattern: re.Pattern[str]
-    compact: re.Pattern[str]
-    fixed_groups: tuple[int, ...]
-    # (group, does this value fit?) per variable: `check_value(...) is None` of it, stripped.
-    variables: tuple[tuple[int, Callable[[str], bool]], ...]
-
-
-def whole(segments: tuple[Segment, ...], allowed_domains: tuple[str, ...]) -> Whole:
-    from registry.service.matching.variables import fits  # variables.py reads Variable from here
-
-    parts: list[str] = []
-    compact: list[str] = []
-    fixed_groups: list[int] = []
-    variable_groups: list[int] = []
-    group, after_variable, last = 0, False, len(segments) - 1
-    for at, segment in enumerate(segments):
-        if isinstance(segment, Variable):
-            after_variable = True
-            continue
-        end = r"\s*\Z" if at == last else ""
-        for out, source, ending in ((parts, segment.pattern.pattern, end),
-                                    (compact, re.escape(segment.text), end and r"\Z")):
-            if after_variable:
-                out.append(f"(.*?)({source}){ending}" if ending else f"(?>(.*?)({source}))")
-            else:
-                out.append(f"({source}){ending}")
-        if after_variable:
-            variable_groups.append(group + 1)
-            group += 2
-        else:
-            group += 1
-        fixed_groups.append(group)
-        after_variable = False
-    if after_variable:
-        variable_groups.append(group + 1)
-        parts.append(r"(.*)\Z")
-        compact.append(r"(.*)\Z")
-    elif not segments:
-        parts.append(r"\s*\Z")
-        compact.append(r"\Z")
-    variables = [s for s in segments if isinstance(s, Variable)]
-    return Whole(_pattern("".join(parts)), _pattern("".join(compact)), tuple(fixed_groups),
-                 tuple((group, fits(variable, allowed_domains))
-                       for group, variable in zip(variable_groups, variables, strict=True)))
-
-
-@lru_cache(maxsize=65536)
-def _pattern(source: str) -> re.Pattern[str]:
-    """One compiled pattern per distinct body: templates of many sub-ports share theirs."""
-    return re.compile(source, re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 import datetime as dt
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from registry.service.matching.template import Variable
@@ -43,8 +42,19 @@ def _date(value: str) -> bool:
     return True
 
 
-# `_date`, remembered: a day's messages carry the same few dates (bounded).
-_date_seen = lru_cache(maxsize=4096)(_date)
+# `_date`, remembered: a day's messages carry the same few dates. A dict (a plain lookup from
+# compiled code, where an lru_cache is a call through Python's protocol), emptied when full.
+_DATES: dict[str, bool] = {}
+_DATES_HELD = 4096
+
+
+def _date_seen(value: str) -> bool:
+    found = _DATES.get(value)
+    if found is None:
+        if len(_DATES) >= _DATES_HELD:
+            _DATES.clear()
+        found = _DATES[value] = _date(value)
+    return found
 
 
 def _url(value: str) -> bool:

@@ -20,7 +20,7 @@ from porttrust_shared.validators import PortClass, port_class
 from registry.service.matching.keywords import marketing_suspects, marketing_wording
 from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
-from registry.service.send_check.render import fitted
+from registry.service.send_check.render import fitted_text, reasons_text
 from registry.service.send_check.verdict import Asked, Snapshot
 from registry.service.send_log import CONTENT_FIELD
 from registry.service.send_log_writer import LogRow
@@ -29,6 +29,11 @@ Answered = tuple[str, LogRow]
 # A log row made as a plain tuple of its fields (a NamedTuple's own constructor is Python).
 ROW: Callable[[tuple[Any, ...]], LogRow] = partial(tuple.__new__, LogRow)
 _NOTHING: Container[int] = frozenset()
+# The two lists of reasons a usual check answers, and their JSON: shared by its log rows (no
+# one changes a row's reasons once made).
+_OPTED_OUT: list[str] = ["recipient_opted_out"]
+_NONE: list[str] = []
+_OPTED_OUT_TEXT, _NONE_TEXT = reasons_text(_OPTED_OUT), reasons_text(_NONE)
 
 
 def plain_mobile(raw: str) -> bool:
@@ -90,10 +95,12 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
             continue
         phone_index = keyed_hex(phones, recipient)
         opted_out = opt_out_key(phone_index) in keys
-        reasons = ["recipient_opted_out"] if opted_out else []
         masked = masked_mobile(recipient)
-        found[at] = (fitted(number, masked, not opted_out, True, reasons, fit), ROW((
-            now, number, province, phone_index, masked, not opted_out, True, reasons,
+        text = fitted_text(number, masked, not opted_out, True,
+                           _OPTED_OUT_TEXT if opted_out else _NONE_TEXT, fit)
+        found[at] = (text, ROW((
+            now, number, province, phone_index, masked, not opted_out, True,
+            _OPTED_OUT if opted_out else _NONE,
             fit.key.id, actor, keyed_hex(contents, content),
             len(content))))
     return found

@@ -53,7 +53,8 @@ def _form(fit: Fit) -> tuple[str, ...]:
 _REASONS: dict[tuple[str, ...], str] = {}
 
 
-def _reasons(reasons: list[str]) -> str:
+def reasons_text(reasons: list[str]) -> str:
+    """The reasons as JSON text, as pydantic writes them."""
     key = tuple(reasons)
     text = _REASONS.get(key)
     if text is None:
@@ -88,13 +89,19 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
 def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
            fit: Fit) -> str:
     """The answer's text for a message that fits its template (`fit`)."""
+    return fitted_text(sub_port, recipient, allowed, enforced, reasons_text(reasons), fit)
+
+
+def fitted_text(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: str,
+                fit: Fit) -> str:
+    """`fitted`, its reasons already written (`reasons_text`)."""
     texts = [f'{{"sub_port":{encode_basestring(sub_port)},'
              f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
-             f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)}']
-    pieces = _form(fit)
-    for position, piece in zip(fit.positions, pieces, strict=False):
-        texts.append(piece)
-        texts.append(str(position))
+             f'"enforced":{_BOOL[enforced]},"reasons":{reasons}']
+    pieces, positions = _form(fit), fit.positions
+    for at in range(len(positions)):  # a place after each piece but the last
+        texts.append(pieces[at])
+        texts.append(str(positions[at]))
     texts.append(pieces[-1])
     return "".join(texts)
 
@@ -105,7 +112,8 @@ def missed(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons
     why; None: the check never reached the templates, or there are none)."""
     return (f'{{"sub_port":{encode_basestring(sub_port)},'
             f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
-            f'"enforced":{_BOOL[enforced]},"reasons":{_reasons(reasons)},"template_id":null,'
+            f'"enforced":{_BOOL[enforced]},"reasons":{reasons_text(reasons)},'
+            '"template_id":null,'
             f'"explanation":{"null" if miss is None else _explanation(miss)}}}')
 
 

@@ -16,6 +16,7 @@ from porttrust_shared.keyed import KeyedCache, keyed_cache
 from porttrust_shared.tokens import Principal
 from registry.service.scope import visible
 from registry.service.send_check import state
+from registry.service.send_check.phone_keys import PhoneKeys
 from registry.service.send_check.verdict import Snapshot
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -33,7 +34,7 @@ class Caches:
 
     subs: KeyedCache[str, state.SubPortView | None]
     templates: KeyedCache[str, Any]
-    opt_outs: KeyedCache[str, state.PhoneKeys]
+    opt_outs: KeyedCache[str, PhoneKeys]
     enforcement: KeyedCache[str, dt.datetime | None]
     # One load at a time: requests that miss the same sub-ports wait for the first one's
     # load instead of each loading (and compiling) them again.
