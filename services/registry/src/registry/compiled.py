@@ -30,6 +30,7 @@ SOURCES = (
     "registry/service/send_check/phone_keys.py",
     "registry/service/send_check/render.py",
     "registry/service/send_check/verdict.py",
+    "registry/service/send_log_text.py",
 )
 MODULES = tuple(path.removesuffix(".py").replace("/", ".") for path in SOURCES)
 

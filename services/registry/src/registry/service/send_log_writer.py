@@ -28,7 +28,6 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from typing import Any, NamedTuple, Protocol, get_type_hints
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -38,6 +37,7 @@ from porttrust_shared.db import pooled_postgres
 from porttrust_shared.errors import DependencyUnavailable
 from registry.deps import RegistryState
 from registry.models import SendLogEntry
+from registry.service.send_log_text import copy_text
 
 
 class LogRow(NamedTuple):
@@ -60,13 +60,13 @@ class LogRow(NamedTuple):
 
 COLUMNS = list(LogRow._fields)
 _REASONS = COLUMNS.index("reasons")
-# COPY's text format: what a value must escape (the delimiter, the line end, the escape).
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_TEXT = [at for at, kind in enumerate(get_type_hints(LogRow).values())
-         if kind in (str, str | None)]  # the columns of text
-_BOOLEANS = ("f", "t")
-_INFINITE = {dt.datetime.max: "infinity", dt.datetime.min: "-infinity"}
-_NULL = "\\N"
+_TEXT = tuple(at for at, kind in enumerate(get_type_hints(LogRow).values())
+              if kind in (str, str | None))  # the columns of text
+
+
+def _copy_text(rows: Sequence[LogRow]) -> bytes:
+    """The rows as COPY's text format reads them (send_log_text.copy_text)."""
+    return copy_text(rows, _TEXT)
 # A small group (a few single checks) goes in one prepared INSERT: one round trip, where COPY
 # takes two (its start, then the data); a large one (a batch) goes by COPY.
 SMALL_GROUP = 64
@@ -163,67 +163,6 @@ def _records(rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
             text = encoded[key] = json.dumps(row.reasons)
         records.append((*row[:_REASONS], text, *row[_REASONS + 1:]))
     return records
-
-
-def _copy_text(rows: Sequence[LogRow]) -> bytes:
-    """The rows as COPY's text format reads them: a line a row, a tab between values, `\\N`
-    for NULL; backslash, tab, line feed and carriage return escaped in every text value (a
-    column is escaped only when one of its values needs it: `_escaped`); the time in UTC with
-    its offset (ISO 8601, read alike under any DateStyle and TimeZone); booleans `t`/`f`;
-    the reasons as `_records` writes them (one `json.dumps` a distinct list). UTF-8, as the
-    driver's connection speaks. A NUL, which no PostgreSQL text holds, is sent as it is and
-    refused by the server, as binary COPY and the INSERT refuse it: the group fails (503),
-    nothing of it is logged (a body's text cannot hold one, 422; a token's subject might).
-    Binary records cost more: asyncpg encodes them value by value."""
-    if rows:
-        rows = _escaped(rows)
-    stamps: dict[dt.datetime, str] = {}
-    texts: dict[tuple[str, ...], str] = {}
-    lines = []
-    for (at, number, province, index, masked, allowed, enforced, reasons, template, actor,
-         digest, length) in rows:
-        stamp = stamps.get(at)
-        if stamp is None:
-            stamp = stamps[at] = _stamp(at)
-        key = tuple(reasons)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = json.dumps(reasons).translate(_ESCAPES)
-        lines.append(
-            f"{stamp}\t{number}\t{_NULL if province is None else province}\t"
-            f"{_NULL if index is None else index}\t{masked}\t{_BOOLEANS[allowed]}\t"
-            f"{_BOOLEANS[enforced]}\t{text}\t{_NULL if template is None else template}\t"
-            f"{actor}\t{digest}\t{length}\n")
-    return "".join(lines).encode()
-
-
-def _stamp(at: dt.datetime) -> str:
-    """The instant in UTC, as asyncpg's binary encoder reads a datetime: a naive one is local
-    time; the first and last a datetime holds are PostgreSQL's -infinity and infinity."""
-    infinite = _INFINITE.get(at)
-    if infinite is not None:
-        return infinite
-    utc = at.astimezone(dt.UTC)
-    return _INFINITE.get(utc.replace(tzinfo=None)) or utc.isoformat()
-
-
-def _escaped(rows: Sequence[LogRow]) -> Sequence[LogRow]:
-    """`rows` themselves when no text value holds a character to escape (one scan a character
-    over all of them); else the rows with each column that holds one escaped, each distinct
-    value once (a token's odd subject is one value for the whole batch)."""
-    columns = list(zip(*rows, strict=True))
-    if _plain(chain.from_iterable(columns[at] for at in _TEXT)):
-        return rows
-    for at in _TEXT:
-        if not _plain(columns[at]):
-            escaped = {v: v.translate(_ESCAPES) for v in set(columns[at]) if v is not None}
-            columns[at] = tuple(map(escaped.get, columns[at]))  # None stays None
-    return list(map(LogRow._make, zip(*columns, strict=True)))
-
-
-def _plain(values: Iterable[str | None]) -> bool:
-    joined = "".join(filter(None, values))
-    return not ("\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined)
 
 
 def _parameters(rows: Sequence[LogRow]) -> list[Any]:

@@ -36,6 +36,22 @@ _NONE: list[str] = []
 _OPTED_OUT_TEXT, _NONE_TEXT = reasons_text(_OPTED_OUT), reasons_text(_NONE)
 
 
+# Whether a sub-port number is an M2M port's (`port_class`, a call into Python), remembered:
+# a gateway sends for the same sub-ports over and over (emptied when full).
+_M2M: dict[str, bool] = {}
+_M2M_HELD = 65536
+
+
+def m2m(number: str) -> bool:
+    """`port_class(number) is PortClass.M2M`, kept."""
+    found = _M2M.get(number)
+    if found is None:
+        if len(_M2M) >= _M2M_HELD:
+            _M2M.clear()
+        found = _M2M[number] = port_class(number) is PortClass.M2M
+    return found
+
+
 def plain_mobile(raw: str) -> bool:
     """`check_mobile(raw) == raw`, decided without it: 11 ASCII digits, 1 then 3-9."""
     return len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" \
@@ -78,7 +94,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         number, recipient, content = check.sub_port, check.recipient, check.content
         if number != last:
             last, sub = number, subs.get(number)
-            if sub is None or sub.status != "active" or port_class(number) is PortClass.M2M:
+            if sub is None or sub.status != "active" or m2m(number):
                 index = None
             else:
                 province, index = sub.province, templates.get(number)
