@@ -1,7 +1,14 @@
-"""heap.freeze: what is alive is frozen; what was already garbage is collected, not kept."""
+"""heap.freeze: what is alive is frozen; what was already garbage is collected, not kept.
+heap.huge_pages: resident heap regions end up in huge pages."""
 
+import ctypes
 import gc
+import mmap
+import os
+import sys
 import weakref
+
+import pytest
 
 from porttrust_shared import heap
 
@@ -38,3 +45,50 @@ async def test_the_start_up_hook_freezes():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def _huge_kib() -> int:
+    with open("/proc/self/smaps_rollup") as rollup:
+        return next(int(line.split()[1]) for line in rollup if line.startswith("AnonHugePages:"))
+
+
+def _collapse_supported() -> bool:
+    """Linux 6.1 or later (MADV_COLLAPSE), with transparent huge pages not switched off."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as mode:
+            if "[never]" in mode.read():
+                return False
+    except OSError:
+        return False
+    release = os.uname().release.split(".")
+    return (int(release[0]), int("".join(c for c in release[1] if c.isdigit()))) >= (6, 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not _collapse_supported(),
+                    reason="needs Linux 6.1+ with transparent huge pages")
+def test_a_resident_heap_region_is_backed_by_huge_pages():
+    held = bytearray(os.urandom(1024)) * (32 * 1024)  # 32 MiB, every page touched
+    before = _huge_kib()
+    assert heap.huge_pages() >= 2 << 20
+    assert _huge_kib() >= before + 2048  # at least one 2 MiB page more
+    assert held[:1024] == held[-1024:]  # the data is intact
+
+
+def test_switched_off_nothing_is_asked(monkeypatch):
+    monkeypatch.setenv("PORTTRUST_HUGE_PAGES", "0")
+    monkeypatch.setattr(heap, "_resident_regions", lambda: pytest.fail("read the maps"))
+    assert heap.huge_pages() == 0
+
+
+def test_only_mostly_resident_anonymous_regions_are_chosen():
+    size = 64 << 20
+    region = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # not touched
+    try:
+        start = ctypes.addressof(ctypes.c_char.from_buffer(region))
+        assert not any(lo <= start < hi for lo, hi in heap._resident_regions())
+        for page in range(0, size, 4096):
+            region[page] = 1
+        assert any(lo <= start < hi for lo, hi in heap._resident_regions())
+    finally:
+        gc.collect()  # the ctypes view lets go of the buffer
+        region.close()

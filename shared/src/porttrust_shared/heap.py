@@ -14,17 +14,81 @@ so), so only an object that dies inside a reference cycle after the freeze is ke
 collecting first means nothing that was already garbage is. Call it after start-up and after
 a large load, not per request: the collection it starts pauses the process (for as long as
 the objects made since the last freeze take to walk).
+
+`huge_pages()` then asks Linux to back the heap's resident regions with 2 MiB pages
+(`madvise` MADV_HUGEPAGE, then MADV_COLLAPSE, Linux 6.1 and later; elsewhere nothing
+happens). The send check reads objects of a thousand sub-ports in no order, each in another
+4 KiB page: with 4 KiB pages most of those reads also miss the TLB. Only regions already
+three-quarters resident are collapsed, so memory grows by at most a quarter of what they hold.
+`PORTTRUST_HUGE_PAGES=0` switches it off.
 """
 
+import ctypes
 import gc
+import logging
+import os
+import sys
 from typing import Any
 
+log = logging.getLogger(__name__)
+_HUGE = 1 << 21  # a huge page (x86-64, arm64 with 4 KiB pages)
+_MADV_HUGEPAGE, _MADV_COLLAPSE = 14, 25
+_RESIDENT = 0.75  # a region is collapsed only when this much of it is in memory already
 
-def freeze() -> None:
+
+def freeze(*, huge: bool = False) -> None:
+    """`huge`: then ask for the heap to be backed by huge pages (`huge_pages`), after a
+    large load (not at start-up: nothing large is held yet)."""
     gc.collect()
     gc.freeze()
+    if huge:
+        huge_pages()
 
 
 async def freeze_on_start(app: Any) -> None:
     """An `on_startup` hook: what start-up built, frozen."""
     freeze()
+
+
+
+def huge_pages() -> int:
+    """The bytes collapsed into huge pages: the anonymous read-write regions of this process
+    (the heap, Python's arenas) that are mostly resident, whole 2 MiB pages of each. 0 on a
+    system without MADV_COLLAPSE, or when `PORTTRUST_HUGE_PAGES=0`."""
+    if os.environ.get("PORTTRUST_HUGE_PAGES", "1") == "0" or not sys.platform.startswith("linux"):
+        return 0
+    try:
+        regions = _resident_regions()
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return 0
+    madvise = libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    done = 0
+    for start, end in regions:
+        start, end = -(-start // _HUGE) * _HUGE, end // _HUGE * _HUGE
+        if end - start < _HUGE:
+            continue
+        if madvise(start, end - start, _MADV_HUGEPAGE) == 0 \
+                and madvise(start, end - start, _MADV_COLLAPSE) == 0:
+            done += end - start
+    log.info("heap: %d MiB in huge pages", done >> 20)
+    return done
+
+
+def _resident_regions() -> list[tuple[int, int]]:
+    """(start, end) of each anonymous private read-write mapping at least `_RESIDENT`
+    resident (/proc/self/smaps)."""
+    found: list[tuple[int, int]] = []
+    region: tuple[int, int] | None = None
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5:  # a mapping's first line
+                start, end = (int(part, 16) for part in head[0].split("-"))
+                region = (start, end) if head[1] == "rw-p" and len(head) == 5 else None
+            elif region is not None and head[0] == "Rss:":
+                if int(head[1]) * 1024 >= _RESIDENT * (region[1] - region[0]):
+                    found.append(region)
+                region = None
+    return found
