@@ -21,6 +21,7 @@ from types import ModuleType
 # Paths under src/, in the order mypyc is given them.
 SOURCES = (
     "registry/service/matching/index.py",
+    "registry/service/matching/kept.py",
     "registry/service/matching/keywords.py",
     "registry/service/matching/matcher.py",
     "registry/service/matching/normalize.py",

@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from registry.service.matching.kept import Kept
+
 WHITESPACE = re.compile(r"\s+")
 SIGNATURE = re.compile(r"^\s*【([^【】]*)】")
 
@@ -76,18 +78,10 @@ def split_normalized(text: str) -> tuple[str | None, str]:
     return squeezed_signature(found.group(1)), text[found.end():]
 
 
-# A gateway's messages carry a few signatures, over and over: each squeezed once, kept in a
-# dict (a plain lookup from compiled code; an lru_cache is a call through Python's protocol),
-# emptied when full, so bounded whatever callers send.
-_SIGNATURES: dict[str, str] = {}
-_SIGNATURES_HELD = 4096
+# A gateway's messages carry a few signatures, over and over: each squeezed once.
+_SIGNATURES: Kept[str] = Kept(squeeze, 4096)
 
 
 def squeezed_signature(text: str) -> str:
     """`squeeze(text)`, kept."""
-    found = _SIGNATURES.get(text)
-    if found is None:
-        if len(_SIGNATURES) >= _SIGNATURES_HELD:
-            _SIGNATURES.clear()
-        found = _SIGNATURES[text] = squeeze(text)
-    return found
+    return _SIGNATURES.get(text)

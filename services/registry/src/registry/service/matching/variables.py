@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from registry.service.matching.kept import Kept
 from registry.service.matching.template import Variable
 
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -42,19 +43,8 @@ def _date(value: str) -> bool:
     return True
 
 
-# `_date`, remembered: a day's messages carry the same few dates. A dict (a plain lookup from
-# compiled code, where an lru_cache is a call through Python's protocol), emptied when full.
-_DATES: dict[str, bool] = {}
-_DATES_HELD = 4096
-
-
-def _date_seen(value: str) -> bool:
-    found = _DATES.get(value)
-    if found is None:
-        if len(_DATES) >= _DATES_HELD:
-            _DATES.clear()
-        found = _DATES[value] = _date(value)
-    return found
+# `_date`, remembered: a day's messages carry the same few dates.
+_date_seen = Kept(_date, 4096).get
 
 
 def _url(value: str) -> bool:

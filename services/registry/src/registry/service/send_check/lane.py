@@ -17,6 +17,7 @@ from typing import Any
 
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import PortClass, port_class
+from registry.service.matching.kept import Kept
 from registry.service.matching.keywords import marketing_suspects, marketing_wording
 from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
@@ -36,20 +37,13 @@ _NONE: list[str] = []
 _OPTED_OUT_TEXT, _NONE_TEXT = reasons_text(_OPTED_OUT), reasons_text(_NONE)
 
 
+def _m2m(number: str) -> bool:
+    return port_class(number) is PortClass.M2M
+
+
 # Whether a sub-port number is an M2M port's (`port_class`, a call into Python), remembered:
-# a gateway sends for the same sub-ports over and over (emptied when full).
-_M2M: dict[str, bool] = {}
-_M2M_HELD = 65536
-
-
-def m2m(number: str) -> bool:
-    """`port_class(number) is PortClass.M2M`, kept."""
-    found = _M2M.get(number)
-    if found is None:
-        if len(_M2M) >= _M2M_HELD:
-            _M2M.clear()
-        found = _M2M[number] = port_class(number) is PortClass.M2M
-    return found
+# a gateway sends for the same sub-ports over and over.
+_M2M: Kept[bool] = Kept(_m2m, 65536)
 
 
 def plain_mobile(raw: str) -> bool:
@@ -94,7 +88,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         number, recipient, content = check.sub_port, check.recipient, check.content
         if number != last:
             last, sub = number, subs.get(number)
-            if sub is None or sub.status != "active" or m2m(number):
+            if sub is None or sub.status != "active" or _M2M.get(number):
                 index = None
             else:
                 province, index = sub.province, templates.get(number)
