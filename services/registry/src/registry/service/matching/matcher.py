@@ -354,6 +354,11 @@ class Whole:
         self.variable_groups, self.fits = variable_groups, fits
 
 
+# One `Whole` per distinct body (its parts and allowed domains, which are all it is made
+# from), as `_pattern` keeps one pattern: a sub-port's templates are often another's too (an
+# enterprise registers the same ones on each of its sub-ports; a verification code reads
+# alike everywhere), and a check then reads one object that is already in the CPU's caches.
+@lru_cache(maxsize=65536)
 def whole(segments: tuple[Segment, ...], allowed_domains: tuple[str, ...]) -> Whole:
     parts: list[str] = []
     compact: list[str] = []
