@@ -71,17 +71,12 @@ def split_normalized(text: str) -> tuple[str | None, str]:
     if text[:1] == "【":  # most messages: SIGNATURE's match, found by two finds
         end = text.find("】", 1)
         if end > 0 and text.find("【", 1, end) < 0:
-            return squeezed_signature(text[1:end]), text[end + 1:]
+            return _SIGNATURES.get(text[1:end]), text[end + 1:]
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
-    return squeezed_signature(found.group(1)), text[found.end():]
+    return _SIGNATURES.get(found.group(1)), text[found.end():]
 
 
 # A gateway's messages carry a few signatures, over and over: each squeezed once.
 _SIGNATURES: Kept[str] = Kept(squeeze, 4096)
-
-
-def squeezed_signature(text: str) -> str:
-    """`squeeze(text)`, kept."""
-    return _SIGNATURES.get(text)
