@@ -39,12 +39,15 @@ def test_what_is_alive_is_frozen_and_garbage_is_collected_first():
     assert tracked(alive)
 
 
-async def test_the_start_up_hook_freezes():
+async def test_the_start_up_hook_freezes_and_collects_the_young_less_often():
+    thresholds = gc.get_threshold()
     try:
         await heap.freeze_on_start(None)
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (heap.YOUNG, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def _huge_kib() -> int:

@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 _HUGE = 1 << 21  # a huge page (x86-64, arm64 with 4 KiB pages)
 _MADV_HUGEPAGE, _MADV_COLLAPSE = 14, 25
 _RESIDENT = 0.75  # a region is collapsed only when this much of it is in memory already
+# Allocations of tracked objects between two collections of the youngest generation (Python's
+# default: 700). A send-check batch makes several thousand that live as long as its request
+# (its rows, answers, fits): at 700, each was walked by a young collection, promoted, and
+# walked again by the middle generation's, about a tenth of the registry's CPU on the bench;
+# at 50,000 most have died before a collection comes (registry CPU 20 -> 17-19 µs a message).
+YOUNG = 50_000
 
 
 def freeze(*, huge: bool = False) -> None:
@@ -46,8 +52,10 @@ def freeze(*, huge: bool = False) -> None:
 
 
 async def freeze_on_start(app: Any) -> None:
-    """An `on_startup` hook: what start-up built, frozen."""
+    """An `on_startup` hook: what start-up built, frozen, and the young generation's threshold
+    raised (`YOUNG`)."""
     freeze()
+    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
 
 
 
