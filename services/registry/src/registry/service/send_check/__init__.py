@@ -20,6 +20,7 @@ from porttrust_shared.db import read_session, utcnow
 from porttrust_shared.keyed import KeyedCache
 from porttrust_shared.pii import PiiCipher
 from porttrust_shared.tokens import Principal
+from registry.service.matching.normalize import normalize_all
 from registry.service.monitoring import enforcement_starts, monitored, waivable
 from registry.service.opt_outs import PHONE
 from registry.service.send_check import general
@@ -85,12 +86,12 @@ def _before(starts: dict[str, dt.datetime | None], sub: SubPortView | None,
 
 
 async def _explained(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
-                     snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime,
-                     actor: str, cipher: PiiCipher) -> list[Answered]:
+                     snapshot: Snapshot, checks: Sequence[Asked], texts: list[str], *,
+                     now: dt.datetime, actor: str, cipher: PiiCipher) -> list[Answered]:
     """The general path: each check's reasons found one by one, a refusal explained part by
     part (verdict.py), the answer written from its values (render.py); general.py holds the
     steps, this the one that may read the database (which refusals are waived)."""
-    found = general.verdicts(snapshot, checks, cipher)
+    found = general.verdicts(snapshot, checks, cipher, texts)
     waived = await _monitored(sessions, caches, snapshot, {c.sub_port for c, (reasons, _) in zip(
         checks, found[2], strict=True) if waivable(reasons)}, now)
     return general.answers(snapshot, checks, found, waived, now=now, actor=actor, cipher=cipher)
@@ -104,11 +105,13 @@ async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
     path."""
     snapshot = await _snapshot(sessions, caches, checks, cipher, actor)
     now = utcnow()
-    answered = usual(snapshot, checks, now=now, actor=actor.sub, cipher=cipher)
+    texts = normalize_all([check.content for check in checks])  # each normalised once
+    answered = usual(snapshot, checks, now=now, actor=actor.sub, cipher=cipher, texts=texts)
     rest = [n for n, found in enumerate(answered) if found is None]
     if rest:
         explained = await _explained(sessions, caches, snapshot, [checks[n] for n in rest],
-                                     now=now, actor=actor.sub, cipher=cipher)
+                                     [texts[n] for n in rest], now=now, actor=actor.sub,
+                                     cipher=cipher)
         for n, found in zip(rest, explained, strict=True):
             answered[n] = found
     done = cast(list[Answered], answered)

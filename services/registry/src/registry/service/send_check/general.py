@@ -17,14 +17,19 @@ from registry.service.send_log import CONTENT_FIELD
 Found = tuple[list[str | None], list[str | None], list[tuple[list[str], Best | None]]]
 
 
-def verdicts(snapshot: Snapshot, checks: Sequence[Asked], cipher: PiiCipher) -> Found:
-    """Each check's phone (None: not a mainland mobile), its blind index, and its verdict."""
+def verdicts(snapshot: Snapshot, checks: Sequence[Asked], cipher: PiiCipher,
+             texts: Sequence[str] | None = None) -> Found:
+    """Each check's phone (None: not a mainland mobile), its blind index, and its verdict
+    (`texts`: the checks' contents already normalised, if they are)."""
     states = cipher.index_states(PHONE)
     phones = [check.recipient if plain_mobile(check.recipient)
               else recipient_phone(check.recipient) for check in checks]
     indexes = [keyed_hex(states, phone) if phone else None for phone in phones]
-    return phones, indexes, [verdict(snapshot, check, phone, index)
-                             for check, phone, index in zip(checks, phones, indexes, strict=True)]
+    if texts is None:
+        return phones, indexes, [verdict(snapshot, check, phone, index) for check, phone, index
+                                 in zip(checks, phones, indexes, strict=True)]
+    return phones, indexes, [verdict(snapshot, check, phone, index, text) for check, phone, index,
+                             text in zip(checks, phones, indexes, texts, strict=True)]
 
 
 def answers(snapshot: Snapshot, checks: Sequence[Asked], found: Found, waived: set[str], *,

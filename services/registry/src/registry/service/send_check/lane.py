@@ -73,12 +73,13 @@ def opt_out_key(index: str) -> int:
 
 
 def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, actor: str,
-          cipher: PiiCipher) -> list[Answered | None]:
+          cipher: PiiCipher, texts: list[str] | None = None) -> list[Answered | None]:
     """Per check, its answer's text and log row when it is the usual case, else None."""
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
     found: list[Answered | None] = [None] * len(checks)
     phones, contents = cipher.index_states(PHONE), cipher.index_states(CONTENT_FIELD)
-    texts = normalize_all([check.content for check in checks])
+    if texts is None:  # each check's content normalised (`normalize_all`)
+        texts = normalize_all([check.content for check in checks])
     suspects = marketing_suspects(texts)
     last: str | None = None
     province, index, keys, service = "", None, _NOTHING, False

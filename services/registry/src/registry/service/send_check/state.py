@@ -13,6 +13,7 @@ slots an opt-out (`PhoneKeys`): 12 to 16 bytes an opt-out in all. Two phones of 
 """
 
 import asyncio
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,9 @@ async def load_sub_ports(session: AsyncSession, numbers: Iterable[str]) -> dict[
 def template_index(rows: Iterable[Any]) -> TemplateIndex:
     """Approved templates first, then by age: the order answers are explained in."""
     ordered = sorted(rows, key=lambda r: (r.status != "approved", r.created_at, r.id))
-    return TemplateIndex([(TemplateRef(r.id, r.status, r.kind), compiled(r)) for r in ordered])
+    # Status and kind are a few words, interned: every template's are the same objects.
+    return TemplateIndex([(TemplateRef(r.id, sys.intern(r.status), sys.intern(r.kind)),
+                           compiled(r)) for r in ordered])
 
 
 async def load_templates(session: AsyncSession,

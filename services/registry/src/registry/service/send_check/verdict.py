@@ -83,9 +83,10 @@ def _content_reasons(sub: SubPortView, best: Best | None, normalized: str) -> li
     return reasons
 
 
-def verdict(snapshot: Snapshot, check: Asked, phone: str | None,
-            index: str | None) -> tuple[list[str], Best | None]:
-    """The reasons to refuse (none: allowed) and the template result that explains them."""
+def verdict(snapshot: Snapshot, check: Asked, phone: str | None, index: str | None,
+            normalized: str | None = None) -> tuple[list[str], Best | None]:
+    """The reasons to refuse (none: allowed) and the template result that explains them
+    (`normalized`: the content normalised, when the caller has it already)."""
     reasons = [] if phone else ["recipient_invalid"]
     sub = snapshot.subs.get(check.sub_port)
     reasons += sub_port_reasons(check.sub_port, sub)
@@ -93,7 +94,8 @@ def verdict(snapshot: Snapshot, check: Asked, phone: str | None,
         return reasons, None
     if index is not None and phone_key(index) in snapshot.opted.get(sub.number, ()):
         reasons.append("recipient_opted_out")
-    normalized = normalize(check.content)
+    if normalized is None:
+        normalized = normalize(check.content)
     signature, body = split_normalized(normalized)
     best = snapshot.templates.get(sub.number, _NO_TEMPLATES).best(signature, body)
     return reasons + _content_reasons(sub, best, normalized), best
