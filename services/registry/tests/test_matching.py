@@ -367,6 +367,18 @@ def test_normalize_all_is_normalize_of_each(texts):
     assert normalize_all(list(texts)) == [normalize(text) for text in texts]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), _WIDE_OR_ODD), max_size=12).map("".join))
+def test_normalize_is_nfkc(text):
+    """The wide characters replaced first (one search and replace per distinct one), then
+    NFKC where the result is not NFKC already: NFKC of the text, whatever it holds."""
+    import unicodedata
+
+    from registry.service.matching.normalize import normalize
+
+    assert normalize(text) == unicodedata.normalize("NFKC", text)
+
+
 def test_normalize_all_of_a_batch_of_chinese_messages():
     from registry.service.matching.normalize import normalize, normalize_all
 

@@ -24,11 +24,22 @@ def normalize(text: str) -> str:
     that is then NFKC already is the answer, without normalising it again."""
     if text.isascii():
         return text
-    for wide in set(_WIDE.findall(text)):
-        text = text.replace(wide, _NARROW[wide])
+    text = _narrowed(text)
     if unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
+
+
+def _narrowed(text: str) -> str:
+    """Each wide character replaced by its NFKC form: one `replace` per distinct one, found
+    by searching on from the last (no list of every occurrence made)."""
+    found = _WIDE.search(text)
+    while found is not None:
+        wide = found.group()
+        at = found.start()
+        text = text.replace(wide, _NARROW[wide])
+        found = _WIDE.search(text, at)
+    return text
 
 
 def normalize_all(texts: list[str]) -> list[str]:
@@ -42,8 +53,7 @@ def normalize_all(texts: list[str]) -> list[str]:
         return texts
     if joined.count("\x00") != len(texts) - 1:
         return [normalize(text) for text in texts]
-    for wide in set(_WIDE.findall(joined)):
-        joined = joined.replace(wide, _NARROW[wide])
+    joined = _narrowed(joined)
     if not unicodedata.is_normalized("NFKC", joined):
         return [normalize(text) for text in texts]
     return joined.split("\x00")

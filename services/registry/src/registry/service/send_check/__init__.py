@@ -12,7 +12,6 @@ sub-port status.
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -107,13 +106,13 @@ async def check_sends(sessions: async_sessionmaker[AsyncSession], *,
     now = utcnow()
     texts = normalize_all([check.content for check in checks])  # each normalised once
     answered = usual(snapshot, checks, now=now, actor=actor.sub, cipher=cipher, texts=texts)
-    rest = [n for n, found in enumerate(answered) if found is None]
+    rest = general.unanswered(answered)
     if rest:
         explained = await _explained(sessions, caches, snapshot, [checks[n] for n in rest],
                                      [texts[n] for n in rest], now=now, actor=actor.sub,
                                      cipher=cipher)
         for n, found in zip(rest, explained, strict=True):
             answered[n] = found
-    done = cast(list[Answered], answered)
-    await log.write([row for _, row in done])
-    return [text for text, _ in done]
+    answers, rows = general.split(answered)
+    await log.write(rows)
+    return answers

@@ -13,6 +13,7 @@ from registry.service.send_check.lane import ROW, Answered, keyed_hex, plain_mob
 from registry.service.send_check.render import written
 from registry.service.send_check.verdict import Asked, Best, Snapshot, recipient_phone, verdict
 from registry.service.send_log import CONTENT_FIELD
+from registry.service.send_log_writer import LogRow
 
 Found = tuple[list[str | None], list[str | None], list[tuple[list[str], Best | None]]]
 
@@ -46,3 +47,18 @@ def answers(snapshot: Snapshot, checks: Sequence[Asked], found: Found, waived: s
             enforced, reasons, template, actor, keyed_hex(contents, check.content),
             len(check.content)))))
     return answered
+
+
+def unanswered(answered: Sequence[Answered | None]) -> list[int]:
+    """Where the usual pass left a check to the general path."""
+    return [n for n in range(len(answered)) if answered[n] is None]
+
+
+def split(answered: Sequence[Answered | None]) -> tuple[list[str], list[LogRow]]:
+    """Every check's answer text and log row, in order (each check answered)."""
+    texts, rows = [], []
+    for found in answered:
+        assert found is not None
+        texts.append(found[0])
+        rows.append(found[1])
+    return texts, rows

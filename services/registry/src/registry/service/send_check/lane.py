@@ -13,6 +13,7 @@ modules, or is one call into the standard library.
 import datetime as dt
 from collections.abc import Callable, Container, Sequence
 from functools import partial
+from json.encoder import encode_basestring
 from typing import Any
 
 from porttrust_shared.pii import PiiCipher
@@ -82,7 +83,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         texts = normalize_all([check.content for check in checks])
     suspects = marketing_suspects(texts)
     last: str | None = None
-    province, index, keys, service = "", None, _NOTHING, False
+    province, index, keys, service, written = "", None, _NOTHING, False, ""
     # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
     for at in sorted(range(len(checks)), key=lambda n: checks[n].sub_port):
         check = checks[at]
@@ -93,6 +94,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
                 index = None
             else:
                 province, index = sub.province, templates.get(number)
+                written = encode_basestring(number)
                 keys = opted.get(number, _NOTHING)
                 service = sub.business_type != "marketing"
         if index is None or not plain_mobile(recipient):
@@ -107,7 +109,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         phone_index = keyed_hex(phones, recipient)
         opted_out = opt_out_key(phone_index) in keys
         masked = masked_mobile(recipient)
-        text = fitted_text(number, masked, not opted_out, True,
+        text = fitted_text(written, masked, not opted_out, True,
                            _OPTED_OUT_TEXT if opted_out else _NONE_TEXT, fit)
         found[at] = (text, ROW((
             now, number, province, phone_index, masked, not opted_out, True,

@@ -89,13 +89,15 @@ def written(check: Asked, phone: str | None, reasons: list[str], best: Best | No
 def fitted(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: list[str],
            fit: Fit) -> str:
     """The answer's text for a message that fits its template (`fit`)."""
-    return fitted_text(sub_port, recipient, allowed, enforced, reasons_text(reasons), fit)
+    return fitted_text(encode_basestring(sub_port), recipient, allowed, enforced,
+                       reasons_text(reasons), fit)
 
 
 def fitted_text(sub_port: str, recipient: str, allowed: bool, enforced: bool, reasons: str,
                 fit: Fit) -> str:
-    """`fitted`, its reasons already written (`reasons_text`)."""
-    texts = [f'{{"sub_port":{encode_basestring(sub_port)},'
+    """`fitted`, the sub-port and the reasons already written as JSON (`encode_basestring`,
+    `reasons_text`)."""
+    texts = [f'{{"sub_port":{sub_port},'
              f'"recipient":{encode_basestring(recipient)},"allowed":{_BOOL[allowed]},'
              f'"enforced":{_BOOL[enforced]},"reasons":{reasons}']
     pieces, positions = _form(fit), fit.positions
