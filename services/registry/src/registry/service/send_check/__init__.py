@@ -12,6 +12,7 @@ sub-port status.
 
 import datetime as dt
 from collections.abc import Sequence
+from operator import attrgetter
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,11 +31,12 @@ from registry.service.send_check.verdict import Asked, Snapshot, recipient_phone
 from registry.service.send_log_writer import SendLogWriter
 
 __all__ = ["Caches", "check_sends"]
+_SUB_PORT = attrgetter("sub_port")
 
 
 async def _snapshot(sessions: async_sessionmaker[AsyncSession], caches: Caches | None,
                     checks: Sequence[Asked], cipher: PiiCipher, actor: Principal) -> Snapshot:
-    numbers = {c.sub_port for c in checks}
+    numbers = set(map(_SUB_PORT, checks))  # in C, not bytecode per check
     if caches is not None:
         held = await from_memory(sessions, caches, numbers, actor)
         if held is not None:
