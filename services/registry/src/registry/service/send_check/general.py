@@ -26,11 +26,9 @@ def verdicts(snapshot: Snapshot, checks: Sequence[Asked], cipher: PiiCipher,
     phones = [check.recipient if plain_mobile(check.recipient)
               else recipient_phone(check.recipient) for check in checks]
     indexes = [keyed_hex(states, phone) if phone else None for phone in phones]
-    if texts is None:
-        return phones, indexes, [verdict(snapshot, check, phone, index) for check, phone, index
-                                 in zip(checks, phones, indexes, strict=True)]
+    normalized: Sequence[str | None] = [None] * len(checks) if texts is None else texts
     return phones, indexes, [verdict(snapshot, check, phone, index, text) for check, phone, index,
-                             text in zip(checks, phones, indexes, texts, strict=True)]
+                             text in zip(checks, phones, indexes, normalized, strict=True)]
 
 
 def answers(snapshot: Snapshot, checks: Sequence[Asked], found: Found, waived: set[str], *,
