@@ -22,6 +22,7 @@ from registry.service.matching.kept import Kept
 from registry.service.matching.keywords import marketing_suspects, marketing_wording
 from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
+from registry.service.send_check.phone_keys import phone_key
 from registry.service.send_check.render import fitted_text, reasons_text
 from registry.service.send_check.verdict import Asked, Snapshot
 from registry.service.send_log import CONTENT_FIELD
@@ -68,11 +69,6 @@ def keyed_hex(states: tuple[Any, Any], value: str) -> str:
     return found
 
 
-def opt_out_key(index: str) -> int:
-    """`state.phone_key(index)`, compiled: a phone's blind index as its opt-out key."""
-    return int(index[:16], 16)
-
-
 def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, actor: str,
           cipher: PiiCipher, texts: list[str] | None = None) -> list[Answered | None]:
     """Per check, its answer's text and log row when it is the usual case, else None."""
@@ -107,7 +103,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
                     (suspects is None or at in suspects) and marketing_wording(normalized)))):
             continue
         phone_index = keyed_hex(phones, recipient)
-        opted_out = opt_out_key(phone_index) in keys
+        opted_out = phone_key(phone_index) in keys
         masked = masked_mobile(recipient)
         text = fitted_text(written, masked, not opted_out, True,
                            _OPTED_OUT_TEXT if opted_out else _NONE_TEXT, fit)

@@ -9,6 +9,11 @@ from collections.abc import Iterable
 SEVERAL = 2  # a `PhoneKeys` slot of keys with different fingerprints (even: never one)
 
 
+def phone_key(index: str) -> int:
+    """A phone's opt-out key: the first 16 hex digits (64 bits) of its blind index."""
+    return int(index[:16], 16)
+
+
 class PhoneKeys:
     """One sub-port's opt-outs: sorted 64-bit keys in an array, 8 bytes each (a set of
     Python ints costs about 70), behind a table of one byte a slot, more than 4 and at most 8
@@ -30,15 +35,9 @@ class PhoneKeys:
         self._slots, self._mask = bytes(slots), mask
 
     def __contains__(self, key: object) -> bool:
-        if isinstance(key, int):
-            return self.holds(key)
-        try:
-            held = self._slots[key & self._mask]  # type: ignore[operator]
-            if not held or (held != SEVERAL and held != key >> 56 | 1):  # type: ignore[operator]
-                return False
-        except TypeError:  # not an integer: the bisection answers (or raises) as before
-            pass
-        return self._held(key)
+        # Anything but an int is left to the bisection, which answers (or raises) as the
+        # array compares it; the slots only ever save a bisection, never change an answer.
+        return self.holds(key) if isinstance(key, int) else self._held(key)
 
     def holds(self, key: int) -> bool:
         """`key in self` for an int (a bool is one): the slot, then the bisection."""

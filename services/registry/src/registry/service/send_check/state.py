@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.models import MessageTemplate, OptOut, SubPort
 from registry.service.matching.index import TemplateIndex
-from registry.service.send_check.phone_keys import PhoneKeys
+from registry.service.send_check.phone_keys import PhoneKeys, phone_key
 from registry.service.templates import compiled
 
 OPT_OUT_CHUNK = 50  # sub-ports per opt-out query
@@ -47,10 +47,6 @@ class TemplateRef:
     id: str
     status: str
     kind: str
-
-
-def phone_key(index: str) -> int:
-    return int(index[:16], 16)
 
 
 async def load_sub_ports(session: AsyncSession, numbers: Iterable[str]) -> dict[str, SubPortView]:

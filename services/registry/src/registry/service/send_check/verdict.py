@@ -20,7 +20,8 @@ from registry.service.matching.keywords import marketing_wording
 from registry.service.matching.matcher import Fit, Miss
 from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.monitoring import decide
-from registry.service.send_check.state import SubPortView, phone_key
+from registry.service.send_check.phone_keys import phone_key
+from registry.service.send_check.state import SubPortView
 
 _NO_TEMPLATES = TemplateIndex([])
 
