@@ -22,6 +22,7 @@ from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.schemas import messaging
 from registry.service.matching import compile_template
+from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.opt_outs import PHONE
 from registry.service.send_check import general, lane
 from registry.service.send_check.phone_keys import phone_key
@@ -422,3 +423,33 @@ def test_an_opt_out_is_keyed_by_the_first_64_bits_of_the_phone_s_blind_index(ind
                                  "138 0000 0000", "1380000000\u0661", "\uff11" * 11, ""])
 def test_anything_else_is_left_to_the_general_path(raw):
     assert not lane.plain_mobile(raw)
+
+
+def test_sub_ports_whose_templates_read_alike_share_a_selection_and_answer_with_their_own():
+    """Selections are shared by what they are made of (bodies, allowed domains and places);
+    each index still answers with its own templates (ids, statuses), and templates that read
+    otherwise (another domain list, another order) are never served another's selection."""
+    def rows(prefix, status, domains=("shop.example.com",), order=(0, 5, 1)):
+        return [_Row(f"{prefix}{n}", status, TEXTS[n][1], TEXTS[n][0],
+                     domains if n == 5 else (), T0 + dt.timedelta(minutes=at))
+                for at, n in enumerate(order)]
+
+    one, two = template_index(rows("a", "approved")), template_index(rows("b", "pending"))
+    elsewhere = template_index(rows("c", "approved", domains=("other.example.com",)))
+    reordered = template_index(rows("d", "approved", order=(5, 0, 1)))
+    bank, courier = "某某银行", "顺丰速运"
+    assert one._signatures[bank] is two._signatures[bank]
+    assert one._signatures[courier] is two._signatures[courier]
+    assert elsewhere._signatures[courier] is not one._signatures[courier]
+    assert elsewhere._signatures[bank] is one._signatures[bank]  # its bank templates alike
+    assert reordered._signatures[bank] is not one._signatures[bank]
+    def fit(index, message):
+        found = index.fitting(*split_normalized(normalize(message)))
+        return found and (found.key.id, found.key.status)
+
+    code = "【某某银行】您的验证码是123456，5分钟内有效，请勿泄露给他人。"
+    assert (fit(one, code), fit(two, code), fit(reordered, code)) == (
+        ("a0", "approved"), ("b0", "pending"), ("d0", "approved"))
+    sent = "【顺丰速运】您的快递123456789012已发出，查询https://shop.example.com/a"
+    assert fit(one, sent) == ("a5", "approved")
+    assert fit(elsewhere, sent) is None  # its own domain list, not the shared one

@@ -53,7 +53,10 @@ async def load_sub_ports(session: AsyncSession, numbers: Iterable[str]) -> dict[
     rows = await session.execute(select(
         SubPort.number, SubPort.province, SubPort.status, SubPort.business_type).where(
         SubPort.number.in_(set(numbers))))
-    return {row[0]: SubPortView(*row) for row in rows}
+    # Province, status and business type are a few words, interned: a check compares them
+    # with its literals by identity, not by reading each sub-port's own copy.
+    return {row[0]: SubPortView(row[0], sys.intern(row[1]), sys.intern(row[2]),
+                                None if row[3] is None else sys.intern(row[3])) for row in rows}
 
 
 def template_index(rows: Iterable[Any]) -> TemplateIndex:
