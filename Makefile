@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 # registry's send-check modules are compiled by its build (services/registry/setup.py): a change
 # to one of them rebuilds, so no test ever runs a stale compiled copy.
 COMPILED := $(addprefix services/registry/src/,$(shell sed -n \
-	's|^    "\(registry/.*\.py\)",$$|\1|p' services/registry/src/registry/compiled.py))
+	's|^    "\(registry/.*\.py\)",$$|\1|p' services/registry/src/registry/compiled.py)) \
+	$(wildcard services/registry/src/registry/service/send_check/*.c)
 
 $(STAMP): requirements.lock requirements-dev.lock shared/pyproject.toml shared/dev/pyproject.toml \
 	$(wildcard services/*/pyproject.toml) integrations/jasmin/pyproject.toml \

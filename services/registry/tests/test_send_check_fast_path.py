@@ -11,6 +11,7 @@ and the corpus must reach every reason code.
 import base64
 import datetime as dt
 import json
+import os
 import random
 
 import pytest
@@ -24,7 +25,7 @@ from registry.schemas import messaging
 from registry.service.matching import compile_template
 from registry.service.matching.normalize import normalize, split_normalized
 from registry.service.opt_outs import PHONE
-from registry.service.send_check import general, lane
+from registry.service.send_check import general, keyed, lane
 from registry.service.send_check.phone_keys import phone_key
 from registry.service.send_check.reference import reference_verdict
 from registry.service.send_check.render import batch_text, written
@@ -407,11 +408,37 @@ def test_the_lane_masks_a_plain_mobile_as_mask_phone_does(raw):
     assert lane.plain_mobile(raw) and lane.masked_mobile(raw) == mask_phone(raw)
 
 
+MAKERS = [keyed.States, *([keyed.NATIVE] if keyed.NATIVE is not None else [])]
+
+
 @given(st.text())
-def test_the_lane_takes_blind_indexes_as_the_cipher_does(value):
+def test_the_check_takes_blind_indexes_as_the_cipher_does(value):
+    """Both makers (the C one where it was built, hashlib's otherwise), and the one the
+    check uses."""
     for field in (PHONE, "sms_content"):
-        assert lane.keyed_hex(CIPHER.index_states(field), value) == CIPHER.blind_index(
-            value, field=field)
+        expected = CIPHER.blind_index(value, field=field)
+        assert keyed.keyed(CIPHER, field).hex(value) == expected
+        for maker in MAKERS:
+            assert maker(*CIPHER.index_blocks(field)).hex(value) == expected
+
+
+@pytest.mark.parametrize("maker", MAKERS)
+def test_a_value_utf_8_cannot_carry_is_refused_as_the_cipher_refuses_it(maker):
+    made = maker(*CIPHER.index_blocks(PHONE))
+    with pytest.raises(UnicodeEncodeError):
+        CIPHER.blind_index("\ud800", field=PHONE)
+    with pytest.raises(UnicodeEncodeError):
+        made.hex("\ud800")
+    with pytest.raises((TypeError, AttributeError)):
+        made.hex(b"13800000000")
+
+
+def test_the_c_indexes_are_used_wherever_they_were_built():
+    if os.environ.get("PORTTRUST_INTERPRETED") == "1":
+        assert keyed.NATIVE is None
+    elif os.environ.get("PORTTRUST_REQUIRE_COMPILED") == "1":
+        assert keyed.NATIVE is not None
+        assert isinstance(keyed.keyed(CIPHER, PHONE), keyed.NATIVE)
 
 
 @given(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))

@@ -27,6 +27,7 @@ SOURCES = (
     "registry/service/matching/normalize.py",
     "registry/service/matching/variables.py",
     "registry/service/send_check/general.py",
+    "registry/service/send_check/keyed.py",
     "registry/service/send_check/lane.py",
     "registry/service/send_check/phone_keys.py",
     "registry/service/send_check/render.py",
@@ -34,6 +35,9 @@ SOURCES = (
     "registry/service/send_log_text.py",
 )
 MODULES = tuple(path.removesuffix(".py").replace("/", ".") for path in SOURCES)
+# C written by hand, built beside them (path under src/, module): each has a Python twin that
+# answers alike where it was not built (registry/service/send_check/keyed.py).
+NATIVE = (("registry/service/send_check/_keyed.c", "registry.service.send_check._keyed"),)
 
 
 def compiled_modules() -> list[str]:
@@ -42,12 +46,18 @@ def compiled_modules() -> list[str]:
             if not str(importlib.import_module(name).__file__).endswith(".py")]
 
 
+def native_modules() -> list[str]:
+    """The modules of `NATIVE` that were built (whether or not this process uses them)."""
+    return [name for _, name in NATIVE if importlib.util.find_spec(name) is not None]
+
+
 def stale_modules() -> list[str]:
     """Compiled modules whose source changed after they were built (run `make install`)."""
     stale = []
-    for name in compiled_modules():
+    sources = {name: path.rsplit("/", 1)[1] for path, name in NATIVE}
+    for name in [*compiled_modules(), *native_modules()]:
         built = Path(str(importlib.import_module(name).__file__))
-        source = built.with_name(built.name.split(".", 1)[0] + ".py")
+        source = built.with_name(sources.get(name) or built.name.split(".", 1)[0] + ".py")
         if source.stat().st_mtime > built.stat().st_mtime:
             stale.append(name)
     return stale
@@ -79,7 +89,9 @@ async def log_build(app: object) -> None:
     """An `on_startup` hook: says in the log how the send check runs (compiled or not, and a
     stale build, which `make install` mends), for an operator comparing figures."""
     found, stale = compiled_modules(), stale_modules()
+    native = native_modules()
     logging.getLogger("registry.compiled").log(
         logging.WARNING if stale else logging.INFO,
-        "send check: %d of %d modules compiled%s", len(found), len(MODULES),
+        "send check: %d of %d modules compiled, %d of %d C modules built%s", len(found),
+        len(MODULES), len(native), len(NATIVE),
         f"; older than their source: {', '.join(stale)}" if stale else "")

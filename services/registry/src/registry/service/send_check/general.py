@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from porttrust_shared.pii import PiiCipher
 from registry.service.opt_outs import PHONE
-from registry.service.send_check.lane import ROW, Answered, keyed_hex, plain_mobile
+from registry.service.send_check.keyed import keyed
+from registry.service.send_check.lane import ROW, Answered, plain_mobile
 from registry.service.send_check.render import written
 from registry.service.send_check.verdict import Asked, Best, Snapshot, recipient_phone, verdict
 from registry.service.send_log import CONTENT_FIELD
@@ -22,27 +23,27 @@ def verdicts(snapshot: Snapshot, checks: Sequence[Asked], cipher: PiiCipher,
              texts: Sequence[str] | None = None) -> Found:
     """Each check's phone (None: not a mainland mobile), its blind index, and its verdict
     (`texts`: the checks' contents already normalised, if they are)."""
-    states = cipher.index_states(PHONE)
-    phones = [check.recipient if plain_mobile(check.recipient)
-              else recipient_phone(check.recipient) for check in checks]
-    indexes = [keyed_hex(states, phone) if phone else None for phone in phones]
+    phones = keyed(cipher, PHONE)
+    found = [check.recipient if plain_mobile(check.recipient)
+             else recipient_phone(check.recipient) for check in checks]
+    indexes = [phones.hex(phone) if phone else None for phone in found]
     normalized: Sequence[str | None] = [None] * len(checks) if texts is None else texts
-    return phones, indexes, [verdict(snapshot, check, phone, index, text) for check, phone, index,
-                             text in zip(checks, phones, indexes, normalized, strict=True)]
+    return found, indexes, [verdict(snapshot, check, phone, index, text) for check, phone, index,
+                            text in zip(checks, found, indexes, normalized, strict=True)]
 
 
 def answers(snapshot: Snapshot, checks: Sequence[Asked], found: Found, waived: set[str], *,
             now: dt.datetime, actor: str, cipher: PiiCipher) -> list[Answered]:
     """Each check's answer as text, and its log row (`waived`: the sub-ports in template
     monitoring)."""
-    contents, subs, answered = cipher.index_states(CONTENT_FIELD), snapshot.subs, []
+    contents, subs, answered = keyed(cipher, CONTENT_FIELD), snapshot.subs, []
     for check, phone, index, (reasons, best) in zip(checks, *found, strict=True):
         text, recipient, allowed, enforced, template = written(
             check, phone, reasons, best, monitored=check.sub_port in waived)
         sub = subs.get(check.sub_port)
         answered.append((text, ROW((
             now, check.sub_port, sub.province if sub else None, index, recipient, allowed,
-            enforced, reasons, template, actor, keyed_hex(contents, check.content),
+            enforced, reasons, template, actor, contents.hex(check.content),
             len(check.content)))))
     return answered
 

@@ -22,6 +22,7 @@ from registry.service.matching.kept import Kept
 from registry.service.matching.keywords import marketing_suspects, marketing_wording
 from registry.service.matching.normalize import normalize_all, split_normalized
 from registry.service.opt_outs import PHONE
+from registry.service.send_check.keyed import keyed
 from registry.service.send_check.phone_keys import phone_key
 from registry.service.send_check.render import fitted_text, reasons_text
 from registry.service.send_check.verdict import Asked, Snapshot
@@ -59,22 +60,12 @@ def masked_mobile(phone: str) -> str:
     return phone[:3] + "****" + phone[7:]
 
 
-def keyed_hex(states: tuple[Any, Any], value: str) -> str:
-    """`cipher.blind_index(value, field=...)` from that field's `cipher.index_states`: the
-    same HMAC-SHA256, continued in compiled code."""
-    inner, outer = states[0].copy(), states[1].copy()
-    inner.update(value.encode())
-    outer.update(inner.digest())
-    found: str = outer.hexdigest()
-    return found
-
-
 def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, actor: str,
           cipher: PiiCipher, texts: list[str] | None = None) -> list[Answered | None]:
     """Per check, its answer's text and log row when it is the usual case, else None."""
     subs, templates, opted = snapshot.subs, snapshot.templates, snapshot.opted
     found: list[Answered | None] = [None] * len(checks)
-    phones, contents = cipher.index_states(PHONE), cipher.index_states(CONTENT_FIELD)
+    phones, contents = keyed(cipher, PHONE), keyed(cipher, CONTENT_FIELD)
     if texts is None:  # each check's content normalised (`normalize_all`)
         texts = normalize_all([check.content for check in checks])
     suspects = marketing_suspects(texts)
@@ -102,7 +93,7 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
                 service and (fit.key.kind == "marketing" or (
                     (suspects is None or at in suspects) and marketing_wording(normalized)))):
             continue
-        phone_index = keyed_hex(phones, recipient)
+        phone_index = phones.hex(recipient)
         opted_out = phone_key(phone_index) in keys
         masked = masked_mobile(recipient)
         text = fitted_text(written, masked, not opted_out, True,
@@ -110,6 +101,6 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         found[at] = (text, ROW((
             now, number, province, phone_index, masked, not opted_out, True,
             _OPTED_OUT if opted_out else _NONE,
-            fit.key.id, actor, keyed_hex(contents, content),
+            fit.key.id, actor, contents.hex(content),
             len(content))))
     return found
