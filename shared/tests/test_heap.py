@@ -1,10 +1,12 @@
 """heap.freeze: what is alive is frozen; what was already garbage is collected, not kept.
-heap.huge_pages: resident heap regions end up in huge pages."""
+heap.huge_pages: resident heap regions end up in huge pages. heap.keep_freed: freed memory is
+not handed back to be faulted in again."""
 
 import ctypes
 import gc
 import mmap
 import os
+import subprocess
 import sys
 import weakref
 
@@ -95,3 +97,38 @@ def test_only_mostly_resident_anonymous_regions_are_chosen():
     finally:
         gc.collect()  # the ctypes view lets go of the buffer
         region.close()
+
+
+_CHURN = """
+import resource, sys
+from porttrust_shared import heap
+kept = heap.keep_freed() if sys.argv[1] == "keep" else None
+texts = ["x" * 500] * 1000
+for _ in range(20):  # warm up: the heap reaches its working size
+    answer = ("[" + ",".join(texts) + "]").encode()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(200):  # a batch's answer: its texts joined, closed and encoded
+    answer = ("[" + ",".join(texts) + "]").encode()
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_freed_memory_is_kept_for_the_next_request_not_faulted_in_again():
+    """Buffers of half a MiB made and freed, as a batch's answer is: by default they come
+    back as fresh pages (page faults, about 200 a request here); kept, none do."""
+    def faults(how: str) -> tuple[str, int]:
+        found = subprocess.run([sys.executable, "-c", _CHURN, how], capture_output=True,
+                               text=True, check=True,
+                               env={**os.environ, "PORTTRUST_KEEP_FREED": "1"})
+        kept, count = found.stdout.split()
+        return kept, int(count)
+
+    assert faults("keep")[0] == "True"
+    assert faults("keep")[1] < 20
+    assert faults("default")[1] > 1000  # what it saves: over 100 pages a request
+
+
+def test_switched_off_malloc_is_left_alone(monkeypatch):
+    monkeypatch.setenv("PORTTRUST_KEEP_FREED", "0")
+    assert heap.keep_freed() is False

@@ -21,6 +21,13 @@ happens). The send check reads objects of a thousand sub-ports in no order, each
 4 KiB page: with 4 KiB pages most of those reads also miss the TLB. Only regions already
 three-quarters resident are collapsed, so memory grows by at most a quarter of what they hold.
 `PORTTRUST_HUGE_PAGES=0` switches it off.
+
+`keep_freed()` tells glibc's malloc to keep what a request frees for the next one. By default
+it hands the top of the heap back to the system as soon as 128 KiB lie free there, so each
+buffer of a few hundred KiB a request makes and frees (a send-check batch's body, its texts
+joined, its answer, its log rows: a dozen of them) comes back as fresh pages the kernel must
+zero on first touch: about 250 page faults a batch. Kept, there are none. `PORTTRUST_KEEP_FREED=0`
+switches it off.
 """
 
 import ctypes
@@ -40,6 +47,11 @@ _RESIDENT = 0.75  # a region is collapsed only when this much of it is in memory
 # walked again by the middle generation's, about a tenth of the registry's CPU on the bench;
 # at 50,000 most have died before a collection comes (registry CPU 20 -> 17-19 µs a message).
 YOUNG = 50_000
+# malloc (glibc): free memory kept at the top of the heap before any is given back, and the
+# size from which an allocation is mapped on its own (the default moves between 128 KiB and
+# 32 MiB as the process goes; set, it stays). At most TRIM more resident than before.
+TRIM, MMAP = 32 << 20, 4 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
 def freeze(*, huge: bool = False) -> None:
@@ -52,10 +64,26 @@ def freeze(*, huge: bool = False) -> None:
 
 
 async def freeze_on_start(app: Any) -> None:
-    """An `on_startup` hook: what start-up built, frozen, and the young generation's threshold
-    raised (`YOUNG`)."""
+    """An `on_startup` hook: what start-up built, frozen, the young generation's threshold
+    raised (`YOUNG`), and freed memory kept for the next request (`keep_freed`)."""
     freeze()
     gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+    keep_freed()
+
+
+def keep_freed() -> bool:
+    """Whether malloc now keeps up to `TRIM` freed at the top of the heap and maps only
+    allocations of `MMAP` or more on their own (False: not glibc, or
+    `PORTTRUST_KEEP_FREED=0`)."""
+    if os.environ.get("PORTTRUST_KEEP_FREED", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    # mallopt answers 1 when it took the setting (musl's answers 0 to everything).
+    return bool(mallopt(_M_TRIM_THRESHOLD, TRIM) == 1 and mallopt(_M_MMAP_THRESHOLD, MMAP) == 1)
 
 
 
