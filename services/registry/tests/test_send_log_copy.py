@@ -125,6 +125,9 @@ def test_plain_rows_are_written_as_they_are_and_others_escaped() -> None:
     assert _copy_text([row, odd]) == (line + line.replace(
         "106901234567", "1\\t2\\n3\\r4\\\\N").replace("gateway", "张\\\\").replace(
         '["recipient_opted_out"]', '["a\\\\"\\\\\\\\"]')).encode()
+    # A backslash alone, beside the NULLs' own (`\\N`): counted, so escaped all the same.
+    sly = row._replace(actor="gate\\N")
+    assert _copy_text([row, sly]) == (line + line.replace("gateway", "gate\\\\N")).encode()
 
 
 def logged_row(number: str, n: int) -> LogRow:

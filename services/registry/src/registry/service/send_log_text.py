@@ -4,7 +4,6 @@ Compiled with mypyc (registry.compiled): a batch writes a thousand lines."""
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from typing import Any
 
 # COPY's text format: what a value must escape (the delimiter, the line end, the escape).
@@ -23,14 +22,38 @@ def copy_text(rows: Sequence[tuple[Any, ...]], text_columns: tuple[int, ...]) ->
     driver's connection speaks. A NUL, which no PostgreSQL text holds, is sent as it is and
     refused by the server, as binary COPY and the INSERT refuse it: the group fails (503),
     nothing of it is logged (a body's text cannot hold one, 422; a token's subject might).
-    Binary records cost more: asyncpg encodes them value by value."""
-    if rows:
-        rows = _escaped(rows, text_columns)
+    Binary records cost more: asyncpg encodes them value by value.
+
+    The lines are written as they are first, and read once for what a value could hold that
+    needs escaping: no backslash or carriage return, and exactly one tab between values and
+    one line feed a row, mean no value held one (each would add to the count); otherwise
+    they are written again from the rows escaped. Read so, the text costs a scan of memory
+    just written, where reading each row's values again (`_escaped`) missed the caches."""
+    text, nulls = _lines(rows)
+    data = text.encode()
+    if rows and not _plain_lines(data, len(rows), len(rows[0]), nulls):
+        data = _lines(_escaped(rows, text_columns))[0].encode()
+    return data
+
+
+def _plain_lines(data: bytes, rows: int, columns: int, nulls: int) -> bool:
+    """Whether no value of `data` (`rows` lines of `columns` values, `nulls` of them NULL)
+    held a character to escape: each such character adds to its count. (Counted in UTF-8,
+    where no other character's bytes are ASCII.)"""
+    return (b"\r" not in data and data.count(b"\n") == rows
+            and data.count(b"\t") == rows * (columns - 1) and data.count(b"\\") == nulls)
+
+
+def _lines(rows: Sequence[tuple[Any, ...]]) -> tuple[str, int]:
+    """The rows' lines, values as they are, and how many NULLs they hold (`\\N` each)."""
     stamps: dict[dt.datetime, str] = {}
     texts: dict[tuple[str, ...], str] = {}
     lines = []
+    nulls = 0
     for (at, number, province, index, masked, allowed, enforced, reasons, template, actor,
          digest, length) in rows:
+        if province is None or index is None or template is None:
+            nulls += (province is None) + (index is None) + (template is None)
         stamp = stamps.get(at)
         if stamp is None:
             stamp = stamps[at] = _stamp(at)
@@ -43,7 +66,7 @@ def copy_text(rows: Sequence[tuple[Any, ...]], text_columns: tuple[int, ...]) ->
             f"{_NULL if index is None else index}\t{masked}\t{_BOOLEANS[allowed]}\t"
             f"{_BOOLEANS[enforced]}\t{text}\t{_NULL if template is None else template}\t"
             f"{actor}\t{digest}\t{length}\n")
-    return "".join(lines).encode()
+    return "".join(lines), nulls
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -58,12 +81,9 @@ def _stamp(at: dt.datetime) -> str:
 
 def _escaped(rows: Sequence[tuple[Any, ...]], text_columns: tuple[int, ...]
              ) -> Sequence[tuple[Any, ...]]:
-    """`rows` themselves when no text value holds a character to escape (one scan a character
-    over all of them); else the rows with each column that holds one escaped, each distinct
-    value once (a token's odd subject is one value for the whole batch)."""
+    """The rows with each text column that holds a character to escape escaped, each
+    distinct value once (a token's odd subject is one value for the whole batch)."""
     columns = list(zip(*rows, strict=True))
-    if _plain(chain.from_iterable(columns[at] for at in text_columns)):
-        return rows
     for at in text_columns:
         if not _plain(columns[at]):
             escaped = {v: v.translate(_ESCAPES) for v in set(columns[at]) if v is not None}
