@@ -3,6 +3,7 @@
 import json
 import logging
 
+from porttrust_shared import logs
 from porttrust_shared.logs import JsonFormatter, request_id_var
 from porttrust_shared.pii import scrub
 
@@ -45,3 +46,40 @@ def test_fields_are_masked_line_after_line_and_clean_ones_kept_whole():
         record.path, record.service = "/v1/phones/13812345678", "registry"
         entry = json.loads(formatter.format(record))
         assert (entry["path"], entry["service"]) == ("/v1/phones/138****5678", "registry")
+
+
+def access_record(method: str, path: str, status: int, duration: object) -> logging.LogRecord:
+    """An access line's record, as porttrust_shared.app makes it."""
+    record = logging.LogRecord("porttrust.access", logging.INFO, __file__, 0, "%s %s %s",
+                               (method, path, status), None)
+    record.__dict__.update(method=method, path=path, status=status, duration_ms=duration,
+                           service="registry", access=True)
+    return record
+
+
+def test_access_lines_made_from_kept_pieces_are_the_lines_format_makes():
+    """The pieces are kept per route and status, so each line after the first is put together
+    from them: byte for byte what the whole line would be, masking included."""
+    formatter = JsonFormatter()
+    cases = [("POST", "/v1/send-checks", 200, 0.37), ("POST", "/v1/send-checks", 200, 12.0),
+             ("GET", "/v1/phones/13812345678", 404, 1e-05), ("POST", "/v1/send-checks", 503,
+                                                             3.25),
+             ("GET", "/x\ue000y", 200, 1.5), ("GET", "unmatched", 405, float("nan")),
+             ("GET", "unmatched", 405, 2)]
+    for request_id in ("rid-1", 'odd "id"\n张', "rid-1"):
+        token = request_id_var.set(request_id)
+        try:
+            for method, path, status, duration in cases:
+                record = access_record(method, path, status, duration)
+                whole = access_record(method, path, status, duration)
+                del whole.access
+                whole.created = record.created
+                line = formatter.format(record)
+                assert line == formatter.format(whole)
+                entry = json.loads(line)
+                assert entry["request_id"] == request_id
+                assert "13812345678" not in line
+        finally:
+            request_id_var.reset(token)
+    assert ("INFO", "porttrust.access", "%s %s %s", ("POST", "/v1/send-checks", 200), "POST",
+            "/v1/send-checks", 200, "registry") in logs._ACCESS

@@ -159,7 +159,8 @@ class RequestContextMiddleware:
             log.handle(log.makeRecord(
                 log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None,
                 extra={"method": method, "path": path, "status": status,
-                       "duration_ms": round(elapsed * 1000, 2), "service": self.service}))
+                       "duration_ms": round(elapsed * 1000, 2), "service": self.service,
+                       "access": True}))
 
 
 # Metric children kept bound per (method, route, status); beyond this many (odd methods sent
