@@ -23,7 +23,7 @@ from porttrust_shared.pii import PiiCipher, mask_phone
 from porttrust_shared.tokens import Principal
 from registry.schemas import messaging
 from registry.service.matching import compile_template
-from registry.service.matching.normalize import normalize, split_normalized
+from registry.service.matching.normalize import normalize, split_normalized, split_raw
 from registry.service.opt_outs import PHONE
 from registry.service.send_check import general, keyed, lane
 from registry.service.send_check.phone_keys import phone_key
@@ -480,3 +480,21 @@ def test_sub_ports_whose_templates_read_alike_share_a_selection_and_answer_with_
     sent = "【顺丰速运】您的快递123456789012已发出，查询https://shop.example.com/a"
     assert fit(one, sent) == ("a5", "approved")
     assert fit(elsewhere, sent) is None  # its own domain list, not the shared one
+
+
+@given(st.sampled_from([text for text, _ in TEXTS]), st.integers(0, 2**32),
+       st.sampled_from(["", " ", "\u3000", "\t"]), st.booleans())
+def test_a_signature_as_written_finds_the_template_its_squeezed_form_finds(text, seed, gap, wide):
+    """The lane looks a signature up as it stands before squeezing it: the same template, at
+    the same places, however the signature is spaced or written wide."""
+    index = template_index([_Row(f"t{n}", "approved", kind, body, (), T0)
+                            for n, (body, kind) in enumerate(TEXTS)])
+    message = _fill(random.Random(seed), text)
+    end = message.index("】")
+    signature = gap.join(message[1:end])
+    if wide:
+        signature = signature.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    normalized = normalize("【" + signature + message[end:])
+    fast = index.fitting_raw(*split_raw(normalized))
+    slow = index.fitting(*split_normalized(normalized))
+    assert (fast and (fast.key, fast.positions)) == (slow and (slow.key, slow.positions))

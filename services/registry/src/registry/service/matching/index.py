@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from registry.service.matching.matcher import Fit, Miss, Whole, fit_whole, miss
-from registry.service.matching.normalize import WHITESPACE, unspaced
+from registry.service.matching.normalize import WHITESPACE, signature_of, unspaced
 from registry.service.matching.template import CompiledTemplate, Fixed
 
 PREFIX = 16  # characters of a first fixed part the index keys on
@@ -136,6 +136,14 @@ class TemplateIndex:
     def fitting(self, signature: str, body: str) -> Fit | None:
         """`best(signature, body)` when that is a template that fits, else None."""
         group = self._signatures.get(signature)
+        return None if group is None else self._first_fit(group, group.selected(body), body)
+
+    def fitting_raw(self, raw: str, body: str) -> Fit | None:
+        """`fitting` of a signature as `split_raw` found it: most often it is one of the
+        index's as it stands (so it needs no squeezing: see `split_raw`)."""
+        group = self._signatures.get(raw)
+        if group is None:
+            group = self._signatures.get(signature_of(raw))
         return None if group is None else self._first_fit(group, group.selected(body), body)
 
     def _first_fit(self, group: _Signature, selected: list[int], body: str) -> Fit | None:

@@ -78,15 +78,29 @@ def split_signature(text: str) -> tuple[str | None, str]:
 
 def split_normalized(text: str) -> tuple[str | None, str]:
     """`split_signature` of a text `normalize` has already been applied to."""
+    raw, body = split_raw(text)
+    return (None if raw is None else _SIGNATURES.get(raw)), body
+
+
+def split_raw(text: str) -> tuple[str | None, str]:
+    """`split_normalized`, its signature as written (`signature_of` it to compare it with a
+    template's). Where it equals a template's signature as it stands, it is that signature
+    already: a template's is squeezed, so then squeezing it changes nothing."""
     if text[:1] == "【":  # most messages: SIGNATURE's match, found by two finds
         end = text.find("】", 1)
         if end > 0 and text.find("【", 1, end) < 0:
-            return _SIGNATURES.get(text[1:end]), text[end + 1:]
+            return text[1:end], text[end + 1:]
     found = SIGNATURE.match(text)
     if found is None:
         return None, text
-    return _SIGNATURES.get(found.group(1)), text[found.end():]
+    return found.group(1), text[found.end():]
 
 
-# A gateway's messages carry a few signatures, over and over: each squeezed once.
+def signature_of(raw: str) -> str:
+    """A signature as `split_raw` found it, squeezed as templates' are (kept: a gateway's
+    messages carry a few signatures, over and over)."""
+    return _SIGNATURES.get(raw)
+
+
+# Each signature squeezed once (`signature_of`).
 _SIGNATURES: Kept[str] = Kept(squeeze, 4096)

@@ -20,7 +20,7 @@ from porttrust_shared.pii import PiiCipher
 from porttrust_shared.validators import PortClass, port_class
 from registry.service.matching.kept import Kept
 from registry.service.matching.keywords import marketing_suspects, marketing_wording
-from registry.service.matching.normalize import normalize_all, split_normalized
+from registry.service.matching.normalize import normalize_all, split_raw
 from registry.service.opt_outs import PHONE
 from registry.service.send_check.keyed import keyed
 from registry.service.send_check.phone_keys import phone_key
@@ -87,8 +87,8 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
         if index is None or not plain_mobile(recipient):
             continue
         normalized = texts[at]
-        signature, body = split_normalized(normalized)
-        fit = index.fitting(signature, body) if signature is not None else None
+        signature, body = split_raw(normalized)
+        fit = index.fitting_raw(signature, body) if signature is not None else None
         if fit is None or fit.key.status != "approved" or (
                 service and (fit.key.kind == "marketing" or (
                     (suspects is None or at in suspects) and marketing_wording(normalized)))):
