@@ -15,6 +15,7 @@ import os
 import random
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -134,8 +135,9 @@ async def _measure(ctx: Context, batch: bool) -> list[Verdict]:
             if batch:
                 full, bare, cpu = await _alternate(candidate, bare_request, ctx.load,
                                                    lambda: cpu_seconds(svc.process.pid))
-            else:
-                full, bare = await harness.generate_pair(candidate, bare_request, ctx.load)
+            else:  # as long as the batch case's bare side (`BARE`), for the same reason
+                full, bare = await harness.generate_pair(candidate, bare_request, replace(
+                    ctx.load, requests=ctx.load.requests * BARE))
             after = rss_mb(svc.process.pid)
             if not batch:  # for the record, not judged: commits that do not wait for the disk
                 with harness.service("registry", ctx.work_dir / "send_check_async", ctx.signer,
@@ -161,19 +163,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# Batches measured for every 1,000 requests of the load (120 by default, about 2 s), and bare
+# requests for every one (6,000, about 1 s; the single check's sides as many): 40 batches and
+# 2,000 bare requests had moved the ratio by ±15 % from one run to the next.
+BATCHES, BARE = 60, 3
+
+
 async def _alternate(batch: Request, bare: Request, load: Load, cpu: Callable[[], float],
                      rounds: int = 4) -> tuple[harness.LoadResult, harness.LoadResult, float]:
-    """Alternating rounds, as generate_pair, but with a batch count of its own: a batch takes
-    hundreds of times a bare request, so each side gets about the same wall-clock time. Also
-    the CPU seconds the service spent on the measured batches (`cpu`: its clock)."""
-    batch_load = Load(requests=max(rounds, load.requests // BATCH * 20),
+    """Alternating rounds, as generate_pair, but with counts of their own: a batch takes
+    hundreds of times a bare request, so each side gets about the same wall-clock time, and
+    both run long enough (`BATCHES`, `BARE`) that a round's start and end (fewer than four
+    batches in flight) and a moment's noise on the machine move the ratio little. Also the
+    CPU seconds the service spent on the measured batches (`cpu`: its clock)."""
+    batch_load = Load(requests=max(rounds, load.requests * BATCHES // 1000),
                       concurrency=load.concurrency, max_seconds=load.max_seconds * 4,
-                      warmup=max(2, load.warmup // 25))
+                      warmup=max(2, load.warmup * BATCHES // 1000))
+    bare_load = Load(requests=load.requests * BARE, concurrency=load.concurrency,
+                     max_seconds=load.max_seconds, warmup=0)
     sides: dict[str, list[harness.LoadResult]] = {"batch": [], "bare": []}
     await harness.generate(batch, Load(requests=1, concurrency=1, warmup=batch_load.warmup))
     spent = 0.0
     for _ in range(rounds):
-        sides["bare"].append(await harness.generate(bare, _share(load, rounds)))
+        sides["bare"].append(await harness.generate(bare, _share(bare_load, rounds)))
         started = cpu()
         sides["batch"].append(await harness.generate(batch, _share(batch_load, rounds)))
         spent += cpu() - started
