@@ -128,6 +128,12 @@ class TemplateIndex:
             members.setdefault(template.signature, []).append((order, template))
         self._signatures = {signature: _selection(found)
                             for signature, found in members.items()}
+        # Most sub-ports send under one signature (their enterprise's): it and its selection,
+        # compared before the dictionary is asked.
+        self.sole: str | None = None
+        self.sole_group: _Signature | None = None
+        if len(self._signatures) == 1:
+            [(self.sole, self.sole_group)] = self._signatures.items()
 
     def _miss(self, order: int, signature: str | None, body: str) -> Miss:
         key, template = self.candidates[order]
@@ -141,7 +147,7 @@ class TemplateIndex:
     def fitting_raw(self, raw: str, body: str) -> Fit | None:
         """`fitting` of a signature as `split_raw` found it: most often it is one of the
         index's as it stands (so it needs no squeezing: see `split_raw`)."""
-        group = self._signatures.get(raw)
+        group = self.sole_group if raw == self.sole else self._signatures.get(raw)
         if group is None:
             group = self._signatures.get(signature_of(raw))
         return None if group is None else self._first_fit(group, group.selected(body), body)

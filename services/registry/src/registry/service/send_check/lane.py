@@ -72,7 +72,8 @@ def usual(snapshot: Snapshot, checks: Sequence[Asked], *, now: dt.datetime, acto
     last: str | None = None
     province, index, keys, service, written = "", None, _NOTHING, False, ""
     # Sub-port by sub-port: each one's state, matcher and opt-outs are looked up once.
-    for at in sorted(range(len(checks)), key=lambda n: checks[n].sub_port):
+    numbers = [check.sub_port for check in checks]
+    for at in sorted(range(len(checks)), key=numbers.__getitem__):
         check = checks[at]
         number, recipient, content = check.sub_port, check.recipient, check.content
         if number != last:
