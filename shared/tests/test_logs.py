@@ -83,3 +83,45 @@ def test_access_lines_made_from_kept_pieces_are_the_lines_format_makes():
             request_id_var.reset(token)
     assert ("INFO", "porttrust.access", "%s %s %s", ("POST", "/v1/send-checks", 200), "POST",
             "/v1/send-checks", 200, "registry") in logs._ACCESS
+
+
+def test_an_access_line_written_straight_is_the_line_logging_writes(monkeypatch):
+    """With configure_logging's one handler, an access line skips the record and logging's
+    walk once its pieces are made (the first line of a route and status goes through
+    logging, which makes them): the same text either way. Another handler, a filter or a
+    disabled logger send it through logging again."""
+    import io
+
+    from porttrust_shared.logs import ACCESS_FORMAT, configure_logging, write_access
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("INFO")
+        stream = io.StringIO()
+        root.handlers[0].setStream(stream)
+        access = logging.getLogger("porttrust.access")
+        token = request_id_var.set("rid-7")
+        try:
+            fields = ("POST", "/v1/straight", 200, 0.42, "registry")  # no pieces yet
+            record = access_record(*fields[:4])
+            assert write_access(access, *fields, created=record.created) is False  # unmade
+            access.handle(record)
+            through_logging = stream.getvalue()
+            assert write_access(access, *fields, created=record.created) is True
+            assert stream.getvalue() == through_logging * 2
+            assert write_access(access, *fields[:3], float("inf"), "registry") is False
+            quiet = logging.Filter("elsewhere")
+            access.addFilter(quiet)
+            assert write_access(access, *fields) is False
+            access.removeFilter(quiet)
+            extra = logging.NullHandler()
+            root.addHandler(extra)
+            assert write_access(access, *fields) is False
+            root.removeHandler(extra)
+            assert write_access(access, *fields) is True
+        finally:
+            request_id_var.reset(token)
+        assert record.msg == ACCESS_FORMAT
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])

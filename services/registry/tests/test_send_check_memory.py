@@ -334,3 +334,31 @@ async def test_a_campaign_set_in_another_process_waives_once_heard(two, monkeypa
     assert put.status_code == 200, put.text
     again = await check_until(b, number, lambda answer: answer["enforced"], OFF_TEMPLATE)
     assert {key: again[key] for key in enforced} == enforced
+
+
+async def test_the_check_s_dependency_is_made_again_only_when_its_parts_change(two):
+    """One SendCheckReads per state; a test's session factory or a deployment's writer makes
+    a new one, with that factory's caches (none) or that writer."""
+    (app, _), _ = two
+    state = RegistryState.of(app)
+    held = SendCheckReads.of(state)
+    assert SendCheckReads.of(state) is held
+    own, state.sessions = state.sessions, async_sessionmaker()
+    try:
+        other = SendCheckReads.of(state)
+        assert other is not held and other.caches is None
+    finally:
+        state.sessions = own
+
+    class Writer:
+        async def write(self, rows):
+            pass
+
+    state.send_log_writer = Writer()
+    try:
+        assert SendCheckReads.of(state).log is state.send_log_writer
+    finally:
+        state.send_log_writer = None
+    again = SendCheckReads.of(state)
+    assert type(again.log) is type(held.log) and again.caches == held.caches
+    assert SendCheckReads.of(state) is again

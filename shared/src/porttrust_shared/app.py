@@ -39,7 +39,7 @@ from porttrust_shared.gate import gate_routes
 from porttrust_shared.hooks import Hook, outbox_hooks, start_http, stop_http
 from porttrust_shared.idempotency import IdempotencyRecordMixin
 from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, nul_refused
-from porttrust_shared.logs import request_id_var
+from porttrust_shared.logs import ACCESS_FORMAT, request_id_var, write_access
 from porttrust_shared.openapi import install_openapi
 from porttrust_shared.outbox import Outbox
 from porttrust_shared.pii import PiiCipher
@@ -153,14 +153,16 @@ class RequestContextMiddleware:
                 self._children[key] = children
         children[0].inc()
         children[1].observe(elapsed)
-        if log.isEnabledFor(logging.INFO):
+        duration = round(elapsed * 1000, 2)
+        if log.isEnabledFor(logging.INFO) and not write_access(
+                log, method, path, status, duration, self.service):
             # The record log.info would make, without its walk up the stack for the caller's
             # file and line (which no access line shows).
             log.handle(log.makeRecord(
-                log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None,
-                extra={"method": method, "path": path, "status": status,
-                       "duration_ms": round(elapsed * 1000, 2), "service": self.service,
-                       "access": True}))
+                log.name, logging.INFO, __file__, 0, ACCESS_FORMAT, (method, path, status),
+                None, extra={"method": method, "path": path, "status": status,
+                             "duration_ms": duration, "service": self.service,
+                             "access": True}))
 
 
 # Metric children kept bound per (method, route, status); beyond this many (odd methods sent

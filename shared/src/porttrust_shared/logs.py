@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import sys
+import time
 from typing import Any
 
 from porttrust_shared.pii import scrub
@@ -41,10 +42,14 @@ class JsonFormatter(logging.Formatter):
     _stamp: tuple[int, str] = (-1, "")
 
     def _ts(self, record: logging.LogRecord) -> str:
+        return self._ts_at(record.created)
+
+    def _ts_at(self, created: float) -> str:
+        """`formatTime` of a record made at `created`, to the second."""
         second, text = self._stamp
-        if int(record.created) != second:
-            text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
-            self._stamp = (int(record.created), text)
+        if int(created) != second:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(created))
+            self._stamp = (int(created), text)
         return text
 
     def format(self, record: logging.LogRecord) -> str:
@@ -93,9 +98,62 @@ class JsonFormatter(logging.Formatter):
             pieces = (parts[0], parts[1], parts[2], parts[3])
             if len(_ACCESS) < _ACCESS_MAX:
                 _ACCESS[key] = pieces
-        return (f"{pieces[0]}{_string(self._ts(record))}{pieces[1]}"
+        return self._line(pieces, record.created, duration)
+
+    def _line(self, pieces: tuple[str, str, str, str], created: float, duration: float) -> str:
+        return (f"{pieces[0]}{_string(self._ts_at(created))}{pieces[1]}"
                 f"{_string(request_id_var.get())}{pieces[2]}{float.__repr__(duration)}"
                 f"{pieces[3]}")
+
+
+ACCESS_FORMAT = "%s %s %s"  # an access line's message: method, route, status
+
+
+def write_access(logger: logging.Logger, method: str, path: str, status: int,
+                 duration_ms: float, service: str, created: float | None = None) -> bool:
+    """An INFO access line of `logger` written straight to the one handler it would reach,
+    when that is `configure_logging`'s own (a StreamHandler on the root with a JsonFormatter,
+    nothing else on the way, no filter) and its line's pieces are made: the same text, without
+    a LogRecord or logging's walk (`created`: the time, now by default). False when the line
+    must go through logging (`logger.handle`), which then makes its pieces."""
+    handler = _sole_json_handler(logger)
+    if handler is None or type(duration_ms) is not float or not math.isfinite(duration_ms):
+        return False
+    pieces = _ACCESS.get(("INFO", logger.name, ACCESS_FORMAT, (method, path, status), method,
+                          path, status, service))
+    if pieces is None:
+        return False
+    formatter: JsonFormatter = handler.formatter  # type: ignore[assignment]
+    line = formatter._line(pieces, time.time() if created is None else created, duration_ms)
+    handler.acquire()
+    try:
+        handler.stream.write(line + handler.terminator)
+        handler.flush()
+    except Exception:  # as logging would: its handler reports it, the request goes on
+        handler.handleError(logger.makeRecord(logger.name, logging.INFO, __file__, 0,
+                                              ACCESS_FORMAT, (method, path, status), None))
+    finally:
+        handler.release()
+    return True
+
+
+def _sole_json_handler(logger: logging.Logger) -> logging.StreamHandler[Any] | None:
+    """The root's one handler when an INFO line of `logger` reaches it and no other, through
+    no filter, and it is a StreamHandler writing JSON (`JsonFormatter`)."""
+    if logger.disabled or logger.filters or not logger.isEnabledFor(logging.INFO):
+        return None
+    root, current = logging.getLogger(), logger
+    while current is not root:
+        if current.handlers or not current.propagate or current.parent is None:
+            return None
+        current = current.parent
+    if len(root.handlers) != 1:
+        return None
+    handler = root.handlers[0]
+    if (type(handler) is not logging.StreamHandler or handler.filters
+            or handler.level > logging.INFO or not isinstance(handler.formatter, JsonFormatter)):
+        return None
+    return handler
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -1,3 +1,4 @@
+import operator
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -50,13 +51,29 @@ class SendCheckReads(Reads):
     deployment's own writer, else COPY or the ORM), in one dependency: the gateways' hot
     path."""
 
-    __slots__ = ("caches", "cipher", "log")
+    __slots__ = ("_made_of", "caches", "cipher", "log")
 
     def __init__(self, state: RegistryState) -> None:
         super().__init__(state)
         self.cipher: PiiCipher = state.cipher
         self.log: SendLogWriter = writer_for(state)
         self.caches = _caches(state, self.sessions)
+        self._made_of = _made_of(state)
+
+    @classmethod
+    def of(cls, state: RegistryState) -> "SendCheckReads":
+        """The state's own, made again only when what it is made of has changed (a test's
+        session factory, a deployment's writer): a request no longer makes its own."""
+        held = state.send_check_reads
+        if held is None or not all(map(operator.is_, held._made_of, _made_of(state))):
+            held = state.send_check_reads = cls(state)
+        return held
+
+
+def _made_of(state: RegistryState) -> tuple[Any, ...]:
+    """What a `SendCheckReads` is made of (kept, and compared by identity)."""
+    return (state.sessions, state.changes, state.cipher, state.engine, state.send_log_writer,
+            state.copy_log_writer)
 
 
 def _caches(state: RegistryState, sessions: async_sessionmaker[AsyncSession]) -> Caches | None:
@@ -69,7 +86,7 @@ def _caches(state: RegistryState, sessions: async_sessionmaker[AsyncSession]) ->
 
 
 SendCheckReadsDep = Annotated[SendCheckReads, Depends(declare_statuses(
-    state_dep(RegistryState, SendCheckReads), 503))]
+    state_dep(RegistryState, SendCheckReads.of), 503))]
 
 
 async def _check(reads: SendCheckReads, checks: Sequence[SendCheckIn | Check],
