@@ -502,3 +502,27 @@ def test_a_signature_as_written_finds_the_template_its_squeezed_form_finds(text,
         fast = index.fitting_raw(*split_raw(normalized))
         slow = index.fitting(*split_normalized(normalized))
         assert (fast and (fast.key, fast.positions)) == (slow and (slow.key, slow.positions))
+
+
+def test_a_selection_no_index_holds_is_forgotten():
+    """The table that finds a shared selection holds it weakly: while an index holds it, an
+    index of the same templates gets it; once none does, it (and what its key names) goes."""
+    import gc
+    import weakref
+
+    from registry.service.matching import index as index_module
+
+    text = "【弱引用测试】您的验证码是{code:digits:6}，请勿泄露。"
+
+    def made(prefix):
+        return template_index([_Row(f"{prefix}1", "approved", "notification", text, (), T0)])
+
+    one = made("a")
+    shared = weakref.ref(one._shared[0])
+    before = len(index_module._SHARED)
+    two = made("b")
+    assert two._signatures["弱引用测试"] is one._signatures["弱引用测试"]
+    assert len(index_module._SHARED) == before
+    del one, two
+    gc.collect()
+    assert shared() is None and len(index_module._SHARED) == before - 1

@@ -19,10 +19,11 @@ batch spread over a thousand sub-ports finds in memory (a third of the usual pas
 
 from collections.abc import Sequence
 from typing import Any
+from weakref import WeakValueDictionary
 
 from registry.service.matching.matcher import Fit, Miss, Whole, fit_whole, miss
 from registry.service.matching.normalize import WHITESPACE, signature_of, unspaced
-from registry.service.matching.template import CompiledTemplate, Fixed
+from registry.service.matching.template import CompiledTemplate, Fixed, Shared
 
 PREFIX = 16  # characters of a first fixed part the index keys on
 SHORT = 4  # the dictionary's key: a first fixed part's first SHORT characters
@@ -94,24 +95,23 @@ class _Signature:
         return next((order for order in self.orders if order not in chosen), None)
 
 
-# Selections by what they are made of, so that equal ones are one object (see the module).
-# Bounded: emptied when full (an index keeps its own; only sharing is lost).
-_SHARED: dict[tuple[Any, ...], _Signature] = {}
-SHARED_HELD = 65536
+# Selections by what they are made of, so that equal ones are one object (see the module):
+# each in a `Shared` the indexes using it hold, which the table names by a weak reference, so
+# a selection (and the templates its key names) is forgotten with the last index holding it.
+_SHARED: "WeakValueDictionary[tuple[Any, ...], Shared]" = WeakValueDictionary()
 
 
-def _selection(members: list[tuple[int, CompiledTemplate]]) -> _Signature:
-    """The `_Signature` of these templates (order, template; one signature, in order)."""
+def _selection(members: list[tuple[int, CompiledTemplate]]) -> Shared:
+    """`Shared([the _Signature of these templates])` (order, template; one signature, in
+    order)."""
     key = tuple([(order, template.segments, template.allowed_domains)
                  for order, template in members])
     found = _SHARED.get(key)
     if found is None:
-        found = _Signature(members[-1][0] + 1)
+        selection = _Signature(members[-1][0] + 1)
         for order, template in members:
-            found.add(order, template)
-        if len(_SHARED) >= SHARED_HELD:
-            _SHARED.clear()
-        _SHARED[key] = found
+            selection.add(order, template)
+        found = _SHARED[key] = Shared([selection])
     return found
 
 
@@ -126,8 +126,9 @@ class TemplateIndex:
         members: dict[str, list[tuple[int, CompiledTemplate]]] = {}
         for order, (_, template) in enumerate(self.candidates):
             members.setdefault(template.signature, []).append((order, template))
-        self._signatures = {signature: _selection(found)
-                            for signature, found in members.items()}
+        self._shared = [_selection(found) for found in members.values()]  # held (above)
+        self._signatures: dict[str, _Signature] = {
+            signature: shared[0] for signature, shared in zip(members, self._shared, strict=True)}
         # Most sub-ports send under one signature (their enterprise's): it and its selection,
         # compared before the dictionary is asked.
         self.sole: str | None = None

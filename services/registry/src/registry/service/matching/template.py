@@ -67,6 +67,14 @@ class CompiledTemplate:
         return sum(len(s.text) for s in self.segments if isinstance(s, Fixed))
 
 
+class Shared(list):  # type: ignore[type-arg]
+    """A list a weak reference can name: what indexes share is held in one (index.py), so the
+    table that finds it forgets it once no index holds it (a compiled class cannot be named
+    by a weak reference; this module is not compiled)."""
+
+    __slots__ = ("__weakref__",)
+
+
 @dataclass(frozen=True)
 class TemplateRules:
     """A template is 'mostly fixed text' when either bound holds (configurable in Settings)."""
