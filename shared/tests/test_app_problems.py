@@ -1,10 +1,12 @@
 """The app factory: every error is problem+json; health, metrics, request ids, body cap."""
 
+import json
 import logging
 
 import httpx
 
 from porttrust_shared.app import create_service_app
+from porttrust_shared.logs import JsonFormatter
 
 PROBLEM = "application/problem+json"
 BAD_ID = "11010519491231002Y"  # right shape, wrong check character
@@ -169,6 +171,30 @@ async def test_each_request_writes_one_access_line_with_its_route_and_status(cli
 async def test_request_id_is_echoed(client):
     response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_a_caller_s_request_id_holding_personal_data_is_masked_where_it_is_shown(
+        client):
+    """Echoed and logged, a caller's request id is masked as any logged text is."""
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(JsonFormatter().format(record))  # inside the request, as written
+
+    access = logging.getLogger("porttrust.access")
+    handler, level = Lines(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        response = await client.get("/healthz", headers={"X-Request-ID": "order-13812345678"})
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    assert response.headers["x-request-id"] == "order-138****5678"
+    [line] = lines
+    assert json.loads(line)["request_id"] == "order-138****5678"
+    assert "13812345678" not in line
 
 
 async def test_request_id_is_made_when_absent(client):

@@ -42,7 +42,7 @@ from porttrust_shared.limits import guarded_receive, nul_check, nul_in_target, n
 from porttrust_shared.logs import ACCESS_FORMAT, request_id_var, write_access
 from porttrust_shared.openapi import install_openapi
 from porttrust_shared.outbox import Outbox
-from porttrust_shared.pii import PiiCipher
+from porttrust_shared.pii import PiiCipher, scrub
 from porttrust_shared.settings import ServiceSettings
 from porttrust_shared.state import ServiceState
 from porttrust_shared.tokens import TokenVerifier
@@ -76,7 +76,9 @@ class RequestContextMiddleware:
             self._dispatch_direct(scope["app"])
             self._gated = True
         rid_header, length, content_type = _request_headers(scope)
-        rid = (rid_header or new_request_id())[:64]
+        # A caller's own id is kept (masked: it is echoed and logged, and a caller may have
+        # put a phone or an ID number in it); else one is made.
+        rid = scrub(rid_header)[:64] if rid_header else new_request_id()
         token = request_id_var.set(rid)
         started, status, responded = time.perf_counter(), [500], [False]
 
