@@ -140,14 +140,10 @@ class TemplateIndex:
         key, template = self.candidates[order]
         return miss(template, signature, body, key, self.missed, order)
 
-    def fitting(self, signature: str, body: str) -> Fit | None:
-        """`best(signature, body)` when that is a template that fits, else None."""
-        group = self._signatures.get(signature)
-        return None if group is None else self._first_fit(group, group.selected(body), body)
-
     def fitting_raw(self, raw: str, body: str) -> Fit | None:
-        """`fitting` of a signature as `split_raw` found it: most often it is one of the
-        index's as it stands (so it needs no squeezing: see `split_raw`)."""
+        """`best(signature_of(raw), body)` when that is a template that fits, else None, for a
+        signature as `split_raw` found it: most often it is one of the index's as it stands
+        (so it needs no squeezing: see `split_raw`)."""
         group = self.sole_group if raw == self.sole else self._signatures.get(raw)
         if group is None:
             group = self._signatures.get(signature_of(raw))
