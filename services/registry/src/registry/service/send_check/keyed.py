@@ -5,11 +5,10 @@ Made by `_keyed.Keyed`, a C type built beside the compiled modules (setup.py), w
 the key's two SHA-256 states as OpenSSL structs and continues them by copying a struct: a
 quarter of hashlib's time, which copies an EVP context four times an index. Where that
 build is missing (no C compiler, no OpenSSL headers), or the compiled code is switched off
-(`PORTTRUST_INTERPRETED=1`), `States` makes the same indexes with hashlib. The tests hold
-both to `blind_index`. Compiled with mypyc (registry.compiled).
+(`PORTTRUST_INTERPRETED=1`), the cipher's own `blind_index` makes them. The tests hold the
+C type to `blind_index`. Compiled with mypyc (registry.compiled).
 """
 
-import hashlib
 import os
 from typing import Any, Protocol
 
@@ -29,30 +28,28 @@ class Keyed(Protocol):
     def hex(self, value: str) -> str: ...
 
 
-class States:
-    """`Keyed` with hashlib: its states copied, continued and finished per value."""
+class ByCipher:
+    """`Keyed` by the cipher itself (where the C type is not used)."""
 
-    def __init__(self, inner: bytes, outer: bytes) -> None:
-        self.inner, self.outer = hashlib.sha256(inner), hashlib.sha256(outer)
+    def __init__(self, cipher: PiiCipher, field: str) -> None:
+        self.cipher, self.field = cipher, field
 
     def hex(self, value: str) -> str:
-        inner, outer = self.inner.copy(), self.outer.copy()
-        inner.update(value.encode())
-        outer.update(inner.digest())
-        found: str = outer.hexdigest()
-        return found
+        return self.cipher.blind_index(value, field=self.field)
 
 
-# Per cipher key and field (the blocks `index_blocks` gives): made once.
+# The C type per cipher key and field (the blocks `index_blocks` gives): made once.
 _KEPT: dict[tuple[bytes, bytes], Keyed] = {}
 
 
 def keyed(cipher: PiiCipher, field: str) -> Keyed:
     """What makes `cipher.blind_index(value, field=field)` for each value."""
+    if NATIVE is None:
+        return ByCipher(cipher, field)
     blocks = cipher.index_blocks(field)
     found = _KEPT.get(blocks)
     if found is None:
         if len(_KEPT) >= 64:
             _KEPT.clear()
-        found = _KEPT[blocks] = NATIVE(*blocks) if NATIVE is not None else States(*blocks)
+        found = _KEPT[blocks] = NATIVE(*blocks)
     return found
