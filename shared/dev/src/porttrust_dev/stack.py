@@ -157,9 +157,10 @@ def main() -> int:
         ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
     stack = Stack(var_dir=var_dir, ports=ports,
                   admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
-    interrupted = _catch_stop_signals()
-    print("Starting PortTrust (Ctrl-C stops it) ...", flush=True)
-    try:
+    interrupted: list[int] = []
+    try:  # from the moment the handlers are in place, a Ctrl-C leaves through `finally`
+        interrupted = _catch_stop_signals()
+        print("Starting PortTrust (Ctrl-C stops it) ...", flush=True)
         stack.start_all()
         _print_banner(stack)
         while all(p.poll() is None for p in stack.processes.values()):
