@@ -8,7 +8,9 @@ returns, and `write` returns only once its rows are committed. Two writers:
   or for a few rows one prepared INSERT: one round trip), in one transaction; every waiting
   request is answered after that commit. One flush runs at a time; rows that arrive meanwhile
   form the next group, so the busier the service, the larger (and cheaper per row) the
-  commits.
+  commits. A group of a few rows (single checks) first lets the event loop run once more,
+  so that the requests it already holds (checked, or read and about to be) add their rows
+  to it rather than wait a whole commit for the next one.
   `REGISTRY_SEND_LOG_SYNCHRONOUS_COMMIT` (default true) says whether that commit also waits
   for the disk: false answers once the rows are committed and visible, and a database crash
   can lose the last fraction of a second of them (PostgreSQL's `synchronous_commit = off`
@@ -101,7 +103,18 @@ class OrmLogWriter:
 
 class CopyLogWriter:
     """One asyncpg connection of its own (the engine's connect arguments), opened on first
-    use and again after a failure; each COPY is one statement, so one commit."""
+    use and again after a failure; each COPY is one statement, so one commit.
+
+    Before a group of at most `SMALL_GROUP` rows is taken, the flusher waits one pass of the
+    event loop (`asyncio.sleep(0)`): when a commit returns, the loop often already holds
+    requests that are about to write (their bytes arrived with the database's answer), and
+    they join this group. Each commit costs the process a round trip (about 120 µs of CPU on
+    the bench machine) and the database as much again, so fewer, larger commits leave more
+    of both for the checks; the wait is the loop's work already queued, never a timer.
+    Measured with `send_check_single` run alternately against the flush at once: commits of
+    2.3 checks instead of 1.9, and the ratio to the bare endpoint 1.38–1.59 instead of
+    1.54–1.90. A batch (its rows alone over `SMALL_GROUP`) goes at once: waiting there would
+    hold its commit behind another whole batch's check."""
 
     def __init__(self, engine: AsyncEngine, *, synchronous: bool = True) -> None:
         self.engine, self.synchronous = engine, synchronous
@@ -118,6 +131,8 @@ class CopyLogWriter:
 
     async def _flush_all(self) -> None:
         while self._waiting:
+            if sum(len(rows) for rows, _ in self._waiting) <= SMALL_GROUP:
+                await asyncio.sleep(0)  # one pass of the loop (see the class)
             group, self._waiting = self._waiting, []
             try:
                 await self._copy([row for rows, _ in group for row in rows])
