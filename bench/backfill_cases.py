@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
