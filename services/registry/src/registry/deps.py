@@ -16,11 +16,8 @@ from registry.clients import BlacklistChecker, IdentityVerifier, WhitelistChecke
 from registry.settings import Settings
 
 if TYPE_CHECKING:  # held here, made by the modules that use them
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
     from registry.api.imports import ImportSlots
     from registry.api.send_checks import SendCheckReads
-    from registry.service.send_check import Caches
     from registry.service.send_log_writer import CopyLogWriter, SendLogWriter
 
 
@@ -35,8 +32,6 @@ class RegistryState(ServiceState):
     # made on first use.
     send_log_writer: SendLogWriter | None = None
     copy_log_writer: CopyLogWriter | None = None
-    # The send check's caches for the session factory they were looked up for (api.send_checks).
-    send_check_caches: tuple[async_sessionmaker[AsyncSession], Caches | None] | None = None
     # The send check's one dependency, made again only when what it is made of changes.
     send_check_reads: SendCheckReads | None = None
     # The import route's slots per client (made on first use) and the jobs it runs in this

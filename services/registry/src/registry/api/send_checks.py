@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from porttrust_shared.deps import Reads, require_roles
 from porttrust_shared.direct import direct
@@ -57,7 +56,7 @@ class SendCheckReads(Reads):
         super().__init__(state)
         self.cipher: PiiCipher = state.cipher
         self.log: SendLogWriter = writer_for(state)
-        self.caches = _caches(state, self.sessions)
+        self.caches = Caches.of(state.changes, self.sessions)
         self._made_of = _made_of(state)
 
     @classmethod
@@ -74,15 +73,6 @@ def _made_of(state: RegistryState) -> tuple[Any, ...]:
     """What a `SendCheckReads` is made of (kept, and compared by identity)."""
     return (state.sessions, state.changes, state.cipher, state.engine, state.send_log_writer,
             state.copy_log_writer)
-
-
-def _caches(state: RegistryState, sessions: async_sessionmaker[AsyncSession]) -> Caches | None:
-    """The check's caches, looked up once per session factory rather than once per request
-    (tests swap the factory for one on their own transaction, which gets none)."""
-    held = state.send_check_caches
-    if held is None or held[0] is not sessions:
-        held = state.send_check_caches = (sessions, Caches.of(state.changes, sessions))
-    return held[1]
 
 
 SendCheckReadsDep = Annotated[SendCheckReads, Depends(declare_statuses(

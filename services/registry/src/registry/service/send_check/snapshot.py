@@ -43,6 +43,8 @@ class Caches:
 
     @classmethod
     def of(cls, feed: ChangeFeed, sessions: Sessions) -> "Caches | None":
+        """The feed's one `Caches` (made on first use), or None where `sessions` may not be
+        served from memory (`keyed_cache`: the feed off, or a test's own transaction)."""
         found = [keyed_cache(feed, f"send_check.{table}", sessions, table=table,
                              key_column=column)
                  for table, column in (("sub_ports", "number"),
@@ -51,10 +53,11 @@ class Caches:
                                        ("backfill_campaigns", "province"))]
         if None in found:
             return None
-        lock = feed.__dict__.get("_send_check_loading")
-        if lock is None:
-            lock = feed.__dict__["_send_check_loading"] = asyncio.Lock()
-        return cls(*found, lock)  # type: ignore[call-arg, arg-type]
+        held: Caches | None = feed.__dict__.get("_send_check_caches")
+        if held is None:
+            held = feed.__dict__["_send_check_caches"] = cls(
+                *found, asyncio.Lock())  # type: ignore[call-arg, arg-type]
+        return held
 
 
 def _visible(actor: Principal, subs: dict[str, state.SubPortView | None]
