@@ -63,6 +63,8 @@ class Stack:
     admin_password: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Asked between steps while starting; true ends the start with StopRequested (make run).
+    stopping: Callable[[], bool] = lambda: False
 
     def url(self, name: str) -> str:
         return f"http://{self.host}:{self.ports[name]}"
@@ -108,6 +110,8 @@ class Stack:
         return env
 
     def start(self, name: str) -> None:
+        if self.stopping():
+            raise StopRequested
         # The child keeps its own copy of the descriptor; the parent's is closed at once.
         with (self.var_dir / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
@@ -129,6 +133,8 @@ class Stack:
     def wait_ready(self, name: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.stopping():
+                raise StopRequested
             proc = self.processes.get(name)
             if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with {proc.returncode}; see {name}.log")
@@ -155,51 +161,64 @@ def main() -> int:
     ports = dict(DEFAULT_PORTS)
     for name in SERVICES:
         ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
+    received = _catch_stop_signals()
     stack = Stack(var_dir=var_dir, ports=ports,
-                  admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"))
-    interrupted: list[int] = []
-    try:  # from the moment the handlers are in place, a Ctrl-C leaves through `finally`
-        interrupted = _catch_stop_signals()
+                  admin_password=os.environ.get("PORTTRUST_ADMIN_PASSWORD"),
+                  stopping=lambda: bool(received))
+    try:
         print("Starting PortTrust (Ctrl-C stops it) ...", flush=True)
         stack.start_all()
         _print_banner(stack)
-        while all(p.poll() is None for p in stack.processes.values()):
+        while not received and all(p.poll() is None for p in stack.processes.values()):
             time.sleep(0.5)
-        # Ctrl-C reaches the services too (one process group): one may exit before our own
-        # handler has run. Give the signal a moment before calling it a crash.
-        time.sleep(0.5)
-        if interrupted:
-            return 0
+        if not received:
+            # Ctrl-C reaches the services too (one process group): one may exit before our
+            # own handler has run. Give the signal a moment before calling it a crash.
+            time.sleep(0.5)
+        if received:
+            return _stopped_exit_code(received)
         print("a service exited; stopping the others", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
+    except StopRequested:
+        return _stopped_exit_code(received)
     except RuntimeError as exc:  # a service did not start
-        if interrupted:
-            return 0
+        if received:
+            return _stopped_exit_code(received)
         print(f"PortTrust did not start: {exc}", file=sys.stderr)
         return 1
     finally:
         stack.stop_all()
+        # Python gives the signals back to their default while it exits: one more Ctrl-C
+        # then would kill it by signal (exit -2) after a clean stop. Nothing is left to stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM came while the services were starting."""
 
 
 def _catch_stop_signals() -> list[int]:
     """Ctrl-C (SIGINT) ends the run cleanly, exit 0, however often it is pressed; `kill`
-    (SIGTERM) must stop the four services too, not orphan them: both leave through the
-    caller's `finally`. Returns the list the first signal is recorded in."""
+    (SIGTERM) stops the four services too (exit 143), never orphans them.
+
+    The handler only records the signal; it never raises. The run looks at the record
+    between its steps (at most about a second apart). An exception thrown from a signal
+    handler can land anywhere, including inside an `except` or `finally` that is already
+    running, and escape the clean stop (CI saw a Ctrl-C during start end as exit -2)."""
     received: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        if received:
-            return  # already stopping: a second Ctrl-C must not cut the shutdown short
         received.append(signum)
-        if signum == signal.SIGTERM:
-            sys.exit(128 + signum)
-        raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     return received
+
+
+def _stopped_exit_code(received: list[int]) -> int:
+    """0 for Ctrl-C, 128 + 15 for SIGTERM, as a shell reports a process stopped by it."""
+    return 128 + signal.SIGTERM if received[0] == signal.SIGTERM else 0
 
 
 def _print_banner(stack: Stack) -> None:
