@@ -121,7 +121,7 @@ def test_whitelist_application_filed_and_approved_through_swagger_ui(
         page: Any, stack: Stack, admins: tuple[str, str], admin_token: str) -> None:
     applicant, approver = admins
     # An application names a port registry knows, in the province it names (issue 9, item 4).
-    port = register_parties(Api(stack, admin_token), 972, province="44").port  # serial: unused
+    port = register_parties(Api(stack, admin_token), 982, province="44").port  # serial: unused
     page.goto(stack.url("whitelist") + "/docs")
     page.locator("#operations-applications-submit_application").wait_for()
     sign_in(page, applicant)
@@ -140,7 +140,7 @@ def test_whitelist_application_filed_and_approved_through_swagger_ui(
 
 
 def test_hq_dashboard_loads_with_figures(page: Any, stack: Stack, admin_token: str) -> None:
-    register_parties(Api(stack, admin_token), 971, province="44")  # serial: unused elsewhere
+    register_parties(Api(stack, admin_token), 981, province="44")  # serial: unused elsewhere
     page.goto(stack.url("registry") + "/dashboard")
     page.locator("#token").fill(admin_token)
     page.locator("#auth button[type=submit]").click()
